@@ -1,0 +1,87 @@
+/** `csd adopt`: bring an existing harness session back as a live worker. */
+import { err, out, parse, printHelp, runMain, splitPassThrough, stringFlag } from "../lib/cli.ts";
+import { CsdError, UsageError } from "../lib/errors.ts";
+import { startWorker } from "../lib/launch.ts";
+import { homeDir } from "../lib/paths.ts";
+import { HarnessName } from "../lib/schema.ts";
+import { panel } from "./launch.ts";
+
+export const HELP =
+  `csd adopt — resume an existing session as a worker (after a reboot wiped the worker dir)
+
+USAGE:
+  csd adopt [--harness claude] <name> <cwd> <session-id> [-- harness-args...]
+
+Starts \`claude --resume <session-id>\` in tmux session <name> with the same id and transcript,
+so the conversation continues with all its context, and prints the shim path like launch. When
+a tmux session <name> already exists (restored by tmux-resurrect), its pane is respawned in
+place, keeping the layout.
+
+Find a Claude session id: the newest *.jsonl in ~/.claude/projects/<cwd, every non-alphanumeric
+character replaced by "-">/.
+
+OPTIONS:
+  --harness <h>   claude (default)
+  -h, --help      show this help
+
+EXIT CODES: 0 adopted, 1 failed, 2 usage error.`;
+
+const SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{7,127}$/;
+
+export function parseAdoptArgs(argv: string[]) {
+  const { own, rest } = splitPassThrough(argv);
+  const parsed = parse(own, { harness: { type: "string" } });
+  if (parsed.help) return { help: true as const };
+  const harness = HarnessName.safeParse(stringFlag(parsed, "harness") ?? "claude");
+  if (!harness.success) throw new UsageError(`Unknown harness "${stringFlag(parsed, "harness")}"`);
+  const [name, cwd, sessionId, ...extra] = parsed.positionals;
+  if (!name || !cwd || !sessionId) throw new UsageError("adopt needs <name> <cwd> <session-id>");
+  if (extra.length > 0) throw new UsageError(`Unexpected argument "${extra[0]}"`);
+  if (!SESSION_ID.test(sessionId)) throw new UsageError(`Invalid session id "${sessionId}"`);
+  return { help: false as const, harness: harness.data, name, cwd, sessionId, args: rest };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const args = parseAdoptArgs(argv);
+  if (args.help) {
+    printHelp(HELP);
+    return 0;
+  }
+  if (args.harness === "claude") requireClaudeTranscript(args.sessionId);
+  const started = await startWorker({
+    name: args.name,
+    cwd: args.cwd,
+    harness: args.harness,
+    args: args.args,
+    resumeSessionId: args.sessionId,
+  });
+  err(
+    panel(
+      started.respawned ? "Worker adopted (pane respawned in place)." : "Worker adopted.",
+      started,
+    ),
+  );
+  out(`${started.shim}\n`);
+  return 0;
+}
+
+/** Claude resumes only sessions it has a transcript for; say so before starting anything. */
+function requireClaudeTranscript(sessionId: string): void {
+  const projects = `${homeDir()}/.claude/projects`;
+  try {
+    for (const entry of Deno.readDirSync(projects)) {
+      if (!entry.isDirectory) continue;
+      try {
+        Deno.statSync(`${projects}/${entry.name}/${sessionId}.jsonl`);
+        return;
+      } catch {
+        // Not in this project folder.
+      }
+    }
+  } catch {
+    // No projects folder at all.
+  }
+  throw new CsdError(`No Claude transcript for session ${sessionId} under ${projects}`);
+}
+
+if (import.meta.main) await runMain(main, HELP);

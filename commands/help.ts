@@ -1,0 +1,47 @@
+/** `csd help`: the whole command surface. */
+import { out, runMain } from "../lib/cli.ts";
+
+export const HELP = `csd — drive Claude Code, Codex and Pi sessions as workers in tmux
+
+USAGE:
+  csd launch [--harness claude|codex|pi] <name> <cwd> [-- harness-args...]
+  csd adopt [--harness claude] <name> <cwd> <session-id> [-- harness-args...]
+  csd list [--all] [--json] [<pattern>]
+  csd prune
+  csd grant-consent [--revoke]
+  csd help
+
+  <shim> converse [--with-turn] <prompt> [timeout=120]
+  <shim> send [--command] <prompt>
+  <shim> wait-for-turn [timeout=60] [--after-line N]
+  <shim> status
+  <shim> read-events [--last N] [--type T] [--follow]
+  <shim> read-turn [--full]
+  <shim> stop
+  <shim> handoff
+  <shim> session-id
+  <shim> events-file
+
+<shim> is the path launch prints: <worker dir>/bin/<name> (default /tmp/csd-workers/bin/<name>).
+\`csd --worker <name> <sub> ...\` does the same without the shim. Every command takes -h/--help.
+
+ENVIRONMENT:
+  CSD_WORKER_DIR             worker dir (default /tmp/csd-workers)
+  CSD_CLAUDE_BIN             the claude executable (default: claude on PATH)
+  CSD_TMUX_SOCKET            tmux server socket name (tmux -L) for new workers
+  CSD_SUBMIT_TIMEOUT         send: seconds to wait for prompt confirmation (default 10)
+  CSD_SUBMIT_RETRY_INTERVAL  send: seconds between Enter re-sends (default 2)
+  CSD_LAUNCH_TIMEOUT         launch/adopt: seconds to wait for the worker to be ready (default 30)
+  CSD_CONVERSE_DIAG_FILE     converse: write a diagnostic here on timeout
+  HOME                       where Claude keeps transcripts; consent file location
+
+EXIT CODES:
+  0 success, 1 error, 2 usage error, 3 the turn failed (API error, worker exited mid-turn),
+  124 timeout`;
+
+export function main(_argv: string[]): Promise<number> {
+  out(`${HELP}\n`);
+  return Promise.resolve(0);
+}
+
+if (import.meta.main) await runMain(main, HELP);

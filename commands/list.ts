@@ -1,0 +1,87 @@
+/** `csd list`: the workers in the worker dir with their status. */
+import { out, parse, printHelpIfAsked, runMain } from "../lib/cli.ts";
+import { UsageError } from "../lib/errors.ts";
+import { listMetas } from "../lib/meta.ts";
+import type { WorkerMeta } from "../lib/schema.ts";
+import { type WorkerStatus, workerStatus } from "../lib/status.ts";
+import { type PaneInfo, Tmux } from "../lib/tmux.ts";
+import { fromMeta } from "../lib/worker.ts";
+
+export const HELP = `csd list — list workers
+
+USAGE:
+  csd list [--all] [--json] [<pattern>]
+
+Prints one worker per line: STATUS, NAME, HARNESS, SESSION_ID, SHIM, CWD (tab-separated, with
+a header). Workers whose tmux session is gone are shown only with --all. <pattern> keeps names
+containing it. With --json, prints one JSON object per worker instead.
+
+OPTIONS:
+  --all       include gone workers
+  --json      JSON lines: {"status","name","harness","session_id","shim","cwd",...}
+  -h, --help  show this help`;
+
+export interface ListedWorker {
+  status: WorkerStatus;
+  name: string;
+  harness: string;
+  session_id: string | null;
+  shim: string;
+  cwd: string;
+  tmux_session_id: string;
+  events_file: string;
+}
+
+/** Every worker with its status, using one tmux call per tmux server in use. */
+export async function listWorkers(): Promise<ListedWorker[]> {
+  const metas = listMetas();
+  const panesBySocket = new Map<string | null, Map<string, PaneInfo>>();
+  for (const socket of new Set(metas.map((m) => m.tmux_socket))) {
+    const panes = await new Tmux(socket).listPanes();
+    panesBySocket.set(socket, new Map(panes.map((p) => [p.paneId, p])));
+  }
+  const listed: ListedWorker[] = [];
+  for (const meta of metas) {
+    const worker = fromMeta(meta);
+    const pane = panesBySocket.get(meta.tmux_socket)?.get(meta.tmux_pane_id) ?? null;
+    listed.push(describe(meta, await workerStatus(worker, pane), worker.paths.shim));
+  }
+  return listed;
+}
+
+function describe(meta: WorkerMeta, status: WorkerStatus, shim: string): ListedWorker {
+  return {
+    status,
+    name: meta.name,
+    harness: meta.harness,
+    session_id: meta.session_id,
+    shim,
+    cwd: meta.cwd,
+    tmux_session_id: meta.tmux_session_id,
+    events_file: meta.events_file,
+  };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const parsed = parse(argv, { all: { type: "boolean" }, json: { type: "boolean" } });
+  if (printHelpIfAsked(parsed, HELP)) return 0;
+  if (parsed.positionals.length > 1) {
+    throw new UsageError(`Unexpected argument "${parsed.positionals[1]}"`);
+  }
+  const pattern = parsed.positionals[0] ?? "";
+  const workers = (await listWorkers()).filter((w) =>
+    w.name.includes(pattern) && (parsed.values.all === true || w.status !== "gone")
+  );
+  if (parsed.values.json === true) {
+    out(workers.map((w) => JSON.stringify(w) + "\n").join(""));
+    return 0;
+  }
+  const rows = [["STATUS", "NAME", "HARNESS", "SESSION_ID", "SHIM", "CWD"]];
+  for (const w of workers) {
+    rows.push([w.status, w.name, w.harness, w.session_id ?? "-", w.shim, w.cwd]);
+  }
+  out(rows.map((row) => row.join("\t") + "\n").join(""));
+  return 0;
+}
+
+if (import.meta.main) await runMain(main, HELP);

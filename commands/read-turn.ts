@@ -1,0 +1,39 @@
+/** `<shim> read-turn`: the last turn as markdown. */
+import { out, runMain } from "../lib/cli.ts";
+import { CsdError } from "../lib/errors.ts";
+import { withReportedTranscript } from "../lib/final_text.ts";
+import { renderTurn } from "../lib/transcript/markdown.ts";
+import { loadWorker } from "../lib/worker.ts";
+import { maxPositionals, parseWorkerCommand } from "../lib/worker_command.ts";
+
+export const HELP = `read-turn — print the worker's last turn as markdown
+
+USAGE:
+  <shim> read-turn [--full]
+
+Renders the last turn from the harness's own transcript: the prompt, thinking as quotes, tool
+calls as code blocks, their results (the first 5 lines unless --full), and the reply text.
+
+OPTIONS:
+  --full      show tool results in full
+  -h, --help  show this help
+
+EXIT CODES: 0 printed, 1 no such worker or no turn yet, 2 usage error.`;
+
+export async function main(argv: string[]): Promise<number> {
+  const command = parseWorkerCommand(argv, { full: { type: "boolean" } }, HELP);
+  if (!command) return 0;
+  maxPositionals(command.parsed, 0);
+  const worker = loadWorker(command.name);
+  const meta = withReportedTranscript(worker);
+  const turn = await worker.harness.lastTurn(meta);
+  if (!turn) {
+    throw new CsdError(
+      `No turn in the transcript yet (${meta.transcript_path ?? "transcript not known yet"})`,
+    );
+  }
+  out(renderTurn(turn, { full: command.parsed.values.full === true }));
+  return 0;
+}
+
+if (import.meta.main) await runMain(main, HELP);

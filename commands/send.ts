@@ -1,0 +1,66 @@
+/** `<shim> send`: deliver a prompt without waiting for the turn. */
+import { err, runMain } from "../lib/cli.ts";
+import { UsageError } from "../lib/errors.ts";
+import { writeFileAtomic } from "../lib/meta.ts";
+import { submitCommand, submitPrompt, submitTimingFromEnv } from "../lib/submit.ts";
+import { loadWorker } from "../lib/worker.ts";
+import { maxPositionals, parseWorkerCommand, promptArgument } from "../lib/worker_command.ts";
+
+export const HELP = `send — deliver a prompt to the worker without waiting
+
+USAGE:
+  <shim> send <prompt>
+  <shim> send --command <slash-command>
+
+Pastes <prompt> (\`-\` reads it from stdin) as one bracketed paste, presses Enter, and returns
+once the worker confirms it (its user_prompt_submit event), re-pressing Enter while the text
+still sits in the input box — never into a dialog. A prompt starting with "/" or "!" is
+delivered as text, not run as a command. A prompt sent while a turn runs is queued by the
+harness; send then returns once the text has left the input box.
+
+The next \`wait-for-turn\` without --after-line waits for the end of the turn this prompt
+started, even if it ended before wait-for-turn was called.
+
+To run a real harness command (e.g. /compact, /model), use --command: the text is typed as-is
+and confirmed by the input box emptying (commands fire no prompt event).
+
+ENVIRONMENT:
+  CSD_SUBMIT_TIMEOUT         seconds to wait for the confirmation (default 10)
+  CSD_SUBMIT_RETRY_INTERVAL  seconds between Enter re-sends (default 2)
+
+OPTIONS:
+  --command   type a harness command instead of a prompt
+  -h, --help  show this help
+
+EXIT CODES: 0 delivered, 1 not confirmed / worker gone / dialog on screen, 2 usage error,
+  124 not confirmed within CSD_SUBMIT_TIMEOUT.`;
+
+export async function main(argv: string[]): Promise<number> {
+  const command = parseWorkerCommand(argv, { command: { type: "boolean" } }, HELP);
+  if (!command) return 0;
+  const { parsed } = command;
+  maxPositionals(parsed, 1);
+  const [promptArg] = parsed.positionals;
+  if (promptArg === undefined) throw new UsageError("send needs a <prompt>");
+  const timing = submitTimingFromEnv();
+  const worker = loadWorker(command.name);
+  const text = await promptArgument(promptArg);
+  if (parsed.values.command === true) {
+    await submitCommand(worker, text, timing);
+    err("command delivered\n");
+    return 0;
+  }
+  const submitted = await submitPrompt(worker, text, timing);
+  const marker = submitted.confirmation
+    ? { offset: submitted.confirmation.start, queued: false }
+    : { offset: submitted.baseline, queued: true };
+  writeFileAtomic(worker.paths.sent, JSON.stringify(marker) + "\n", 0o600);
+  err(
+    submitted.confirmation
+      ? "prompt delivered (user_prompt_submit received)\n"
+      : "prompt queued behind the running turn\n",
+  );
+  return 0;
+}
+
+if (import.meta.main) await runMain(main, HELP);

@@ -1,0 +1,81 @@
+/** `<shim> wait-for-turn`: block until the worker's turn ends. */
+import { err, out, parseCount, parseSeconds, runMain, stringFlag } from "../lib/cli.ts";
+import { ExitCode } from "../lib/errors.ts";
+import { fileSize, offsetAfterLines } from "../lib/jsonl.ts";
+import { followEvents, waitForTurnEnd } from "../lib/turn.ts";
+import { loadWorker } from "../lib/worker.ts";
+import { maxPositionals, parseWorkerCommand } from "../lib/worker_command.ts";
+
+export const HELP = `wait-for-turn — block until the worker's turn ends
+
+USAGE:
+  <shim> wait-for-turn [timeout=60] [--after-line N]
+
+Waits for the next turn end (a stop event) and prints that event line. The baseline is, in
+order: line N of the events file (--after-line N: only events after the first N lines count);
+else the prompt the last \`send\` delivered (so a turn that ended before this call is still
+caught); else the current end of the events file. A subagent's stop never counts.
+
+A turn that fails (API error: stop_failure) or a worker that exits or disappears ends the wait
+at once with exit 3 — not after the timeout.
+
+OPTIONS:
+  --after-line N  count only events after line N of the events file
+  -h, --help      show this help
+
+EXIT CODES: 0 the turn ended, 1 error, 2 usage error, 3 the turn failed or the worker
+  ended, 124 timeout (the worker may still be working: check status).`;
+
+export async function main(argv: string[]): Promise<number> {
+  const command = parseWorkerCommand(argv, { "after-line": { type: "string" } }, HELP);
+  if (!command) return 0;
+  const { parsed } = command;
+  maxPositionals(parsed, 1);
+  const timeoutArg = parsed.positionals[0];
+  const timeout = timeoutArg === undefined ? 60 : parseSeconds(timeoutArg, "timeout");
+  const afterLine = stringFlag(parsed, "after-line");
+  const lines = afterLine === undefined ? undefined : parseCount(afterLine, "--after-line");
+  const worker = loadWorker(command.name);
+  const sent = lines === undefined ? readSentMarker(worker.paths.sent) : undefined;
+  const deadline = Date.now() + timeout * 1000;
+  let baseline = lines !== undefined
+    ? offsetAfterLines(worker.paths.events, lines)
+    : sent?.offset ?? fileSize(worker.paths.events);
+  if (sent?.queued) {
+    // The prompt waited behind another turn: that turn's end is not this prompt's.
+    const started = await followEvents<number | "gone">(
+      worker,
+      baseline,
+      deadline,
+      (event) => event.event.event === "user_prompt_submit" ? event.start : undefined,
+      () => "gone",
+    );
+    if (typeof started === "number") baseline = started;
+  }
+
+  const outcome = await waitForTurnEnd(worker, baseline, deadline);
+  if (outcome.kind === "timeout") {
+    err(`error: no turn end within ${timeout}s; the worker may still be working (check status)\n`);
+    return ExitCode.timeout;
+  }
+  if (sent !== undefined) await Deno.remove(worker.paths.sent).catch(() => {});
+  if (outcome.event) out(`${outcome.event.text}\n`);
+  if (outcome.kind === "failed") {
+    err(`error: ${outcome.why}\n`);
+    return ExitCode.turnFailed;
+  }
+  return 0;
+}
+
+/** The marker `send` leaves: where its prompt's events start, and whether it was queued. */
+function readSentMarker(path: string): { offset: number; queued: boolean } | undefined {
+  try {
+    const value = JSON.parse(Deno.readTextFileSync(path));
+    if (!Number.isInteger(value?.offset) || value.offset < 0) return undefined;
+    return { offset: value.offset, queued: value.queued === true };
+  } catch {
+    return undefined;
+  }
+}
+
+if (import.meta.main) await runMain(main, HELP);

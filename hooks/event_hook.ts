@@ -1,0 +1,102 @@
+/**
+ * The hook program Claude Code (and Codex) runs for every lifecycle event of a csd worker.
+ *
+ * It is on the worker's hot path (every tool call), so it: imports only the event mapping and
+ * schema; reads stdin with a size and time bound; acts only when launched for a csd worker
+ * (CSD_EVENTS_FILE set by launch); appends exactly one line with a single write; prints nothing
+ * on stdout (Codex injects SessionStart/UserPromptSubmit stdout into the model's input); and
+ * always exits 0 within a few seconds, whatever happens, so it can never block or fail a turn.
+ *
+ * Usage (set by csd launch): `csd-hook <claude|codex>`, the hook payload on stdin.
+ */
+import { EventLine, HarnessName } from "../lib/schema.ts";
+import { type HookPayload, toEventLine } from "./to_event.ts";
+
+const MAX_STDIN_BYTES = 8 * 1024 * 1024;
+const STDIN_TIMEOUT_MS = 2000;
+const HARD_LIMIT_MS = 4000;
+
+async function main(): Promise<void> {
+  const eventsFile = Deno.env.get("CSD_EVENTS_FILE");
+  // Not a csd worker (or a stray config): do nothing, quietly.
+  if (!eventsFile || !eventsFile.endsWith(".events.jsonl")) return;
+  const harness = HarnessName.safeParse(Deno.args[0] ?? Deno.env.get("CSD_HARNESS") ?? "claude");
+  if (!harness.success) return;
+  const input = await readStdin(MAX_STDIN_BYTES, STDIN_TIMEOUT_MS);
+  const payload = parsePayload(input);
+  if (!payload) return;
+  // A nested harness started by the worker's own tools inherits CSD_EVENTS_FILE; its events
+  // must not land in this worker's stream.
+  const expected = Deno.env.get("CSD_SESSION_ID");
+  if (expected && typeof payload.session_id === "string" && payload.session_id !== expected) return;
+  const line = toEventLine(harness.data, payload, new Date());
+  if (!line || !EventLine.safeParse(line).success) return;
+  appendLine(eventsFile, JSON.stringify(line) + "\n");
+}
+
+function parsePayload(input: Uint8Array): HookPayload | undefined {
+  try {
+    const value: unknown = JSON.parse(new TextDecoder().decode(input));
+    return value && typeof value === "object" && !Array.isArray(value)
+      ? value as HookPayload
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads stdin up to `maxBytes` or until `timeoutMs`, whichever comes first. */
+async function readStdin(maxBytes: number, timeoutMs: number): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = Deno.stdin.readable.getReader();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), timeoutMs);
+  });
+  try {
+    while (total < maxBytes) {
+      const result = await Promise.race([reader.read(), timeout]);
+      if (result === "timeout" || result.done) break;
+      chunks.push(result.value);
+      total += result.value.length;
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  const bytes = new Uint8Array(Math.min(total, maxBytes));
+  let at = 0;
+  for (const chunk of chunks) {
+    const part = chunk.subarray(0, bytes.length - at);
+    bytes.set(part, at);
+    at += part.length;
+    if (at >= bytes.length) break;
+  }
+  return bytes;
+}
+
+/**
+ * One O_APPEND write of the whole line: concurrent hooks (parallel tool calls) then never
+ * interleave bytes within a line.
+ */
+function appendLine(path: string, line: string): void {
+  const bytes = new TextEncoder().encode(line);
+  const file = Deno.openSync(path, { append: true, create: true, mode: 0o600 });
+  try {
+    let written = file.writeSync(bytes);
+    while (written < bytes.length) written += file.writeSync(bytes.subarray(written));
+  } finally {
+    file.close();
+  }
+}
+
+if (import.meta.main) {
+  // Whatever hangs (a stdin that never closes, a stuck filesystem), the worker goes on.
+  setTimeout(() => Deno.exit(0), HARD_LIMIT_MS);
+  try {
+    await main();
+  } catch {
+    // Never fail the worker's turn because of csd.
+  }
+  Deno.exit(0);
+}

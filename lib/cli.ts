@@ -1,0 +1,133 @@
+/**
+ * The shape every command module shares: a HELP text, a pure argument parser built on
+ * `node:util` parseArgs (strict), and `main(argv)` returning an exit code. Only `runMain`
+ * touches `Deno.exit`, so commands stay testable in-process.
+ */
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { CsdError, ExitCode, UsageError } from "./errors.ts";
+
+export type Options = NonNullable<ParseArgsConfig["options"]>;
+
+/** Parsed flags and positionals, with `-h/--help` already recognised. */
+export interface Parsed {
+  values: Record<string, string | boolean | string[] | boolean[] | undefined>;
+  positionals: string[];
+  help: boolean;
+}
+
+/**
+ * Parses `argv` strictly. Unknown flags become a UsageError with node's message.
+ * @param argv the arguments after the subcommand name
+ * @param options flag definitions; `help` is added
+ * @param allowNegativeNumbers keeps a leading `--` separator meaningful for pass-through args
+ */
+export function parse(argv: string[], options: Options = {}): Parsed {
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: { ...options, help: { type: "boolean", short: "h" } },
+      allowPositionals: true,
+      strict: true,
+    });
+    const help = values.help === true;
+    return { values: values as Parsed["values"], positionals, help };
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** Splits `argv` at the first `--`: everything after it passes through to the harness. */
+export function splitPassThrough(argv: string[]): { own: string[]; rest: string[] } {
+  const at = argv.indexOf("--");
+  if (at < 0) return { own: argv, rest: [] };
+  return { own: argv.slice(0, at), rest: argv.slice(at + 1) };
+}
+
+/** Reads a string flag, or undefined. */
+export function stringFlag(parsed: Parsed, name: string): string | undefined {
+  const value = parsed.values[name];
+  return typeof value === "string" ? value : undefined;
+}
+
+/** Parses a positive number of seconds (fractions allowed) or throws a UsageError. */
+export function parseSeconds(text: string, what: string): number {
+  const value = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || !Number.isFinite(value) || value <= 0) {
+    throw new UsageError(`Invalid ${what}: "${text}" is not a positive number of seconds`);
+  }
+  return value;
+}
+
+/** Parses a non-negative integer or throws a UsageError. */
+export function parseCount(text: string, what: string): number {
+  if (!/^\d+$/.test(text)) {
+    throw new UsageError(`Invalid ${what}: "${text}" is not a non-negative integer`);
+  }
+  return Number(text);
+}
+
+/** Writes text to stdout as-is. */
+export function out(text: string): void {
+  writeAll(Deno.stdout, text);
+}
+
+/** Writes text to stderr as-is. */
+export function err(text: string): void {
+  writeAll(Deno.stderr, text);
+}
+
+function writeAll(stream: { writeSync(p: Uint8Array): number }, text: string): void {
+  const bytes = new TextEncoder().encode(text);
+  let done = 0;
+  while (done < bytes.length) done += stream.writeSync(bytes.subarray(done));
+}
+
+/** A command's entry point: parse, act, return an exit code. */
+export type Main = (argv: string[]) => Promise<number>;
+
+/**
+ * Runs a command's main and exits with its code. Errors print one `error: …` line on stderr;
+ * usage errors add the command's usage line, so a caller sees what was expected.
+ */
+export async function runMain(main: Main, help: string): Promise<never> {
+  let code: number;
+  try {
+    code = await main(Deno.args);
+  } catch (error) {
+    code = reportError(error, help);
+  }
+  Deno.exit(code);
+}
+
+/** Prints an error the documented way and returns its exit code. */
+export function reportError(error: unknown, help: string): number {
+  if (error instanceof UsageError) {
+    err(`error: ${error.message}\n${usageLine(help)}`);
+    return error.exitCode;
+  }
+  if (error instanceof CsdError) {
+    err(`error: ${error.message}\n`);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  err(`error: ${message}\n`);
+  return ExitCode.failure;
+}
+
+/** The first USAGE line of a help text, as a hint after a usage error. */
+function usageLine(help: string): string {
+  const match = help.match(/^USAGE:?\s*\n\s*(.+)$/m) ?? help.match(/^usage:\s*(.+)$/im);
+  return match ? `usage: ${match[1]!.trim()}\n` : "";
+}
+
+/** Prints help to stdout when asked for; returns true if it did. */
+export function printHelpIfAsked(parsed: Parsed, help: string): boolean {
+  if (!parsed.help) return false;
+  printHelp(help);
+  return true;
+}
+
+/** Prints a help text to stdout. */
+export function printHelp(help: string): void {
+  out(help.endsWith("\n") ? help : `${help}\n`);
+}

@@ -1,0 +1,61 @@
+/**
+ * The final assistant text of a turn. Claude's Stop payload carries it
+ * (`last_assistant_message`), which also covers the case where the stop event lands before the
+ * transcript holds the final message. Otherwise the transcript is read, waiting (bounded) until
+ * its last turn is the one this prompt started and its final text is written.
+ */
+import type { EventLine } from "./schema.ts";
+import { squash } from "./harness/screen.ts";
+import { finalText, type Turn } from "./transcript/markdown.ts";
+import { waitUntil } from "./wait.ts";
+import type { Worker } from "./worker.ts";
+import { dirname } from "node:path";
+import { readTailEvents, reportedTranscriptPath } from "./status.ts";
+
+/** How long to wait for the transcript to catch up with the stop event. */
+const TRANSCRIPT_GRACE_MS = 5000;
+
+/** True when `turn` was started by `prompt` (whitespace-insensitive; long prompts by prefix). */
+export function turnMatchesPrompt(turn: Turn, prompt: string): boolean {
+  const got = squash(turn.prompt);
+  const want = squash(prompt);
+  return got === want || (got.length > 0 && (want.startsWith(got) || got.startsWith(want)));
+}
+
+/**
+ * Waits until the transcript's last turn is the one `prompt` started and (when the stop event
+ * named it) holds that final text; returns the turn, or undefined after the grace period.
+ */
+export async function turnForPrompt(
+  worker: Worker,
+  prompt: string,
+  stop: EventLine | undefined,
+): Promise<Turn | undefined> {
+  const meta = withReportedTranscript(worker);
+  const expected = stop?.last_assistant_message;
+  const watch = meta.transcript_path ? [dirname(meta.transcript_path)] : [];
+  return await waitUntil<Turn>(async () => {
+    const turn = await worker.harness.lastTurn(meta);
+    if (!turn || !turnMatchesPrompt(turn, prompt)) return undefined;
+    if (expected !== undefined && squash(finalText(turn)) !== squash(expected)) return undefined;
+    if (expected === undefined && finalText(turn) === "") return undefined;
+    return turn;
+  }, { watch, deadline: Date.now() + TRANSCRIPT_GRACE_MS, pollMs: 100 });
+}
+
+/** The final text of the turn `prompt` started. */
+export async function finalTextOfTurn(
+  worker: Worker,
+  prompt: string,
+  stop: EventLine | undefined,
+): Promise<string> {
+  if (stop?.last_assistant_message !== undefined) return stop.last_assistant_message;
+  const turn = await turnForPrompt(worker, prompt, stop);
+  return turn ? finalText(turn) : "";
+}
+
+/** The worker's meta with the transcript path a hook reported, when it differs. */
+export function withReportedTranscript(worker: Worker) {
+  const reported = reportedTranscriptPath(readTailEvents(worker.paths.events));
+  return reported ? { ...worker.meta, transcript_path: reported } : worker.meta;
+}

@@ -1,0 +1,50 @@
+/**
+ * Reading a harness's screen (tmux capture-pane text). Selection dialogs are drawn as numbered
+ * option lines with a marker (❯ or ›) on the highlighted one; csd reads them before pressing
+ * anything, because a blind Enter has exited workers whose dialog defaulted to "No".
+ */
+
+/** One option of a selection dialog. */
+export interface DialogOption {
+  number: number;
+  label: string;
+  highlighted: boolean;
+}
+
+const OPTION_LINE = /^\s*[│|]?\s*([❯›>▶➤])?\s*(\d{1,2})\.\s+(.+?)\s*[│|]?\s*$/;
+
+/** The numbered options on screen (the last contiguous group), in order. */
+export function dialogOptions(screen: string): DialogOption[] {
+  const options: DialogOption[] = [];
+  for (const line of screen.split("\n")) {
+    const match = line.match(OPTION_LINE);
+    if (!match) continue;
+    const number = Number(match[2]);
+    if (number === 1) options.length = 0;
+    options.push({ number, label: match[3]!, highlighted: match[1] !== undefined });
+  }
+  return options.length >= 2 && options.some((o) => o.highlighted) ? options : [];
+}
+
+/**
+ * Keys that move the highlight onto `target` and confirm only once it is there. Returns one
+ * step at a time (the caller re-reads the screen between steps).
+ */
+export function selectOptionStep(options: DialogOption[], target: DialogOption): string[] {
+  const current = options.findIndex((o) => o.highlighted);
+  const wanted = options.indexOf(target);
+  if (current === wanted) return ["Enter"];
+  return [wanted > current ? "Down" : "Up"];
+}
+
+/** The screen's non-empty lines, trimmed of box-drawing borders. */
+export function screenLines(screen: string): string[] {
+  return screen.split("\n").map((line) => line.replace(/^[\s│|]+|[\s│|]+$/g, "")).filter(
+    (line) => line.length > 0,
+  );
+}
+
+/** Collapses all whitespace, for comparing text that the terminal re-wrapped. */
+export function squash(text: string): string {
+  return text.replace(/\s+/g, "");
+}

@@ -1,0 +1,107 @@
+/**
+ * Reading append-only JSONL files that another process is writing. A reader only ever consumes
+ * complete lines (ending in "\n"): the last line of a live file may be half-written.
+ */
+import { type EventLine, parseEventLine } from "./schema.ts";
+
+/** One complete line and the byte range it occupies. */
+export interface LineAt {
+  text: string;
+  /** Byte offset of the line's first byte. */
+  start: number;
+  /** Byte offset just past its newline. */
+  end: number;
+}
+
+/** An event line with its position in the file. */
+export interface EventAt extends LineAt {
+  event: EventLine;
+}
+
+/** Size of a file in bytes, 0 when it does not exist. */
+export function fileSize(path: string): number {
+  try {
+    return Deno.statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** Reads complete lines starting at byte `offset`; a trailing partial line is left unread. */
+export function readLinesFrom(path: string, offset: number): LineAt[] {
+  let bytes: Uint8Array;
+  try {
+    const file = Deno.openSync(path, { read: true });
+    try {
+      const size = file.statSync().size;
+      if (size <= offset) return [];
+      file.seekSync(offset, Deno.SeekMode.Start);
+      bytes = new Uint8Array(size - offset);
+      let read = 0;
+      while (read < bytes.length) {
+        const n = file.readSync(bytes.subarray(read));
+        if (n === null || n === 0) break;
+        read += n;
+      }
+      bytes = bytes.subarray(0, read);
+    } finally {
+      file.close();
+    }
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return [];
+    throw error;
+  }
+  const lines: LineAt[] = [];
+  const decoder = new TextDecoder();
+  let lineStart = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] !== 0x0a) continue;
+    lines.push({
+      text: decoder.decode(bytes.subarray(lineStart, i)),
+      start: offset + lineStart,
+      end: offset + i + 1,
+    });
+    lineStart = i + 1;
+  }
+  return lines;
+}
+
+/** Parses the event lines of `lines`, skipping torn or foreign ones. */
+export function parseEvents(lines: LineAt[]): EventAt[] {
+  const events: EventAt[] = [];
+  for (const line of lines) {
+    const event = parseEventLine(line.text);
+    if (event) events.push({ ...line, event });
+  }
+  return events;
+}
+
+/** Every event of a file from byte `offset` on. */
+export function readEventsFrom(path: string, offset = 0): EventAt[] {
+  return parseEvents(readLinesFrom(path, offset));
+}
+
+/** The byte offset just past the first `count` lines (or the end of the complete lines). */
+export function offsetAfterLines(path: string, count: number): number {
+  if (count <= 0) return 0;
+  const lines = readLinesFrom(path, 0);
+  const line = lines[Math.min(count, lines.length) - 1];
+  return line ? line.end : 0;
+}
+
+/** Incremental reader: each call returns the complete lines appended since the last one. */
+export class LineCursor {
+  readonly path: string;
+  offset: number;
+  constructor(path: string, offset: number) {
+    this.path = path;
+    this.offset = offset;
+  }
+  /** The complete lines appended since the previous call. */
+  next(): LineAt[] {
+    const lines = readLinesFrom(this.path, this.offset);
+    const last = lines.at(-1);
+    if (last) this.offset = last.end;
+    return lines;
+  }
+}

@@ -1,0 +1,312 @@
+/**
+ * Starting a worker — shared by launch (a fresh session) and adopt (resuming one). Either the
+ * worker ends up fully registered (meta, shim, events file, a ready harness), or everything this
+ * call made is removed again and the error shows the pane's last lines.
+ */
+import { CsdError } from "./errors.ts";
+import { harnessFor } from "./harness/mod.ts";
+import type { Harness } from "./harness/types.ts";
+import { type EventAt, readEventsFrom } from "./jsonl.ts";
+import { readMeta, writeMeta } from "./meta.ts";
+import { consentFile, homeDir, type WorkerPaths, workerPaths } from "./paths.ts";
+import type { HarnessName, WorkerMeta } from "./schema.ts";
+import { shellJoin } from "./shell.ts";
+import { writeShim } from "./shim.ts";
+import { writeStartScript } from "./start_script.ts";
+import { secondsVar } from "./submit.ts";
+import { Tmux } from "./tmux.ts";
+import { waitUntil } from "./wait.ts";
+import { dirname } from "node:path";
+import { validateWorkerName } from "./worker.ts";
+import { ensureWorkerDir } from "./worker_dir.ts";
+import { workerEnvironment } from "./worker_env.ts";
+
+/** What to start. */
+export interface StartRequest {
+  name: string;
+  cwd: string;
+  harness: HarnessName;
+  args: string[];
+  /** adopt: the session to resume. */
+  resumeSessionId?: string;
+}
+
+/** A started worker. */
+export interface Started {
+  meta: WorkerMeta;
+  shim: string;
+  /** True when adopt respawned an existing tmux session's pane in place. */
+  respawned: boolean;
+}
+
+/** Lines of the pane shown when a launch fails. */
+const FAILURE_PANE_LINES = 20;
+
+/** Starts a worker and waits until its harness is ready. */
+export async function startWorker(request: StartRequest): Promise<Started> {
+  const name = validateWorkerName(request.name);
+  const cwd = resolveCwd(request.cwd);
+  requireConsent();
+  const harness = harnessFor(request.harness);
+  const dir = ensureWorkerDir();
+  const paths = workerPaths(name, dir);
+  const tmux = Tmux.fromEnv();
+  const releaseLock = takeLaunchLock(paths.lock, name);
+  try {
+    if (readMeta(name, dir)) {
+      throw new CsdError(
+        `A worker named "${name}" already exists; stop it first or choose another name`,
+      );
+    }
+    const existing = await tmux.sessionPane(name);
+    if (existing && request.resumeSessionId === undefined) {
+      throw new CsdError(
+        `A tmux session named "${name}" already exists; choose another name (csd did not touch it)`,
+      );
+    }
+    return await startRegistered({ request, name, cwd, harness, paths, tmux, existing, dir });
+  } finally {
+    releaseLock();
+  }
+}
+
+interface StartContext {
+  request: StartRequest;
+  name: string;
+  cwd: string;
+  harness: Harness;
+  paths: WorkerPaths;
+  tmux: Tmux;
+  existing: { sessionId: string; paneId: string } | null;
+  dir: string;
+}
+
+async function startRegistered(context: StartContext): Promise<Started> {
+  const { request, name, cwd, harness, paths, tmux, existing } = context;
+  // Leftovers of an earlier worker of this name must not be mistaken for this one's events.
+  for (const path of [paths.events, paths.exitStatus, paths.startScript, paths.sent]) {
+    removeQuietly(path);
+  }
+  Deno.writeTextFileSync(paths.events, "", { mode: 0o600 });
+  const controllerEnv = Deno.env.toObject();
+  const home = homeDir();
+  const plan = await harness.prepare({
+    name,
+    cwd,
+    paths,
+    home,
+    args: request.args,
+    env: controllerEnv,
+    ...(request.resumeSessionId ? { resumeSessionId: request.resumeSessionId } : {}),
+  });
+  const command = writeStartScript(paths.startScript, {
+    workerName: name,
+    cwd,
+    env: workerEnvironment(controllerEnv, plan.env),
+    argv: plan.argv,
+    exitStatusFile: paths.exitStatus,
+  });
+  let ids: { sessionId: string; paneId: string } | undefined;
+  try {
+    if (existing) {
+      await tmux.respawnPane(existing.paneId, cwd, command);
+      ids = existing;
+    } else {
+      ids = await tmux.newSession({ name, cwd, command });
+    }
+    const meta: WorkerMeta = {
+      version: 1,
+      name,
+      harness: harness.name,
+      session_id: plan.sessionId,
+      cwd,
+      tmux_socket: tmux.socket,
+      tmux_session_id: ids.sessionId,
+      tmux_pane_id: ids.paneId,
+      events_file: paths.events,
+      transcript_path: plan.transcriptPath,
+      home,
+      harness_args: request.args,
+      reproduce: reproduceLine(request, cwd),
+      created_at: new Date().toISOString(),
+      adopted: request.resumeSessionId !== undefined,
+    };
+    writeMeta(meta, context.dir);
+    writeShim(paths.shim, name, context.dir);
+    const ready = await waitForReady(harness, tmux, ids.paneId, paths);
+    const reported = ready.event.transcript_path;
+    const final = reported && reported !== meta.transcript_path
+      ? { ...meta, transcript_path: reported }
+      : meta;
+    if (final !== meta) writeMeta(final, context.dir);
+    return { meta: final, shim: paths.shim, respawned: existing !== null };
+  } catch (error) {
+    const screen = ids ? await lastPaneLines(tmux, ids.paneId) : "";
+    if (ids && !existing) await tmux.killSession(ids.sessionId).catch(() => {});
+    removeWorkerFiles(paths);
+    harness.cleanup(paths);
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new CsdError(
+      `Launch of "${name}" failed: ${detail}` +
+        (screen ? `\nLast lines of the pane:\n${screen}` : ""),
+    );
+  }
+}
+
+/**
+ * Waits for the harness's ready signal (its session_start event), answering startup screens
+ * the harness knows (Claude's folder-trust dialog) after reading them.
+ */
+async function waitForReady(
+  harness: Harness,
+  tmux: Tmux,
+  paneId: string,
+  paths: WorkerPaths,
+): Promise<{ event: EventAt["event"] }> {
+  const timeoutSeconds = secondsVar("CSD_LAUNCH_TIMEOUT", 30);
+  // Keys go out only once the screen has changed since the last ones (or 2 s passed), so a
+  // slow redraw cannot make csd press Down twice past the option it meant.
+  let actedOn = "";
+  let actedAt = 0;
+  const result = await waitUntil<{ event: EventAt["event"] } | { error: string }>(async () => {
+    const started = readEventsFrom(paths.events).find((e) => e.event.event === "session_start");
+    if (started) return { event: started.event };
+    const pane = await tmux.pane(paneId);
+    if (!pane) return { error: "the tmux pane closed" };
+    if (pane.dead) return { error: "the harness exited before it was ready" };
+    const screen = await tmux.capture(paneId);
+    if (screen === actedOn && Date.now() - actedAt < 2000) return undefined;
+    const action = harness.startupScreenAction(screen);
+    if (action?.kind === "fail") return { error: action.why };
+    if (action?.kind === "keys") {
+      await tmux.sendKeys(paneId, ...action.keys);
+      actedOn = screen;
+      actedAt = Date.now();
+    }
+    return undefined;
+  }, { watch: [dirname(paths.events)], deadline: deadline(timeoutSeconds), pollMs: 200 });
+  if (!result) {
+    throw new CsdError(
+      `the worker did not become ready within ${timeoutSeconds}s (no session_start event; ` +
+        `raise CSD_LAUNCH_TIMEOUT if the machine is slow)`,
+    );
+  }
+  if ("error" in result) throw new CsdError(result.error);
+  return result;
+}
+
+function deadline(seconds: number): number {
+  return Date.now() + seconds * 1000;
+}
+
+async function lastPaneLines(tmux: Tmux, paneId: string): Promise<string> {
+  try {
+    const screen = await tmux.capture(paneId, 50);
+    const lines = screen.replace(/\s+$/, "").split("\n");
+    return lines.slice(-FAILURE_PANE_LINES).map((line) => `  | ${line}`).join("\n");
+  } catch {
+    return "";
+  }
+}
+
+/** Removes every csd file of a worker (never the harness's own transcript). */
+export function removeWorkerFiles(paths: WorkerPaths): void {
+  for (
+    const path of [
+      paths.meta,
+      paths.events,
+      paths.shim,
+      paths.startScript,
+      paths.settings,
+      paths.exitStatus,
+      paths.sent,
+    ]
+  ) removeQuietly(path);
+  try {
+    Deno.removeSync(paths.home, { recursive: true });
+  } catch {
+    // No staged home.
+  }
+}
+
+function removeQuietly(path: string): void {
+  try {
+    Deno.removeSync(path);
+  } catch {
+    // Already gone.
+  }
+}
+
+function resolveCwd(cwd: string): string {
+  let real: string;
+  try {
+    real = Deno.realPathSync(cwd);
+  } catch {
+    throw new CsdError(`Working directory "${cwd}" does not exist`);
+  }
+  if (!Deno.statSync(real).isDirectory) {
+    throw new CsdError(`Working directory "${cwd}" is not a directory`);
+  }
+  return real;
+}
+
+function requireConsent(): void {
+  try {
+    Deno.statSync(consentFile());
+  } catch {
+    throw new CsdError(
+      "Workers run with permission prompts bypassed; consent has not been given on this " +
+        "machine. Run `csd grant-consent` once, then launch again",
+    );
+  }
+}
+
+/**
+ * Reserves a worker name for the duration of a launch, so two launches of the same name cannot
+ * both pass the "name taken" check. A lock left by a crashed launch is taken over.
+ */
+function takeLaunchLock(path: string, name: string): () => void {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const file = Deno.openSync(path, { write: true, createNew: true, mode: 0o600 });
+      file.writeSync(new TextEncoder().encode(`${Deno.pid}\n`));
+      file.close();
+      return () => removeQuietly(path);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+      if (lockHolderAlive(path)) {
+        throw new CsdError(`Worker "${name}" is being launched by another process`);
+      }
+      removeQuietly(path);
+    }
+  }
+  throw new CsdError(`Cannot reserve worker name "${name}"`);
+}
+
+function lockHolderAlive(path: string): boolean {
+  try {
+    const pid = Number(Deno.readTextFileSync(path).trim());
+    if (!Number.isInteger(pid) || pid <= 0) return false;
+    Deno.statSync(`/proc/${pid}`);
+    return true;
+  } catch (error) {
+    // No /proc (not Linux): assume the holder is alive rather than steal its lock.
+    return !(error instanceof Deno.errors.NotFound) || !existsProc();
+  }
+}
+
+function existsProc(): boolean {
+  try {
+    Deno.statSync("/proc/self");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function reproduceLine(request: StartRequest, cwd: string): string {
+  const head = request.resumeSessionId
+    ? ["csd", "adopt", "--harness", request.harness, request.name, cwd, request.resumeSessionId]
+    : ["csd", "launch", "--harness", request.harness, request.name, cwd];
+  return shellJoin(request.args.length > 0 ? [...head, "--", ...request.args] : head);
+}

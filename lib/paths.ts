@@ -1,0 +1,120 @@
+/**
+ * Every file location csd uses, in one place. Nothing else builds a worker-dir path by hand:
+ * the bash csd wrote `/tmp/claude-workers/...` in ~40 places and they drifted.
+ */
+
+/** The default worker dir; `/tmp/claude-workers` is kept as a back-compat symlink to it. */
+export const DEFAULT_WORKER_DIR = "/tmp/csd-workers";
+/** The old worker dir name that existing controllers and muscle memory still use. */
+export const LEGACY_WORKER_DIR = "/tmp/claude-workers";
+
+/** The worker dir: `CSD_WORKER_DIR` or the default. */
+export function workerDir(): string {
+  const fromEnv = Deno.env.get("CSD_WORKER_DIR");
+  return fromEnv && fromEnv.length > 0 ? stripTrailingSlash(fromEnv) : DEFAULT_WORKER_DIR;
+}
+
+/** True when the worker dir is the default one (only then is the legacy symlink managed). */
+export function usingDefaultWorkerDir(): boolean {
+  return workerDir() === DEFAULT_WORKER_DIR;
+}
+
+/** Paths that belong to one worker, all derived from its name. */
+export interface WorkerPaths {
+  meta: string;
+  events: string;
+  shim: string;
+  startScript: string;
+  settings: string;
+  exitStatus: string;
+  lock: string;
+  /** Offset of the last prompt `send` delivered, consumed by the next `wait-for-turn`. */
+  sent: string;
+  home: string;
+}
+
+/** The files of worker `name` inside `dir` (default: the current worker dir). */
+export function workerPaths(name: string, dir: string = workerDir()): WorkerPaths {
+  return {
+    meta: `${dir}/${name}.meta.json`,
+    events: `${dir}/${name}.events.jsonl`,
+    shim: `${dir}/bin/${name}`,
+    startScript: `${dir}/${name}.start.sh`,
+    settings: `${dir}/${name}.settings.json`,
+    exitStatus: `${dir}/${name}.exit`,
+    lock: `${dir}/${name}.lock`,
+    sent: `${dir}/${name}.sent`,
+    home: `${dir}/homes/${name}`,
+  };
+}
+
+/** The folder holding every worker's shim. */
+export function shimDir(dir: string = workerDir()): string {
+  return `${dir}/bin`;
+}
+
+/** The folder holding staged per-worker harness homes (Codex, Pi). */
+export function homesDir(dir: string = workerDir()): string {
+  return `${dir}/homes`;
+}
+
+/** Suffixes of the per-worker files in the worker dir, used by prune to find orphans. */
+export const WORKER_FILE_SUFFIXES = [
+  ".meta.json",
+  ".events.jsonl",
+  ".start.sh",
+  ".settings.json",
+  ".exit",
+  ".lock",
+  ".sent",
+] as const;
+
+/** The user's home, from `HOME`. */
+export function homeDir(): string {
+  const home = Deno.env.get("HOME");
+  if (!home) throw new Error("HOME is not set");
+  return home;
+}
+
+/** The one-time consent marker (the path the bash csd used, so earlier consent still counts). */
+export function consentFile(): string {
+  return `${homeDir()}/.claude/.claude-session-driver-consent`;
+}
+
+/**
+ * The folder holding csd's own executables (`csd-<sub>`, `csd-hook`). The generated wrappers
+ * export `CSD_BIN_DIR`; a compiled executable finds its siblings next to itself.
+ */
+export function binDir(): string {
+  const fromEnv = Deno.env.get("CSD_BIN_DIR");
+  if (fromEnv) return stripTrailingSlash(fromEnv);
+  const exe = Deno.execPath();
+  return exe.slice(0, exe.lastIndexOf("/"));
+}
+
+/** The per-command executable for subcommand `sub`. */
+export function commandExecutable(sub: string): string {
+  return `${binDir()}/csd-${sub}`;
+}
+
+/** The hook program Claude Code and Codex run for every event. */
+export function hookExecutable(): string {
+  return `${binDir()}/csd-hook`;
+}
+
+/** Claude's project folder name for a cwd: every non-alphanumeric character becomes `-`. */
+export function claudeProjectDirName(cwd: string): string {
+  return cwd.replace(/[^a-zA-Z0-9]/g, "-");
+}
+
+/**
+ * Where Claude keeps a session's transcript. Claude cuts and hashes names over 200 chars, so
+ * prefer the `transcript_path` a hook reported; this is the fallback before any hook fired.
+ */
+export function claudeTranscriptPath(home: string, cwd: string, sessionId: string): string {
+  return `${home}/.claude/projects/${claudeProjectDirName(cwd)}/${sessionId}.jsonl`;
+}
+
+function stripTrailingSlash(path: string): string {
+  return path.length > 1 ? path.replace(/\/+$/, "") : path;
+}

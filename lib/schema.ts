@@ -1,0 +1,113 @@
+/**
+ * The data shapes csd writes and reads, one zod schema each, shared by the hook program, the Pi
+ * extension and every reader. The bash csd implied these formats through scattered field reads
+ * that had to be "kept in sync by hand"; here a writer and a reader cannot disagree.
+ */
+import { z } from "zod";
+
+/** The harnesses csd can drive. */
+export const HARNESSES = ["claude", "codex", "pi"] as const;
+export const HarnessName = z.enum(HARNESSES);
+export type HarnessName = z.infer<typeof HarnessName>;
+
+/** Every event type an events file may hold. `read-events --type` accepts exactly these. */
+export const EVENT_TYPES = [
+  "session_start",
+  "user_prompt_submit",
+  "pre_tool_use",
+  "post_tool_use",
+  "stop",
+  "stop_failure",
+  "session_end",
+  "notification",
+  "subagent_start",
+  "subagent_stop",
+  "pre_compact",
+] as const;
+export const EventType = z.enum(EVENT_TYPES);
+export type EventType = z.infer<typeof EventType>;
+
+/**
+ * One line of a worker's events file. Only `ts` and `event` are always present; the rest
+ * depends on the event type (see README "Events").
+ */
+export const EventLine = z.object({
+  ts: z.string(),
+  event: EventType,
+  harness: HarnessName.optional(),
+  session_id: z.string().optional(),
+  transcript_path: z.string().optional(),
+  cwd: z.string().optional(),
+  /** session_start: startup | resume | clear | compact. */
+  source: z.string().optional(),
+  /** user_prompt_submit: the prompt as the harness received it. */
+  prompt: z.string().optional(),
+  /** pre_tool_use / post_tool_use: tool name and input. */
+  tool: z.string().optional(),
+  tool_input: z.unknown().optional(),
+  tool_use_id: z.string().optional(),
+  /** post_tool_use: whether the tool succeeded, and its error text when it did not. */
+  success: z.boolean().optional(),
+  /** stop_failure / post_tool_use failure: the error text. */
+  error: z.string().optional(),
+  /** stop / stop_failure: the final assistant text of the turn, as the harness reported it. */
+  last_assistant_message: z.string().optional(),
+  /** session_end: why the session ended. */
+  reason: z.string().optional(),
+  /** notification: idle_prompt, permission_prompt, … */
+  notification_type: z.string().optional(),
+  message: z.string().optional(),
+  /** subagent_start / subagent_stop. */
+  agent_id: z.string().optional(),
+  agent_type: z.string().optional(),
+});
+export type EventLine = z.infer<typeof EventLine>;
+
+/**
+ * Parses one events-file line. Returns undefined for a torn or foreign line instead of
+ * throwing: a reader may meet the half-written last line of a live file.
+ */
+export function parseEventLine(line: string): EventLine | undefined {
+  if (line.trim() === "") return undefined;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  const parsed = EventLine.safeParse(raw);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** Turn ends: what wait-for-turn and converse wait for. A subagent's stop is not one. */
+export const TURN_END_EVENTS: ReadonlySet<EventType> = new Set([
+  "stop",
+  "stop_failure",
+  "session_end",
+]);
+
+/** What csd records about a worker. Written atomically (temp file + rename) by launch/adopt. */
+export const WorkerMeta = z.object({
+  version: z.literal(1),
+  name: z.string(),
+  harness: HarnessName,
+  /** Known at launch for Claude; filled in when Codex/Pi register. */
+  session_id: z.string().nullable(),
+  cwd: z.string(),
+  /** The `-L` socket name of the tmux server, or null for the default server. */
+  tmux_socket: z.string().nullable(),
+  /** Stable tmux ids ($N, %N): targeting by name would prefix-match other sessions. */
+  tmux_session_id: z.string(),
+  tmux_pane_id: z.string(),
+  events_file: z.string(),
+  transcript_path: z.string().nullable(),
+  /** HOME the harness runs with (where Claude keeps transcripts). */
+  home: z.string(),
+  /** Extra harness arguments given after `--`. */
+  harness_args: z.array(z.string()),
+  /** The command line that reproduces this launch, shell-quoted. */
+  reproduce: z.string(),
+  created_at: z.string(),
+  adopted: z.boolean(),
+});
+export type WorkerMeta = z.infer<typeof WorkerMeta>;

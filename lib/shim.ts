@@ -1,0 +1,47 @@
+/**
+ * The per-worker shim at `<worker dir>/bin/<name>`: a three-line sh script that bakes in the
+ * worker's name and worker dir and execs the right per-command executable, so a controller
+ * with no shell state between calls only needs one deterministic path.
+ */
+import { binDir } from "./paths.ts";
+import { shellQuote } from "./shell.ts";
+
+/** The per-worker subcommands a shim dispatches directly. */
+export const WORKER_SUBCOMMANDS = [
+  "converse",
+  "send",
+  "wait-for-turn",
+  "status",
+  "read-events",
+  "read-turn",
+  "stop",
+  "handoff",
+  "session-id",
+  "events-file",
+] as const;
+
+/** The shim's text. */
+export function renderShim(name: string, workerDir: string, bin: string = binDir()): string {
+  const dispatch = `${shellQuote(bin)}/csd-"$sub"`;
+  return [
+    "#!/bin/sh",
+    `# csd worker shim for "${name}": written by launch, removed by stop.`,
+    `CSD_WORKER_DIR=${shellQuote(workerDir)}; export CSD_WORKER_DIR`,
+    'sub="${1-help}"',
+    'case "$sub" in',
+    `  ${WORKER_SUBCOMMANDS.join("|")}) shift; exec ${dispatch} --worker ${
+      shellQuote(name)
+    } "$@" ;;`,
+    `  *) exec ${shellQuote(bin)}/csd --worker ${shellQuote(name)} "$@" ;;`,
+    "esac",
+    "",
+  ].join("\n");
+}
+
+/** Writes the shim (0700) atomically. */
+export function writeShim(path: string, name: string, workerDir: string): void {
+  const temp = `${path}.tmp-${Deno.pid}`;
+  Deno.writeTextFileSync(temp, renderShim(name, workerDir), { mode: 0o700 });
+  Deno.chmodSync(temp, 0o700);
+  Deno.renameSync(temp, path);
+}

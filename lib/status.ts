@@ -1,0 +1,80 @@
+/**
+ * A worker's status, derived from its events and its tmux pane — never from the screen.
+ *   idle        the last turn ended (or the session just started) and the harness runs
+ *   working     a prompt was submitted and no turn end followed yet
+ *   terminated  the harness ended (session_end, or its process exited) but the pane remains
+ *   gone        the tmux pane no longer exists
+ *   unknown     the pane runs but the harness has reported nothing yet
+ */
+import { fileSize, parseEvents, readLinesFrom } from "./jsonl.ts";
+import type { EventLine } from "./schema.ts";
+import type { PaneInfo } from "./tmux.ts";
+import type { Worker } from "./worker.ts";
+
+export type WorkerStatus = "idle" | "working" | "terminated" | "gone" | "unknown";
+export const STATUSES: readonly WorkerStatus[] = [
+  "idle",
+  "working",
+  "terminated",
+  "gone",
+  "unknown",
+];
+
+/** How much of the events file's tail status reads: enough for thousands of events. */
+const TAIL_BYTES = 256 * 1024;
+
+/** The events in the last `maxBytes` of a file (the first, possibly cut, line skipped). */
+export function readTailEvents(path: string, maxBytes = TAIL_BYTES): EventLine[] {
+  const size = fileSize(path);
+  const start = Math.max(0, size - maxBytes);
+  const lines = readLinesFrom(path, start);
+  if (start > 0) lines.shift();
+  return parseEvents(lines).map((e) => e.event);
+}
+
+/** The status the events alone imply, or undefined when they say nothing yet. */
+export function statusFromEvents(events: EventLine[]): WorkerStatus | undefined {
+  for (let i = events.length - 1; i >= 0; i--) {
+    switch (events[i]!.event) {
+      case "session_end":
+        return "terminated";
+      case "stop":
+      case "stop_failure":
+      case "session_start":
+        return "idle";
+      case "user_prompt_submit":
+      case "pre_tool_use":
+      case "post_tool_use":
+      case "subagent_start":
+      case "subagent_stop":
+      case "pre_compact":
+        return "working";
+      case "notification":
+        continue;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The worker's status. Pass `pane` when the caller already listed panes (list makes one tmux
+ * call for all workers); otherwise the pane is queried.
+ */
+export async function workerStatus(
+  worker: Worker,
+  pane?: PaneInfo | null,
+): Promise<WorkerStatus> {
+  const info = pane === undefined ? await worker.tmux.pane(worker.meta.tmux_pane_id) : pane;
+  if (!info) return "gone";
+  if (info.dead || fileSize(worker.paths.exitStatus) > 0) return "terminated";
+  return statusFromEvents(readTailEvents(worker.paths.events)) ?? "unknown";
+}
+
+/** The newest transcript path a hook reported, if any. */
+export function reportedTranscriptPath(events: EventLine[]): string | undefined {
+  for (let i = events.length - 1; i >= 0; i--) {
+    const path = events[i]!.transcript_path;
+    if (path) return path;
+  }
+  return undefined;
+}

@@ -1,0 +1,173 @@
+/**
+ * Delivering a prompt: bracketed paste, Enter, and confirmation by the harness's own
+ * user_prompt_submit event after a byte-offset baseline. Enter is re-sent only while the text
+ * still sits in the input box (the harness ignored the first Enter, as Claude does for ~150 ms
+ * after start) and never while a dialog is on screen.
+ */
+import { CsdError, TimeoutError, UsageError } from "./errors.ts";
+import { type EventAt, fileSize, LineCursor, parseEvents } from "./jsonl.ts";
+import { squash } from "./harness/screen.ts";
+import { readTailEvents, statusFromEvents } from "./status.ts";
+import { waitUntil } from "./wait.ts";
+import type { Worker } from "./worker.ts";
+import { dirname } from "node:path";
+
+/** Submission timing, from CSD_SUBMIT_TIMEOUT / CSD_SUBMIT_RETRY_INTERVAL (seconds). */
+export interface SubmitTiming {
+  timeoutMs: number;
+  retryMs: number;
+}
+
+/** Reads the submission timing from the environment (defaults 10 s and 2 s). */
+export function submitTimingFromEnv(): SubmitTiming {
+  return {
+    timeoutMs: secondsVar("CSD_SUBMIT_TIMEOUT", 10) * 1000,
+    retryMs: secondsVar("CSD_SUBMIT_RETRY_INTERVAL", 2) * 1000,
+  };
+}
+
+/** A positive number of seconds from an environment variable, or a UsageError. */
+export function secondsVar(name: string, fallback: number): number {
+  const raw = Deno.env.get(name);
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new UsageError(`Invalid ${name}: "${raw}" is not a positive number of seconds`);
+  }
+  return value;
+}
+
+/** How a submission came out. */
+export interface Submitted {
+  /** The user_prompt_submit event that confirmed it (null when queued behind a running turn). */
+  confirmation: EventAt | null;
+  /** Byte offset of the events file before the paste. */
+  baseline: number;
+  /** The text as delivered (markers stripped, slash/bang guarded). */
+  delivered: string;
+}
+
+const PASTE_START = "\x1b[200~";
+const PASTE_END = "\x1b[201~";
+
+/** Removes bracketed-paste markers: a marker inside the text would end the paste early. */
+export function stripPasteMarkers(text: string): string {
+  return text.replaceAll(PASTE_START, "").replaceAll(PASTE_END, "");
+}
+
+/** True when a user_prompt_submit event carries (the start of) this prompt. */
+export function promptMatches(event: EventAt, delivered: string): boolean {
+  if (event.event.event !== "user_prompt_submit") return false;
+  const got = event.event.prompt;
+  if (got === undefined) return true;
+  const a = squash(got);
+  const b = squash(delivered);
+  return a === b || (a.length > 0 && b.startsWith(a.replace(/…\[truncated\d+chars\]$/, "")));
+}
+
+/**
+ * Pastes `text` into the worker and presses Enter, re-pressing it while the text is still
+ * pending, until the harness confirms the prompt.
+ * @throws CsdError when the worker is gone or shows a dialog; TimeoutError when unconfirmed
+ */
+export async function submitPrompt(
+  worker: Worker,
+  text: string,
+  timing: SubmitTiming,
+): Promise<Submitted> {
+  const cleaned = stripPasteMarkers(text);
+  if (cleaned.trim() === "") throw new UsageError("The prompt is empty");
+  const delivered = worker.harness.asPromptText(cleaned);
+  const paneId = worker.meta.tmux_pane_id;
+  await assertReadyForInput(worker);
+  const busy = statusFromEvents(readTailEvents(worker.paths.events)) === "working";
+  const baseline = fileSize(worker.paths.events);
+  await worker.tmux.pasteBracketed(paneId, delivered);
+  await worker.tmux.sendKeys(paneId, "Enter");
+
+  const cursor = new LineCursor(worker.paths.events, baseline);
+  const deadline = Date.now() + timing.timeoutMs;
+  let nextRetry = Date.now() + timing.retryMs;
+  const outcome = await waitUntil<EventAt | "queued">(async () => {
+    for (const event of parseEvents(cursor.next())) {
+      if (promptMatches(event, delivered)) return event;
+    }
+    if (Date.now() < nextRetry) return undefined;
+    nextRetry = Date.now() + timing.retryMs;
+    const screen = await worker.tmux.capture(paneId);
+    const dialog = worker.harness.dialogOnScreen(screen);
+    if (dialog) {
+      throw new CsdError(
+        `The prompt was not confirmed and the worker now shows a ${dialog}; ` +
+          `not pressing Enter into it (use handoff to answer it)`,
+      );
+    }
+    if (worker.harness.promptPending(screen, delivered)) {
+      await worker.tmux.sendKeys(paneId, "Enter");
+      return undefined;
+    }
+    // Not in the box, not confirmed: a harness queues a prompt sent during a running turn
+    // and confirms it only when that turn ends.
+    return busy ? "queued" : undefined;
+  }, {
+    watch: [dirname(worker.paths.events)],
+    deadline,
+    pollMs: Math.min(1000, timing.retryMs),
+  });
+  if (outcome === undefined) {
+    throw new TimeoutError(
+      `The worker did not confirm the prompt within ${timing.timeoutMs / 1000}s ` +
+        `(no user_prompt_submit event); raise CSD_SUBMIT_TIMEOUT or check the pane with handoff`,
+    );
+  }
+  return { confirmation: outcome === "queued" ? null : outcome, baseline, delivered };
+}
+
+/** Fails clearly when the worker cannot take input (gone, exited, or showing a dialog). */
+export async function assertReadyForInput(worker: Worker): Promise<void> {
+  const pane = await worker.tmux.pane(worker.meta.tmux_pane_id);
+  if (!pane) throw new CsdError(`Worker "${worker.meta.name}" is gone (its tmux pane is closed)`);
+  if (pane.dead || fileSize(worker.paths.exitStatus) > 0) {
+    throw new CsdError(`Worker "${worker.meta.name}" has terminated (its harness exited)`);
+  }
+  const screen = await worker.tmux.capture(worker.meta.tmux_pane_id);
+  const dialog = worker.harness.dialogOnScreen(screen);
+  if (dialog) {
+    throw new CsdError(
+      `Worker "${worker.meta.name}" shows a ${dialog}; not typing into it ` +
+        `(answer it through handoff first)`,
+    );
+  }
+}
+
+/**
+ * Types a harness command (e.g. `/compact`) as-is and presses Enter. Commands fire no
+ * user_prompt_submit, so this confirms by the input box emptying instead.
+ */
+export async function submitCommand(
+  worker: Worker,
+  command: string,
+  timing: SubmitTiming,
+): Promise<void> {
+  const cleaned = stripPasteMarkers(command).trim();
+  if (cleaned === "") throw new UsageError("The command is empty");
+  const paneId = worker.meta.tmux_pane_id;
+  await assertReadyForInput(worker);
+  await worker.tmux.sendLiteral(paneId, cleaned);
+  await worker.tmux.sendKeys(paneId, "Enter");
+  let nextRetry = Date.now() + timing.retryMs;
+  const done = await waitUntil<true>(async () => {
+    const pane = await worker.tmux.pane(paneId);
+    if (!pane || pane.dead) return true;
+    const screen = await worker.tmux.capture(paneId);
+    if (!worker.harness.promptPending(screen, cleaned)) return true;
+    if (Date.now() >= nextRetry && !worker.harness.dialogOnScreen(screen)) {
+      nextRetry = Date.now() + timing.retryMs;
+      await worker.tmux.sendKeys(paneId, "Enter");
+    }
+    return undefined;
+  }, { watch: [], deadline: Date.now() + timing.timeoutMs, pollMs: 200 });
+  if (!done) {
+    throw new TimeoutError(`The command "${cleaned}" still sits in the input box`);
+  }
+}

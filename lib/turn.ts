@@ -1,0 +1,90 @@
+/**
+ * Waiting on a worker's event stream: for its prompt to be accepted, and for its turn to end.
+ * Driven by file events (see wait.ts); the pane is checked about once a second so a worker
+ * that dies without a final event (SIGKILL, tmux kill) still ends the wait promptly.
+ */
+import { type EventAt, LineCursor, parseEvents } from "./jsonl.ts";
+import type { EventLine } from "./schema.ts";
+import { waitUntil } from "./wait.ts";
+import type { Worker } from "./worker.ts";
+import { dirname } from "node:path";
+
+/** How a wait for the end of a turn came out. */
+export type TurnOutcome =
+  | { kind: "ended"; event: EventAt }
+  | { kind: "failed"; why: string; event?: EventAt }
+  | { kind: "timeout" };
+
+const PANE_CHECK_MS = 1000;
+
+/**
+ * Follows the worker's events from byte `offset`, handing each new event to `decide` until it
+ * returns a result. Also ends when the pane dies (`onGone`) or the deadline passes (undefined).
+ */
+export async function followEvents<T>(
+  worker: Worker,
+  offset: number,
+  deadline: number | undefined,
+  decide: (event: EventAt) => T | undefined,
+  onGone: (why: string) => T,
+): Promise<T | undefined> {
+  const cursor = new LineCursor(worker.paths.events, offset);
+  let lastPaneCheck = Date.now();
+  const scan = (): T | undefined => {
+    for (const event of parseEvents(cursor.next())) {
+      const result = decide(event);
+      if (result !== undefined) return result;
+    }
+    return undefined;
+  };
+  return await waitUntil<T>(async () => {
+    const found = scan();
+    if (found !== undefined) return found;
+    if (Date.now() - lastPaneCheck < PANE_CHECK_MS) return undefined;
+    lastPaneCheck = Date.now();
+    const pane = await worker.tmux.pane(worker.meta.tmux_pane_id);
+    if (pane && !pane.dead) return undefined;
+    // The harness may have written its last event just before dying: read once more.
+    return scan() ??
+      onGone(pane ? "the worker's process exited" : "the worker's tmux pane is gone");
+  }, { watch: [dirname(worker.paths.events)], deadline });
+}
+
+/** Waits for the next turn end after byte `offset`. A subagent's stop is not a turn end. */
+export async function waitForTurnEnd(
+  worker: Worker,
+  offset: number,
+  deadline: number | undefined,
+): Promise<TurnOutcome> {
+  const outcome = await followEvents<TurnOutcome>(
+    worker,
+    offset,
+    deadline,
+    (event) => turnEndOutcome(event),
+    (why) => ({ kind: "failed", why }),
+  );
+  return outcome ?? { kind: "timeout" };
+}
+
+/** The outcome an event stands for, if it ends a turn. */
+export function turnEndOutcome(event: EventAt): TurnOutcome | undefined {
+  switch (event.event.event) {
+    case "stop":
+      return { kind: "ended", event };
+    case "stop_failure":
+      return { kind: "failed", why: failureText(event.event), event };
+    case "session_end":
+      return {
+        kind: "failed",
+        why: `the worker's session ended (${event.event.reason ?? "no reason given"})`,
+        event,
+      };
+    default:
+      return undefined;
+  }
+}
+
+function failureText(event: EventLine): string {
+  const detail = [event.error, event.last_assistant_message].filter((s) => s && s !== "unknown");
+  return `the turn failed${detail.length > 0 ? `: ${detail.join(" — ")}` : ""}`;
+}
