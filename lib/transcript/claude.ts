@@ -34,14 +34,15 @@ export function parseTranscript(text: string): ClaudeEntry[] {
 }
 
 /**
- * The main conversation in order: from the newest non-sidechain leaf back along parentUuid.
- * Entries without a uuid (summaries, snapshots) are not part of it.
+ * The main conversation's messages in order: from the newest non-sidechain leaf back along
+ * parentUuid. The chain runs through `attachment` and `system` entries too (a reply's parent is
+ * often an attachment), so every entry with a uuid is a link; only messages are returned.
  */
 export function conversationChain(entries: ClaudeEntry[]): ClaudeEntry[] {
   const byUuid = new Map<string, ClaudeEntry>();
   const order = new Map<ClaudeEntry, number>();
   entries.forEach((entry, index) => order.set(entry, index));
-  const messages = entries.filter((e) => e.uuid && !e.isSidechain && isMessage(e));
+  const messages = entries.filter((e) => e.uuid && !e.isSidechain);
   for (const entry of messages) byUuid.set(entry.uuid!, entry);
   const parents = new Set(messages.map((e) => e.parentUuid).filter((p): p is string => !!p));
   const leaves = messages.filter((e) => !parents.has(e.uuid!));
@@ -54,7 +55,7 @@ export function conversationChain(entries: ClaudeEntry[]): ClaudeEntry[] {
     chain.push(at);
     at = at.parentUuid ? byUuid.get(at.parentUuid) : undefined;
   }
-  return chain.reverse();
+  return chain.reverse().filter(isMessage);
 }
 
 function isMessage(entry: ClaudeEntry): boolean {

@@ -645,8 +645,9 @@ class FakeClaude {
     );
     if (placeholder) boxLines[0] = `${glyph}\u00a0${placeholder}`;
     boxLines[boxLines.length - 1] += "\x1b[7m \x1b[0m";
-    const footer = this.footerNote ??
-      (bash ? "  ! for shell mode" : "  ⏵⏵ bypass permissions on (shift+tab to cycle)");
+    const footer = bash
+      ? "  ! for shell mode"
+      : this.footerNote ?? "  ⏵⏵ bypass permissions on (shift+tab to cycle)";
     const bottom = [border, ...boxLines, border, footer];
     const room = Math.max(0, rows - bottom.length);
     const top = [...header, ...convo];

@@ -1,0 +1,207 @@
+/** The hook program: mapping, fail-safety, isolation and atomic appends under concurrency. */
+import { assert, assertEquals } from "./support/assert.ts";
+import { toEventLine } from "../hooks/to_event.ts";
+import { parseEventLine } from "../lib/schema.ts";
+import { BIN } from "./support/env.ts";
+
+const NOW = new Date("2026-01-02T03:04:05.000Z");
+const common = { session_id: "s1", transcript_path: "/t.jsonl", cwd: "/w" };
+
+Deno.test("toEventLine() maps every Claude hook event csd records", () => {
+  const cases: [Record<string, unknown>, Record<string, unknown>][] = [
+    [{ hook_event_name: "SessionStart", source: "startup" }, {
+      event: "session_start",
+      source: "startup",
+      cwd: "/w",
+      transcript_path: "/t.jsonl",
+    }],
+    [{ hook_event_name: "UserPromptSubmit", prompt: "hi" }, {
+      event: "user_prompt_submit",
+      prompt: "hi",
+    }],
+    [{ hook_event_name: "PreToolUse", tool_name: "Bash", tool_input: { command: "ls" } }, {
+      event: "pre_tool_use",
+      tool: "Bash",
+      tool_input: { command: "ls" },
+    }],
+    [{ hook_event_name: "PostToolUse", tool_name: "Bash", tool_response: {} }, {
+      event: "post_tool_use",
+      tool: "Bash",
+      success: true,
+    }],
+    [{ hook_event_name: "PostToolUseFailure", tool_name: "Bash", error: "Exit code 2" }, {
+      event: "post_tool_use",
+      success: false,
+      error: "Exit code 2",
+    }],
+    [{ hook_event_name: "Stop", last_assistant_message: "done" }, {
+      event: "stop",
+      last_assistant_message: "done",
+    }],
+    [{ hook_event_name: "StopFailure", error: "unknown", last_assistant_message: "API Error: 400" }, {
+      event: "stop_failure",
+      error: "unknown",
+    }],
+    [{ hook_event_name: "SessionEnd", reason: "prompt_input_exit" }, {
+      event: "session_end",
+      reason: "prompt_input_exit",
+    }],
+    [{ hook_event_name: "Notification", notification_type: "idle_prompt" }, {
+      event: "notification",
+      notification_type: "idle_prompt",
+    }],
+    [{ hook_event_name: "SubagentStart", agent_id: "a1" }, {
+      event: "subagent_start",
+      agent_id: "a1",
+    }],
+    [{ hook_event_name: "SubagentStop", agent_id: "a1" }, {
+      event: "subagent_stop",
+      agent_id: "a1",
+    }],
+    [{ hook_event_name: "Interrupt" }, { event: "stop_failure", error: "interrupted" }],
+  ];
+  for (const [payload, expected] of cases) {
+    const line = toEventLine("claude", { ...common, ...payload }, NOW);
+    assert(line, `no line for ${payload.hook_event_name}`);
+    assertEquals(line.ts, NOW.toISOString());
+    assertEquals(line.session_id, "s1");
+    for (const [key, value] of Object.entries(expected)) {
+      assertEquals((line as Record<string, unknown>)[key], value, `${payload.hook_event_name}.${key}`);
+    }
+    assert(parseEventLine(JSON.stringify(line)), "the line must pass the shared schema");
+  }
+});
+
+Deno.test("toEventLine() ignores events csd does not record", () => {
+  assertEquals(toEventLine("claude", { hook_event_name: "WorktreeCreate" }, NOW), undefined);
+  assertEquals(toEventLine("claude", {}, NOW), undefined);
+});
+
+Deno.test("toEventLine() cuts a huge tool input so a line stays one small append", () => {
+  const big = "x".repeat(200_000);
+  const line = toEventLine("claude", {
+    hook_event_name: "PreToolUse",
+    tool_name: "Write",
+    tool_input: { content: big },
+  }, NOW)!;
+  assert(JSON.stringify(line).length < 80_000);
+  assertEquals((line.tool_input as { truncated: boolean }).truncated, true);
+});
+
+async function runHook(
+  stdin: string,
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = new Deno.Command(`${BIN}/csd-hook`, {
+    args: ["claude"],
+    env: { PATH: Deno.env.get("PATH") ?? "", ...env },
+    clearEnv: true,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(stdin));
+  await writer.close();
+  const output = await child.output();
+  const d = new TextDecoder();
+  return { code: output.code, stdout: d.decode(output.stdout), stderr: d.decode(output.stderr) };
+}
+
+Deno.test("csd-hook appends one line for a managed worker and prints nothing", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const events = `${dir}/w.events.jsonl`;
+    const payload = JSON.stringify({ ...common, hook_event_name: "UserPromptSubmit", prompt: "p" });
+    const run = await runHook(payload, { CSD_EVENTS_FILE: events, CSD_SESSION_ID: "s1" });
+    assertEquals(run.code, 0);
+    assertEquals(run.stdout, "");
+    const lines = Deno.readTextFileSync(events).split("\n").filter(Boolean);
+    assertEquals(lines.length, 1);
+    assertEquals(parseEventLine(lines[0]!)?.event, "user_prompt_submit");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("csd-hook does nothing and exits 0 for bad input, foreign sessions and non-workers", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const events = `${dir}/w.events.jsonl`;
+    const good = JSON.stringify({ ...common, hook_event_name: "Stop" });
+    const runs = [
+      await runHook("not json{", { CSD_EVENTS_FILE: events }),
+      await runHook("", { CSD_EVENTS_FILE: events }),
+      await runHook("[1,2]", { CSD_EVENTS_FILE: events }),
+      // A nested claude started by the worker's own tool inherits CSD_EVENTS_FILE.
+      await runHook(good, { CSD_EVENTS_FILE: events, CSD_SESSION_ID: "other-session" }),
+      // Not a csd worker at all.
+      await runHook(good, {}),
+      // A stray variable pointing at some other file.
+      await runHook(good, { CSD_EVENTS_FILE: `${dir}/precious.txt` }),
+    ];
+    for (const run of runs) {
+      assertEquals(run.code, 0);
+      assertEquals(run.stdout, "");
+    }
+    for (const name of [events, `${dir}/precious.txt`]) {
+      assertEquals(await Deno.stat(name).then(() => true, () => false), false, name);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("csd-hook: 40 parallel hooks append 40 whole lines, none torn or lost", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const events = `${dir}/w.events.jsonl`;
+    const runs = await Promise.all(Array.from({ length: 40 }, (_, i) =>
+      runHook(
+        JSON.stringify({
+          ...common,
+          hook_event_name: "PreToolUse",
+          tool_name: "Bash",
+          // Large enough that a torn write would show.
+          tool_input: { command: `echo ${i} ${"y".repeat(20_000 + i)}` },
+        }),
+        { CSD_EVENTS_FILE: events },
+      )));
+    assert(runs.every((r) => r.code === 0));
+    const lines = Deno.readTextFileSync(events).split("\n").filter(Boolean);
+    assertEquals(lines.length, 40);
+    const seen = new Set<number>();
+    for (const line of lines) {
+      const event = parseEventLine(line);
+      assert(event, "every line parses");
+      const command = (event.tool_input as { command: string }).command;
+      seen.add(Number(command.split(" ")[1]));
+    }
+    assertEquals(seen.size, 40);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("csd-hook returns within its bound when stdin never closes", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const child = new Deno.Command(`${BIN}/csd-hook`, {
+      args: ["claude"],
+      env: { PATH: Deno.env.get("PATH") ?? "", CSD_EVENTS_FILE: `${dir}/w.events.jsonl` },
+      clearEnv: true,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode('{"hook_event_name":"Stop"'));
+    // Never close stdin: the hook must give up on its own and exit 0.
+    const status = await child.status;
+    assertEquals(status.code, 0);
+    await writer.close().catch(() => {});
+    await child.output().catch(() => {});
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,193 @@
+/**
+ * An isolated world for one test: a private tmux server (`tmux -L <unique>`), a temp worker
+ * dir, a temp HOME and a project folder. Nothing reaches the user's tmux server, ~/.claude or
+ * /tmp/csd-workers. `dispose` kills only this test's tmux server and removes its folder.
+ */
+import { fileURLToPath } from "node:url";
+import { dirname } from "node:path";
+
+export const REPO = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
+export const BIN = `${REPO}/bin`;
+export const FAKE_CLAUDE = `${REPO}/tests/support/fake_claude`;
+
+/** The result of running a command. */
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Options for TestEnv. */
+export interface TestEnvOptions {
+  /** The harness binary for claude workers (default: the fake agent). */
+  claudeBin?: string;
+  /** Pre-trust the project folder in $HOME/.claude.json (default true). */
+  trusted?: boolean;
+  /** Record consent (default true). */
+  consent?: boolean;
+}
+
+export class TestEnv {
+  readonly root: string;
+  readonly home: string;
+  readonly workerDir: string;
+  readonly project: string;
+  readonly socket: string;
+  /** Extra variables for every csd call (and so for the workers). */
+  readonly vars: Record<string, string> = {};
+
+  private constructor(root: string) {
+    this.root = root;
+    this.home = `${root}/home`;
+    this.workerDir = `${root}/workers`;
+    this.project = `${root}/project`;
+    this.socket = `csd-test-${crypto.randomUUID().slice(0, 12)}`;
+  }
+
+  static async create(options: TestEnvOptions = {}): Promise<TestEnv> {
+    const root = await Deno.makeTempDir({ prefix: "csd-test-" });
+    const env = new TestEnv(Deno.realPathSync(root));
+    await Deno.mkdir(env.home, { recursive: true });
+    await Deno.mkdir(env.project, { recursive: true });
+    env.vars.CSD_CLAUDE_BIN = options.claudeBin ?? FAKE_CLAUDE;
+    if (options.trusted !== false) env.trust(env.project);
+    if (options.consent !== false) {
+      await Deno.mkdir(`${env.home}/.claude`, { recursive: true });
+      await Deno.writeTextFile(`${env.home}/.claude/.claude-session-driver-consent`, "yes\n");
+    }
+    return env;
+  }
+
+  /** Marks `dir` trusted in $HOME/.claude.json (onboarding done), as a real user's would be. */
+  trust(dir: string, extra: Record<string, unknown> = {}): void {
+    const path = `${this.home}/.claude.json`;
+    let config: Record<string, unknown> = {};
+    try {
+      config = JSON.parse(Deno.readTextFileSync(path));
+    } catch {
+      // First write.
+    }
+    const projects = (config.projects ?? {}) as Record<string, unknown>;
+    projects[dir] = { hasTrustDialogAccepted: true };
+    config = { hasCompletedOnboarding: true, ...config, ...extra, projects };
+    Deno.writeTextFileSync(path, JSON.stringify(config, null, 2));
+  }
+
+  /** Writes a fake-agent script and points FAKE_CLAUDE_SCRIPT at it. */
+  script(script: Record<string, unknown>): string {
+    const path = `${this.root}/fake-script-${crypto.randomUUID().slice(0, 8)}.json`;
+    Deno.writeTextFileSync(path, JSON.stringify(script));
+    this.vars.FAKE_CLAUDE_SCRIPT = path;
+    return path;
+  }
+
+  /** The environment csd runs with: the test's own, isolated. */
+  environment(extra: Record<string, string> = {}): Record<string, string> {
+    return {
+      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+      HOME: this.home,
+      LANG: "C.UTF-8",
+      TERM: "xterm-256color",
+      CSD_WORKER_DIR: this.workerDir,
+      CSD_TMUX_SOCKET: this.socket,
+      IS_SANDBOX: "1",
+      ...this.vars,
+      ...extra,
+    };
+  }
+
+  /** Runs `bin/csd <args>`. */
+  csd(args: string[], options: { stdin?: string; env?: Record<string, string> } = {}) {
+    return this.exec(`${BIN}/csd`, args, options);
+  }
+
+  /** Runs a worker's shim. */
+  shim(name: string, args: string[], options: { stdin?: string; env?: Record<string, string> } = {}) {
+    return this.exec(`${this.workerDir}/bin/${name}`, args, options);
+  }
+
+  /** Runs any program with the isolated environment. */
+  async exec(
+    program: string,
+    args: string[],
+    options: { stdin?: string; env?: Record<string, string> } = {},
+  ): Promise<Run> {
+    const child = new Deno.Command(program, {
+      args,
+      env: this.environment(options.env),
+      clearEnv: true,
+      cwd: this.root,
+      stdin: options.stdin === undefined ? "null" : "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    if (options.stdin !== undefined) {
+      const writer = child.stdin.getWriter();
+      await writer.write(new TextEncoder().encode(options.stdin));
+      await writer.close();
+    }
+    const output = await child.output();
+    const decoder = new TextDecoder();
+    return {
+      code: output.code,
+      stdout: decoder.decode(output.stdout),
+      stderr: decoder.decode(output.stderr),
+    };
+  }
+
+  /** Runs tmux against this test's private server. */
+  async tmux(...args: string[]): Promise<Run> {
+    const output = await new Deno.Command("tmux", {
+      args: ["-L", this.socket, ...args],
+      env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin" },
+      clearEnv: true,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const decoder = new TextDecoder();
+    return {
+      code: output.code,
+      stdout: decoder.decode(output.stdout),
+      stderr: decoder.decode(output.stderr),
+    };
+  }
+
+  /** Launches a worker and returns its shim path; fails the test with csd's stderr otherwise. */
+  async launch(name: string, extraArgs: string[] = [], env: Record<string, string> = {}) {
+    const run = await this.csd(["launch", name, this.project, ...extraArgs], { env });
+    if (run.code !== 0) {
+      throw new Error(`launch ${name} failed (${run.code}):\n${run.stderr}`);
+    }
+    return run.stdout.trim();
+  }
+
+  /** Reads a worker's events as parsed objects. */
+  events(name: string): Record<string, unknown>[] {
+    try {
+      return Deno.readTextFileSync(`${this.workerDir}/${name}.events.jsonl`).split("\n")
+        .filter((l) => l.trim()).map((l) => JSON.parse(l));
+    } catch {
+      return [];
+    }
+  }
+
+  /** Kills this test's tmux server and removes its folder. */
+  async dispose(): Promise<void> {
+    await this.tmux("kill-server");
+    await Deno.remove(this.root, { recursive: true }).catch(() => {});
+  }
+}
+
+/** Polls `check` until it returns true or `ms` pass (for assertions on asynchronous effects). */
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  ms = 10_000,
+  what = "condition",
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
+}
