@@ -201,8 +201,9 @@ function deadline(seconds: number): number {
 
 async function lastPaneLines(tmux: Tmux, paneId: string): Promise<string> {
   try {
-    const screen = await tmux.capture(paneId, 50);
-    const lines = screen.replace(/\s+$/, "").split("\n");
+    const screen = await tmux.capture(paneId, 200);
+    // The screen is mostly blank below a crash message: show the last lines that say something.
+    const lines = screen.split("\n").filter((line) => line.trim() !== "");
     return lines.slice(-FAILURE_PANE_LINES).map((line) => `  | ${line}`).join("\n");
   } catch {
     return "";

@@ -149,7 +149,8 @@ export class Tmux {
       "list-panes",
       "-s",
       "-t",
-      `=${name}`,
+      // "=name:" — without the colon, list-panes still matches "take" to session "taken".
+      `=${name}:`,
       "-F",
       `#{session_id}${SEP}#{pane_id}`,
     ]);

@@ -59,6 +59,7 @@ interface Options {
   script?: Record<string, unknown> | string; // object, or a path to a script file
   trusted?: boolean; // write hasTrustDialogAccepted for the cwd (default true)
   extraHooks?: Record<string, string[]>; // more hook commands per event
+  skipBypassPrompt?: boolean; // skipDangerousModePermissionPrompt in --settings (default true)
   args?: string[];
   sessionId?: string;
 }
@@ -70,7 +71,7 @@ class FakeRun {
   readonly work: string;
   readonly log: string;
   readonly exitFile: string;
-  readonly sessionId: string;
+  sessionId: string;
   private started = false;
 
   private constructor(dir: string, sessionId: string) {
@@ -97,7 +98,8 @@ class FakeRun {
       const cmds = [`cat >> '${r.log}'; echo >> '${r.log}'`, ...(opts.extraHooks?.[ev] ?? [])];
       hooks[ev] = [{ hooks: cmds.map((command) => ({ type: "command", command, timeout: 10 })) }];
     }
-    await Deno.writeTextFile(`${dir}/settings.json`, JSON.stringify({ hooks }));
+    const settings = { hooks, skipDangerousModePermissionPrompt: opts.skipBypassPrompt ?? true };
+    await Deno.writeTextFile(`${dir}/settings.json`, JSON.stringify(settings));
     let scriptPath = "";
     if (typeof opts.script === "string") scriptPath = opts.script;
     else if (opts.script) {
@@ -197,10 +199,20 @@ class FakeRun {
 
   async exitCode(): Promise<number | null> {
     try {
-      return Number((await Deno.readTextFile(this.exitFile)).trim());
+      const text = (await Deno.readTextFile(this.exitFile)).trim();
+      return text === "" ? null : Number(text);
     } catch {
       return null;
     }
+  }
+
+  // Waits for the fake to exit (the pane's wrapper records the code) and returns the code.
+  async exited(timeoutMs = 5000): Promise<number> {
+    const box = await this.until("exit", async () => {
+      const code = await this.exitCode();
+      return code === null ? null : { code };
+    }, timeoutMs);
+    return box.code;
   }
 
   // Polls until check() returns a truthy value; fails after timeoutMs.
@@ -439,7 +451,7 @@ Deno.test("trust dialog: arrows and Enter accept; '2' exits; noHighlighted start
   await withFake({ trusted: false, script: { trustDialog: "noHighlighted" } }, async (f) => {
     await f.until("No highlighted", async () => (await f.screen()).includes(" ❯ 2. No, exit"));
     await f.keys("2");
-    assertEquals(await f.until("exit", () => f.exitCode()), 1);
+    assertEquals(await f.exited(), 1);
     assertEquals(await f.names(), []);
   });
 });
@@ -453,12 +465,12 @@ Deno.test("/exit gives SessionEnd(prompt_input_exit); resume appends; kill gives
     await f.paste("/exit");
     await f.keys("Enter");
     assertEquals((await f.event("SessionEnd")).reason, "prompt_input_exit");
-    assertEquals(await f.until("exit code", () => f.exitCode()), 0);
+    assertEquals(await f.exited(), 0);
     const before = await f.transcript();
 
     // Same id again: refused.
     await f.launch(BASE_ARGS(f));
-    assertEquals(await f.until("exit code", () => f.exitCode()), 1);
+    assertEquals(await f.exited(), 1);
 
     await f.launch([
       "--resume",
@@ -607,7 +619,7 @@ Deno.test("crash mid-turn: no Stop, no SessionEnd, exit code kept", async () => 
     await f.event("SessionStart");
     await f.paste("die now");
     await f.keys("Enter");
-    assertEquals(await f.until("exit", () => f.exitCode()), 7);
+    assertEquals(await f.exited(), 7);
     assertEquals(await f.names(), ["SessionStart", "UserPromptSubmit"]);
   });
 });
@@ -658,4 +670,81 @@ Deno.test("command-line errors and --version", async () => {
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("bypass-permissions warning: default No; accepting persists the skip", async () => {
+  await withFake({ skipBypassPrompt: false }, async (f) => {
+    const s = await f.until("warning", async () => {
+      const s = await f.screen();
+      return s.includes("WARNING: Claude Code running in Bypass Permissions mode") && s;
+    });
+    assert(s.includes("  ❯ 1. No, exit") && s.includes("    2. Yes, I accept"), s);
+    await f.keys("Down");
+    await f.until("Yes highlighted", async () => (await f.screen()).includes("❯ 2. Yes, I accept"));
+    await f.keys("Enter");
+    await f.event("SessionStart");
+    const user = JSON.parse(await Deno.readTextFile(`${f.home}/.claude/settings.json`));
+    assertEquals(user.skipDangerousModePermissionPrompt, true);
+    // Relaunching (new id) skips the warning now.
+    await f.paste("/exit");
+    await f.keys("Enter");
+    await f.exited();
+    f.sessionId = crypto.randomUUID();
+    await f.launch(BASE_ARGS(f));
+    await f.event("SessionStart", 2);
+  });
+  await withFake({ skipBypassPrompt: false }, async (f) => {
+    await f.until("warning", async () => (await f.screen()).includes("❯ 1. No, exit"));
+    await f.keys("Enter");
+    assertEquals(await f.exited(), 1);
+    assertEquals(await f.names(), []);
+  });
+});
+
+Deno.test("reorder: some turns write a block and turn_duration out of file order", async () => {
+  await withFake({
+    script: { reorder: "always", rules: [{ match: "", thinking: "hm", text: "answer" }] },
+  }, async (f) => {
+    await f.event("SessionStart");
+    await f.paste("q");
+    await f.keys("Enter");
+    await f.event("Stop");
+    const lines = await f.until("turn end", async () => {
+      const t = await f.transcript();
+      return t.some((l) => l.subtype === "stop_hook_summary") && t;
+    });
+    checkChain(lines);
+    const idx = (pred: (l: Line) => boolean) => lines.findIndex(pred);
+    const content = (l: Line) => JSON.stringify((l.message as { content?: unknown })?.content);
+    const thinking = idx((l) => l.type === "assistant" && content(l).includes('"thinking"'));
+    const text = idx((l) => l.type === "assistant" && content(l).includes('"text"'));
+    assert(text < thinking, "text block written before its parent thinking block");
+    assertEquals(lines[text]!.parentUuid, lines[thinking]!.uuid);
+    const summary = idx((l) => l.subtype === "stop_hook_summary");
+    const duration = idx((l) => l.subtype === "turn_duration");
+    assert(duration < summary, "turn_duration written before stop_hook_summary");
+    assertEquals(lines[duration]!.parentUuid, lines[summary]!.uuid);
+  });
+});
+
+Deno.test("SIGTERM gives SessionEnd(other); ignoreEntersWithinMs drops early Enters", async () => {
+  await withFake({ script: { ignoreEntersWithinMs: 1000 } }, async (f) => {
+    await f.event("SessionStart");
+    await f.paste("early");
+    await f.keys("Enter");
+    await f.type("!");
+    await f.until("typed after", async () => (await f.screen()).includes("❯\u00a0early!"));
+    assertEquals(await f.names(), ["SessionStart"]);
+    await f.until("UserPromptSubmit after retries", async () => {
+      await f.keys("Enter");
+      await new Promise((r) => setTimeout(r, 50));
+      return (await f.names()).includes("UserPromptSubmit");
+    });
+    await f.event("Stop");
+    const panePid = (await f.tmux("display-message", "-p", "-t", "w", "#{pane_pid}")).trim();
+    const child = (await run("pgrep", ["-P", panePid])).stdout.trim().split("\n")[0]!;
+    Deno.kill(Number(child), "SIGTERM");
+    assertEquals((await f.event("SessionEnd")).reason, "other");
+    assertEquals(await f.exited(), 143);
+  });
 });

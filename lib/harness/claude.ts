@@ -159,20 +159,30 @@ function isTrustOption(option: DialogOption): boolean {
     !/\b(no|exit|don't)\b/i.test(option.label);
 }
 
+/** Claude 2.x marks the live input line with "❯" and a no-break space; history uses a space. */
+const LIVE_INPUT = "\u276f\u00a0";
+/** The placeholder the box shows while prompts are queued: not pending input. */
+const QUEUED_PLACEHOLDER = /^Press up to edit queued messages$/;
+const RULE = /^\s*[─━]{3,}/;
+
 /**
- * The text inside the input box: the lines between the last two horizontal rules (or the last
- * box), where the prompt glyph sits. Undefined when no input box is drawn (a dialog, a crash).
+ * The text in Claude's input box, or undefined when no input box is drawn (a dialog, a crash).
+ * The live line starts with "❯\u00a0"; continuation lines follow, indented, until the next rule.
+ * Screens without that marker fall back to the lines between the last two horizontal rules.
  */
 export function inputBoxText(screen: string): string | undefined {
   const lines = screen.split("\n");
-  const rules: number[] = [];
-  lines.forEach((line, index) => {
-    if (/^\s*[╭╰─━]{3,}|^\s*[─━]{10,}/.test(line)) rules.push(index);
-  });
+  const live = lines.findLastIndex((line) => line.startsWith(LIVE_INPUT));
+  if (live >= 0) {
+    const parts = [lines[live]!.slice(LIVE_INPUT.length)];
+    for (let i = live + 1; i < lines.length && !RULE.test(lines[i]!); i++) {
+      parts.push(lines[i]!.replace(/^ {2}/, ""));
+    }
+    const text = parts.join("\n").trimEnd();
+    return QUEUED_PLACEHOLDER.test(text.trim()) ? "" : text;
+  }
+  const rules = lines.flatMap((line, index) => (RULE.test(line) ? [index] : []));
   if (rules.length < 2) return undefined;
-  const top = rules[rules.length - 2]!;
-  const bottom = rules[rules.length - 1]!;
-  const inside = screenLines(lines.slice(top + 1, bottom).join("\n"));
-  if (inside.length === 0) return "";
+  const inside = screenLines(lines.slice(rules.at(-2)! + 1, rules.at(-1)!).join("\n"));
   return inside.join("\n").replace(/^[>❯›]\s?/, "");
 }

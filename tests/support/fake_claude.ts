@@ -35,6 +35,8 @@ interface Script {
   sessionStartDelayMs: number;
   ignoreEnters: number;
   trustDialog: "auto" | "never" | "noHighlighted";
+  bypassDialog: "auto" | "never";
+  ignoreEntersWithinMs: number;
   crashAtStart: { exitCode?: number; message?: string } | null;
   rules: Rule[];
   defaultReply: string;
@@ -52,6 +54,8 @@ function loadScript(): Script {
     sessionStartDelayMs: 0,
     ignoreEnters: 0,
     trustDialog: "auto",
+    bypassDialog: "auto",
+    ignoreEntersWithinMs: 0,
     crashAtStart: null,
     rules: [],
     defaultReply: "fake reply: {prompt}",
@@ -182,11 +186,15 @@ interface HookResult {
   durationMs: number;
 }
 
-function loadSettings(arg: string | null): HookConfig {
+interface Settings {
+  hooks?: HookConfig;
+  skipDangerousModePermissionPrompt?: boolean;
+}
+
+function loadSettings(arg: string | null): Settings {
   if (!arg) return {};
   const text = arg.trim().startsWith("{") ? arg : Deno.readTextFileSync(arg);
-  const j = JSON.parse(text) as { hooks?: HookConfig };
-  return j.hooks ?? {};
+  return JSON.parse(text) as Settings;
 }
 
 function matcherMatches(matcher: string | undefined, target: string | undefined): boolean {
@@ -202,7 +210,16 @@ function matcherMatches(matcher: string | undefined, target: string | undefined)
 // ---------------------------------------------------------------------------------------------
 // The fake
 
-type Mode = "starting" | "trust" | "main" | "exiting";
+type Mode = "starting" | "dialog" | "main" | "exiting";
+
+interface Dialog {
+  body: (cols: number) => string[];
+  indent: string;
+  options: string[];
+  choice: number;
+  cancel: number; // the option Escape picks
+  resolve: (choice: number) => void;
+}
 
 interface QueueItem {
   text: string;
@@ -221,6 +238,7 @@ class FakeClaude {
   readonly transcriptPath: string;
   readonly script: Script;
   readonly hooks: HookConfig;
+  readonly settings: Settings;
 
   mode: Mode = "starting";
   // Transcript state
@@ -237,7 +255,8 @@ class FakeClaude {
   footerNote: string | null = null;
   busy = false;
   spinner = "";
-  trustChoice = 0;
+  dialog: Dialog | null = null;
+  sessionStartAt = 0;
   escArmedAt = 0;
   ctrlCArmedAt = 0;
   enterIgnoresLeft: number;
@@ -253,11 +272,12 @@ class FakeClaude {
   pasteBuf = "";
   escTimer: ReturnType<typeof setTimeout> | null = null;
 
-  constructor(sessionId: string, resuming: boolean, script: Script, hooks: HookConfig) {
+  constructor(sessionId: string, resuming: boolean, script: Script, settings: Settings) {
     this.sessionId = sessionId;
     this.resuming = resuming;
     this.script = script;
-    this.hooks = hooks;
+    this.settings = settings;
+    this.hooks = settings.hooks ?? {};
     this.enterIgnoresLeft = script.ignoreEnters;
     this.transcriptPath = transcriptPathFor(this.home, this.cwd, sessionId);
   }
@@ -577,7 +597,7 @@ class FakeClaude {
   render() {
     if (this.mode === "starting" || this.mode === "exiting") return;
     const { cols, rows } = this.size();
-    const out = this.mode === "trust" ? this.trustScreen(cols) : this.mainScreen(cols, rows);
+    const out = this.mode === "dialog" ? this.dialogScreen(cols) : this.mainScreen(cols, rows);
     const shown = out.slice(Math.max(0, out.length - rows)).map((l) => clip(l, cols));
     let s = "\x1b[?25l\x1b[H";
     shown.forEach((l, i) => {
@@ -587,15 +607,26 @@ class FakeClaude {
     writeOut(s);
   }
 
-  trustScreen(cols: number): string[] {
-    const rule = `\x1b[38;5;220m${"─".repeat(cols)}\x1b[39m`;
-    const opt = (i: number, label: string) =>
-      this.trustChoice === i
-        ? ` \x1b[38;5;153m❯\x1b[39m \x1b[38;5;246m${i + 1}.\x1b[39m \x1b[38;5;153m${label}\x1b[39m`
-        : `   \x1b[38;5;246m${i + 1}.\x1b[39m ${label}`;
+  dialogScreen(cols: number): string[] {
+    const d = this.dialog!;
+    const opts = d.options.map((label, i) =>
+      d.choice === i
+        ? `${d.indent}\x1b[38;5;153m❯\x1b[39m \x1b[38;5;246m${i + 1}.\x1b[39m ` +
+          `\x1b[38;5;153m${label}\x1b[39m`
+        : `${d.indent}  \x1b[38;5;246m${i + 1}.\x1b[39m ${label}`
+    );
+    return [
+      ...d.body(cols),
+      ...opts,
+      "",
+      `${d.indent}\x1b[38;5;246mEnter to confirm · Esc to cancel\x1b[39m`,
+    ];
+  }
+
+  trustBody(cols: number): string[] {
     return [
       "",
-      rule,
+      `\x1b[38;5;220m${"─".repeat(cols)}\x1b[39m`,
       " \x1b[1m\x1b[38;5;220mAccessing workspace:\x1b[0m",
       "",
       ` \x1b[1m${this.cwd}\x1b[0m`,
@@ -611,11 +642,51 @@ class FakeClaude {
       "",
       " \x1b[38;5;246mSecurity guide\x1b[39m",
       "",
-      opt(0, "Yes, I trust this folder"),
-      opt(1, "No, exit"),
-      "",
-      " \x1b[38;5;246mEnter to confirm · Esc to cancel\x1b[39m",
     ];
+  }
+
+  bypassBody(cols: number): string[] {
+    const para = (t: string) => wordWrap(t, cols - 3).map((l) => "  " + l);
+    return [
+      "",
+      `\x1b[38;5;211m${"─".repeat(cols)}\x1b[39m`,
+      "  \x1b[1m\x1b[38;5;211mWARNING: Claude Code running in Bypass Permissions mode\x1b[0m",
+      "",
+      ...para(
+        "In Bypass Permissions mode, Claude Code will not ask for your approval before running " +
+          "potentially dangerous commands.",
+      ),
+      ...para(
+        "This mode should only be used in a sandboxed container/VM that has restricted " +
+          "internet access and can easily be restored if damaged.",
+      ),
+      "",
+      ...para(
+        "By proceeding, you accept all responsibility for actions taken while running in " +
+          "Bypass Permissions mode.",
+      ),
+      "",
+      "  https://code.claude.com/docs/en/security",
+      "",
+    ];
+  }
+
+  // Shows a dialog and resolves with the chosen option's index.
+  ask(d: Omit<Dialog, "resolve">): Promise<number> {
+    return new Promise((resolve) => {
+      this.dialog = { ...d, resolve };
+      this.mode = "dialog";
+      this.render();
+    });
+  }
+
+  dialogPick(choice: number) {
+    const d = this.dialog;
+    if (!d || choice < 0 || choice >= d.options.length) return;
+    this.dialog = null;
+    this.mode = "starting";
+    writeOut("\x1b[2J\x1b[H");
+    d.resolve(choice);
   }
 
   mainScreen(cols: number, rows: number): string[] {
@@ -761,9 +832,9 @@ class FakeClaude {
   }
 
   onText(text: string) {
-    if (this.mode === "trust") {
-      if (text.startsWith("1")) this.trustDecide(0);
-      else if (text.startsWith("2")) this.trustDecide(1);
+    if (this.mode === "dialog") {
+      const digit = Number(text[0]);
+      if (digit >= 1) this.dialogPick(digit - 1);
       return;
     }
     if (this.mode !== "main") return;
@@ -773,11 +844,12 @@ class FakeClaude {
   }
 
   onKey(key: string) {
-    if (this.mode === "trust") {
-      if (key === "up") this.trustChoice = 0;
-      else if (key === "down") this.trustChoice = 1;
-      else if (key === "enter") return this.trustDecide(this.trustChoice);
-      else if (key === "escape") return this.trustDecide(1);
+    const d = this.dialog;
+    if (this.mode === "dialog" && d) {
+      if (key === "up") d.choice = Math.max(0, d.choice - 1);
+      else if (key === "down") d.choice = Math.min(d.options.length - 1, d.choice + 1);
+      else if (key === "enter") return this.dialogPick(d.choice);
+      else if (key === "escape") return this.dialogPick(d.cancel);
       this.render();
       return;
     }
@@ -847,6 +919,9 @@ class FakeClaude {
 
   onEnter() {
     if (this.box.trim() === "") return;
+    const sinceStart = Date.now() - this.sessionStartAt;
+    const window = this.script.ignoreEntersWithinMs;
+    if (window > 0 && (!this.sessionStartAt || sinceStart < window)) return;
     if (this.enterIgnoresLeft > 0) {
       this.enterIgnoresLeft--;
       return;
@@ -890,18 +965,6 @@ class FakeClaude {
       this.entries.push({ lines: [`● ${content}`] });
     }
     this.render();
-  }
-
-  // ----- trust dialog -----------------------------------------------------------------------
-
-  trustResolve: ((ok: boolean) => void) | null = null;
-
-  trustDecide(choice: number) {
-    if (!this.trustResolve) return;
-    const resolve = this.trustResolve;
-    this.trustResolve = null;
-    if (choice === 0) markTrusted(this.home, this.cwd);
-    resolve(choice === 0);
   }
 
   // ----- turns ------------------------------------------------------------------------------
@@ -1404,7 +1467,7 @@ class FakeClaude {
     Deno.exit(code);
   }
 
-  async start() {
+  async start(args: Args) {
     if (this.script.startupDelayMs > 0) await sleep(this.script.startupDelayMs);
     try {
       Deno.stdin.setRaw(true);
@@ -1419,21 +1482,43 @@ class FakeClaude {
     Deno.addSignalListener("SIGWINCH", () => this.render());
     void this.readInput();
 
+    const refuse = () => {
+      this.mode = "exiting";
+      restoreTerminal();
+      Deno.exit(1);
+    };
     const trust = this.script.trustDialog;
     if (trust !== "never" && !isTrusted(this.home, this.cwd)) {
-      this.trustChoice = trust === "noHighlighted" ? 1 : 0;
-      this.mode = "trust";
-      const ok = await new Promise<boolean>((resolve) => {
-        this.trustResolve = resolve;
-        this.render();
+      const choice = await this.ask({
+        body: (cols) => this.trustBody(cols),
+        indent: " ",
+        options: ["Yes, I trust this folder", "No, exit"],
+        choice: trust === "noHighlighted" ? 1 : 0,
+        cancel: 1,
       });
-      if (!ok) {
-        this.mode = "exiting";
-        restoreTerminal();
-        writeOut("\x1b[2J\x1b[H");
-        Deno.exit(1);
-      }
-      writeOut("\x1b[2J\x1b[H");
+      if (choice !== 0) refuse();
+      markTrusted(this.home, this.cwd);
+    }
+    const userSettings = readJson(`${this.home}/.claude/settings.json`) as Settings;
+    if (
+      args.skipPermissions && this.script.bypassDialog !== "never" &&
+      this.settings.skipDangerousModePermissionPrompt !== true &&
+      userSettings.skipDangerousModePermissionPrompt !== true
+    ) {
+      const choice = await this.ask({
+        body: (cols) => this.bypassBody(cols),
+        indent: "  ",
+        options: ["No, exit", "Yes, I accept"],
+        choice: 0,
+        cancel: 0,
+      });
+      if (choice !== 1) refuse();
+      Deno.mkdirSync(`${this.home}/.claude`, { recursive: true });
+      Deno.writeTextFileSync(
+        `${this.home}/.claude/settings.json`,
+        JSON.stringify({ ...userSettings, skipDangerousModePermissionPrompt: true }, null, 2) +
+          "\n",
+      );
     }
     if (this.resuming) this.loadExisting();
     this.mode = "main";
@@ -1447,6 +1532,7 @@ class FakeClaude {
       this.resuming ? "resume" : "startup",
     );
     this.sessionStarted = true;
+    this.sessionStartAt = Date.now();
     void this.drain();
   }
 
@@ -1636,12 +1722,16 @@ function claudeJsonPath(home: string) {
   return `${home}/.claude.json`;
 }
 
-function readClaudeJson(home: string): Record<string, unknown> {
+function readJson(path: string): Record<string, unknown> {
   try {
-    return JSON.parse(Deno.readTextFileSync(claudeJsonPath(home)));
+    return JSON.parse(Deno.readTextFileSync(path));
   } catch {
     return {};
   }
+}
+
+function readClaudeJson(home: string): Record<string, unknown> {
+  return readJson(claudeJsonPath(home));
 }
 
 function isTrusted(home: string, cwd: string): boolean {
@@ -1723,15 +1813,15 @@ async function main() {
     writeErr((script.crashAtStart.message ?? "fake claude crashed at start") + "\n");
     Deno.exit(script.crashAtStart.exitCode ?? 1);
   }
-  let hooks: HookConfig;
+  let settings: Settings;
   try {
-    hooks = loadSettings(args.settings);
+    settings = loadSettings(args.settings);
   } catch (e) {
     writeErr(`Error: Invalid settings: ${e}\n`);
     Deno.exit(1);
   }
-  const fake = new FakeClaude(sessionId, resuming, script, hooks);
-  await fake.start();
+  const fake = new FakeClaude(sessionId, resuming, script, settings);
+  await fake.start(args);
 }
 
 if (import.meta.main) await main();

@@ -1,0 +1,259 @@
+/**
+ * Error paths and exit codes: launch refusals and failures (with cleanup), failed and crashed
+ * turns, timeouts with diagnostics, ignored Enter keys, trust dialogs, usage errors.
+ */
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "./support/assert.ts";
+import { TestEnv } from "./support/env.ts";
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+
+function files(dir: string): string[] {
+  try {
+    return [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+  } catch {
+    return [];
+  }
+}
+
+Deno.test("launch refuses bad names, missing cwd, no consent and a taken name", opts, async () => {
+  const env = await TestEnv.create();
+  try {
+    for (const name of ["a.b", "a:b", "../x", "-x", "", "a/b", "x".repeat(65)]) {
+      const run = await env.csd(["launch", name, env.project]);
+      assertEquals(run.code, 2, `name ${JSON.stringify(name)}: ${run.stderr}`);
+      assertMatch(run.stderr, /^error: /);
+    }
+    const missing = await env.csd(["launch", "w", `${env.root}/nope`]);
+    assertEquals(missing.code, 1);
+    assertMatch(missing.stderr, /^error: Working directory ".*nope" does not exist\n$/);
+    const harness = await env.csd(["launch", "--harness", "vim", "w", env.project]);
+    assertEquals(harness.code, 2);
+
+    await Deno.remove(`${env.home}/.claude/.claude-session-driver-consent`);
+    const noConsent = await env.csd(["launch", "w", env.project]);
+    assertEquals(noConsent.code, 1);
+    assertStringIncludes(noConsent.stderr, "csd grant-consent");
+    const grant = await env.csd(["grant-consent"]);
+    assertEquals(grant.code, 0);
+
+    const shim = await env.launch("taken");
+    const before = Deno.readTextFileSync(`${env.workerDir}/taken.meta.json`);
+    const again = await env.csd(["launch", "taken", env.project]);
+    assertEquals(again.code, 1);
+    assertStringIncludes(again.stderr, 'A worker named "taken" already exists');
+    assertEquals(Deno.readTextFileSync(`${env.workerDir}/taken.meta.json`), before);
+    assertEquals((await env.exec(shim, ["status"])).stdout, "idle\n", "the first one is untouched");
+
+    // A tmux session of that name that csd did not make is not touched either.
+    await env.tmux("new-session", "-d", "-s", "foreign", "sleep 600");
+    const foreign = await env.csd(["launch", "foreign", env.project]);
+    assertEquals(foreign.code, 1);
+    assertStringIncludes(foreign.stderr, 'tmux session named "foreign" already exists');
+    assertEquals((await env.tmux("has-session", "-t", "=foreign")).code, 0);
+    // Prefix matching must not confuse "taken" with "taken2".
+    assertEquals((await env.csd(["launch", "take", env.project])).code, 0);
+  } finally {
+    await env.dispose();
+  }
+});
+
+Deno.test("a harness that crashes at start: pane lines shown, every file and session cleaned", opts, async () => {
+  const env = await TestEnv.create();
+  try {
+    env.script({ crashAtStart: { exitCode: 3, message: "fatal: cannot load the model config" } });
+    const run = await env.csd(["launch", "crashy", env.project]);
+    assertEquals(run.code, 1);
+    assertStringIncludes(run.stderr, "Launch of \"crashy\" failed");
+    assertStringIncludes(run.stderr, "fatal: cannot load the model config");
+    assertEquals(run.stdout, "");
+    assertEquals(files(env.workerDir).filter((f) => f.startsWith("crashy")), []);
+    assertEquals(files(`${env.workerDir}/bin`), []);
+    assertEquals((await env.tmux("has-session", "-t", "=crashy")).code !== 0, true);
+  } finally {
+    await env.dispose();
+  }
+});
+
+Deno.test("a worker that never becomes ready times out with CSD_LAUNCH_TIMEOUT and cleans up", opts, async () => {
+  const env = await TestEnv.create();
+  try {
+    env.script({ sessionStartDelayMs: 60_000 });
+    const run = await env.csd(["launch", "slowpoke", env.project], {
+      env: { CSD_LAUNCH_TIMEOUT: "2" },
+    });
+    assertEquals(run.code, 1);
+    assertStringIncludes(run.stderr, "did not become ready within 2s");
+    assertEquals(files(env.workerDir).filter((f) => f.startsWith("slowpoke")), []);
+    assertEquals((await env.tmux("has-session", "-t", "=slowpoke")).code !== 0, true);
+  } finally {
+    await env.dispose();
+  }
+});
+
+Deno.test("running as root without IS_SANDBOX: the harness's own error reaches the caller", opts, async () => {
+  if (Deno.uid() !== 0) return;
+  const env = await TestEnv.create();
+  try {
+    const run = await env.csd(["launch", "rooted", env.project], { env: { IS_SANDBOX: "" } });
+    assertEquals(run.code, 1);
+    assertStringIncludes(run.stderr, "cannot be used with root/sudo privileges");
+  } finally {
+    await env.dispose();
+  }
+});
+
+Deno.test("trust dialog: csd reads it and picks the trust option, even when No is highlighted", opts, async () => {
+  for (const mode of ["auto", "noHighlighted"]) {
+    const env = await TestEnv.create({ trusted: false });
+    try {
+      env.trust("/nonexistent-other-folder");
+      env.script({ trustDialog: mode });
+      const run = await env.csd(["launch", "trusty", env.project]);
+      assertEquals(run.code, 0, `${mode}: ${run.stderr}`);
+      assertEquals((await env.shim("trusty", ["converse", "hi", "30"])).stdout, "fake reply: hi\n");
+      const config = JSON.parse(Deno.readTextFileSync(`${env.home}/.claude.json`));
+      assertEquals(config.projects[env.project].hasTrustDialogAccepted, true, mode);
+    } finally {
+      await env.dispose();
+    }
+  }
+});
+
+Deno.test("send re-presses Enter while the prompt sits in the box (first Enter ignored)", opts, async () => {
+  const env = await TestEnv.create();
+  try {
+    env.script({ ignoreEnters: 2 });
+    await env.launch("deaf");
+    const run = await env.shim("deaf", ["converse", "are you there", "30"], {
+      env: { CSD_SUBMIT_RETRY_INTERVAL: "0.3" },
+    });
+    assertEquals(run.code, 0, run.stderr);
+    assertEquals(run.stdout, "fake reply: are you there\n");
+    const submits = env.events("deaf").filter((e) => e.event === "user_prompt_submit");
+    assertEquals(submits.length, 1, "exactly one prompt, however many Enters");
+  } finally {
+    await env.dispose();
+  }
+});
+
+Deno.test("send fails loudly when the prompt is never confirmed", opts, async () => {
+  const env = await TestEnv.create();
+  try {
+    env.script({ ignoreEnters: 1000 });
+    await env.launch("mute");
+    const run = await env.shim("mute", ["send", "hello?"], {
+      env: { CSD_SUBMIT_TIMEOUT: "1.5", CSD_SUBMIT_RETRY_INTERVAL: "0.5" },
+    });
+    assertEquals(run.code, 124);
+    assertStringIncludes(run.stderr, "did not confirm the prompt within 1.5s");
+    const bad = await env.shim("mute", ["send", "x"], { env: { CSD_SUBMIT_TIMEOUT: "soon" } });
+    assertEquals(bad.code, 2);
+  } finally {
+    await env.dispose();
+  }
+});
+
+Deno.test("a failed turn (API error) gives exit 3 at once, not after the timeout", opts, async () => {
+  const env = await TestEnv.create();
+  try {
+    env.script({ rules: [{ match: "break", fail: "API Error: 400 bad request" }] });
+    await env.launch("flaky");
+    const started = Date.now();
+    const run = await env.shim("flaky", ["converse", "please break", "600"]);
+    assertEquals(run.code, 3, run.stderr);
+    assert(Date.now() - started < 60_000, "reported long before the 600 s timeout");
+    assertStringIncludes(run.stderr, "API Error: 400");
+    assertEquals((await env.shim("flaky", ["status"])).stdout, "idle\n");
+    assertStringIncludes((await env.shim("flaky", ["read-turn"])).stdout, "**Error:** API Error: 400");
+
+    assertEquals((await env.shim("flaky", ["send", "break again"])).code, 0);
+    const wait = await env.shim("flaky", ["wait-for-turn", "600"]);
+    assertEquals(wait.code, 3);
+    assertEquals(JSON.parse(wait.stdout).event, "stop_failure");
+    // The worker still works afterwards.
+    assertEquals((await env.shim("flaky", ["converse", "fine now", "30"])).code, 0);
+  } finally {
+    await env.dispose();
+  }
+});
+
+Deno.test("a worker that crashes mid-turn ends the wait with exit 3; status terminated", opts, async () => {
+  const env = await TestEnv.create();
+  try {
+    env.script({ rules: [{ match: "die", crash: 9, delayMs: 200 }] });
+    await env.launch("fragile");
+    const run = await env.shim("fragile", ["converse", "die now", "600"]);
+    assertEquals(run.code, 3, run.stderr);
+    assertStringIncludes(run.stderr, "exited");
+    assertEquals((await env.shim("fragile", ["status"])).stdout, "terminated\n");
+    const list = await env.csd(["list"]);
+    assertStringIncludes(list.stdout, "terminated\tfragile");
+    const send = await env.shim("fragile", ["send", "anyone?"]);
+    assertEquals(send.code, 1);
+    assertStringIncludes(send.stderr, "has terminated");
+  } finally {
+    await env.dispose();
+  }
+});
+
+Deno.test("converse timeout: exit 124, diagnostic written, worker keeps running", opts, async () => {
+  const env = await TestEnv.create();
+  try {
+    env.script({ rules: [{ match: "long", text: "finally", delayMs: 4000 }] });
+    await env.launch("sleepy");
+    const diag = `${env.root}/diag.txt`;
+    const run = await env.shim("sleepy", ["converse", "a long job", "1"], {
+      env: { CSD_CONVERSE_DIAG_FILE: diag },
+    });
+    assertEquals(run.code, 124);
+    assertStringIncludes(run.stderr, `csd-diagnostic: ${diag}`);
+    const text = Deno.readTextFileSync(diag);
+    for (const section of ["## process tree", "## pane", "## transcript", "## events"]) {
+      assertStringIncludes(text, section);
+    }
+    assertStringIncludes(text, "user_prompt_submit");
+    assertEquals((await env.shim("sleepy", ["status"])).stdout, "working\n");
+    const wait = await env.shim("sleepy", ["wait-for-turn", "30", "--after-line", "2"]);
+    assertEquals(wait.code, 0);
+    assertEquals(JSON.parse(wait.stdout).last_assistant_message, "finally");
+  } finally {
+    await env.dispose();
+  }
+});
+
+Deno.test("usage errors exit 2 with one error line on every command", opts, async () => {
+  const env = await TestEnv.create();
+  try {
+    await env.launch("u");
+    const cases: string[][] = [
+      ["converse"],
+      ["converse", "hi", "soon"],
+      ["converse", "hi", "-5"],
+      ["send"],
+      ["wait-for-turn", "abc"],
+      ["wait-for-turn", "5", "--after-line", "x"],
+      ["read-events", "--last", "-1"],
+      ["read-turn", "extra"],
+      ["status", "--bogus"],
+      ["stop", "now"],
+    ];
+    for (const args of cases) {
+      const run = await env.shim("u", args);
+      assertEquals(run.code, 2, `${args.join(" ")}: ${run.stderr}`);
+      assertMatch(run.stderr, /^error: .+\n/);
+    }
+    for (const args of [["frobnicate"], ["list", "a", "b"], ["prune", "x"], ["adopt", "a", "b"]]) {
+      const run = await env.csd(args);
+      assertEquals(run.code, 2, args.join(" "));
+    }
+    const unknown = await env.csd(["--worker", "ghost", "status"]);
+    assertEquals(unknown.code, 1);
+    assertStringIncludes(unknown.stderr, 'No worker named "ghost"');
+    const help = await env.shim("u", ["converse", "--help"]);
+    assertEquals(help.code, 0);
+    assertStringIncludes(help.stdout, "USAGE:");
+    assertEquals((await env.shim("u", ["status"])).stdout, "idle\n", "nothing was lost");
+  } finally {
+    await env.dispose();
+  }
+});
