@@ -5,6 +5,7 @@ import { fileSize } from "../lib/jsonl.ts";
 import { readTailEvents, statusFromEvents } from "../lib/status.ts";
 import { followEvents } from "../lib/turn.ts";
 import { loadWorker, type Worker } from "../lib/worker.ts";
+import { waitUntil } from "../lib/wait.ts";
 import { maxPositionals, parseWorkerCommand } from "../lib/worker_command.ts";
 
 export const HELP = `stop — quit the worker and remove it
@@ -48,7 +49,12 @@ async function quitGracefully(worker: Worker): Promise<boolean> {
     if (worker.harness.dialogOnScreen(screen)) return false;
     if (statusFromEvents(readTailEvents(worker.paths.events)) === "working") {
       // Interrupt the running turn first; the quit command would otherwise wait in the queue.
+      // Keys sent right behind a lone Escape read as one Alt-sequence, so wait for the redraw.
       await worker.tmux.sendKeys(paneId, "Escape");
+      await waitUntil(
+        async () => (await worker.tmux.capture(paneId)) !== screen ? true : undefined,
+        { watch: [], deadline: Date.now() + 1500, pollMs: 50 },
+      );
     }
     // Clear whatever sits in the input box, then type the quit command.
     await worker.tmux.sendKeys(paneId, "C-u");

@@ -57,84 +57,107 @@ Deno.test("launch refuses bad names, missing cwd, no consent and a taken name", 
   }
 });
 
-Deno.test("a harness that crashes at start: pane lines shown, every file and session cleaned", opts, async () => {
-  const env = await TestEnv.create();
-  try {
-    env.script({ crashAtStart: { exitCode: 3, message: "fatal: cannot load the model config" } });
-    const run = await env.csd(["launch", "crashy", env.project]);
-    assertEquals(run.code, 1);
-    assertStringIncludes(run.stderr, "Launch of \"crashy\" failed");
-    assertStringIncludes(run.stderr, "fatal: cannot load the model config");
-    assertEquals(run.stdout, "");
-    assertEquals(files(env.workerDir).filter((f) => f.startsWith("crashy")), []);
-    assertEquals(files(`${env.workerDir}/bin`), []);
-    assertEquals((await env.tmux("has-session", "-t", "=crashy")).code !== 0, true);
-  } finally {
-    await env.dispose();
-  }
-});
-
-Deno.test("a worker that never becomes ready times out with CSD_LAUNCH_TIMEOUT and cleans up", opts, async () => {
-  const env = await TestEnv.create();
-  try {
-    env.script({ sessionStartDelayMs: 60_000 });
-    const run = await env.csd(["launch", "slowpoke", env.project], {
-      env: { CSD_LAUNCH_TIMEOUT: "2" },
-    });
-    assertEquals(run.code, 1);
-    assertStringIncludes(run.stderr, "did not become ready within 2s");
-    assertEquals(files(env.workerDir).filter((f) => f.startsWith("slowpoke")), []);
-    assertEquals((await env.tmux("has-session", "-t", "=slowpoke")).code !== 0, true);
-  } finally {
-    await env.dispose();
-  }
-});
-
-Deno.test("running as root without IS_SANDBOX: the harness's own error reaches the caller", opts, async () => {
-  if (Deno.uid() !== 0) return;
-  const env = await TestEnv.create();
-  try {
-    const run = await env.csd(["launch", "rooted", env.project], { env: { IS_SANDBOX: "" } });
-    assertEquals(run.code, 1);
-    assertStringIncludes(run.stderr, "cannot be used with root/sudo privileges");
-  } finally {
-    await env.dispose();
-  }
-});
-
-Deno.test("trust dialog: csd reads it and picks the trust option, even when No is highlighted", opts, async () => {
-  for (const mode of ["auto", "noHighlighted"]) {
-    const env = await TestEnv.create({ trusted: false });
+Deno.test(
+  "a harness that crashes at start: pane lines shown, every file and session cleaned",
+  opts,
+  async () => {
+    const env = await TestEnv.create();
     try {
-      env.trust("/nonexistent-other-folder");
-      env.script({ trustDialog: mode });
-      const run = await env.csd(["launch", "trusty", env.project]);
-      assertEquals(run.code, 0, `${mode}: ${run.stderr}`);
-      assertEquals((await env.shim("trusty", ["converse", "hi", "30"])).stdout, "fake reply: hi\n");
-      const config = JSON.parse(Deno.readTextFileSync(`${env.home}/.claude.json`));
-      assertEquals(config.projects[env.project].hasTrustDialogAccepted, true, mode);
+      env.script({ crashAtStart: { exitCode: 3, message: "fatal: cannot load the model config" } });
+      const run = await env.csd(["launch", "crashy", env.project]);
+      assertEquals(run.code, 1);
+      assertStringIncludes(run.stderr, 'Launch of "crashy" failed');
+      assertStringIncludes(run.stderr, "fatal: cannot load the model config");
+      assertEquals(run.stdout, "");
+      assertEquals(files(env.workerDir).filter((f) => f.startsWith("crashy")), []);
+      assertEquals(files(`${env.workerDir}/bin`), []);
+      assertEquals((await env.tmux("has-session", "-t", "=crashy")).code !== 0, true);
     } finally {
       await env.dispose();
     }
-  }
-});
+  },
+);
 
-Deno.test("send re-presses Enter while the prompt sits in the box (first Enter ignored)", opts, async () => {
-  const env = await TestEnv.create();
-  try {
-    env.script({ ignoreEnters: 2 });
-    await env.launch("deaf");
-    const run = await env.shim("deaf", ["converse", "are you there", "30"], {
-      env: { CSD_SUBMIT_RETRY_INTERVAL: "0.3" },
-    });
-    assertEquals(run.code, 0, run.stderr);
-    assertEquals(run.stdout, "fake reply: are you there\n");
-    const submits = env.events("deaf").filter((e) => e.event === "user_prompt_submit");
-    assertEquals(submits.length, 1, "exactly one prompt, however many Enters");
-  } finally {
-    await env.dispose();
-  }
-});
+Deno.test(
+  "a worker that never becomes ready times out with CSD_LAUNCH_TIMEOUT and cleans up",
+  opts,
+  async () => {
+    const env = await TestEnv.create();
+    try {
+      env.script({ sessionStartDelayMs: 60_000 });
+      const run = await env.csd(["launch", "slowpoke", env.project], {
+        env: { CSD_LAUNCH_TIMEOUT: "2" },
+      });
+      assertEquals(run.code, 1);
+      assertStringIncludes(run.stderr, "did not become ready within 2s");
+      assertEquals(files(env.workerDir).filter((f) => f.startsWith("slowpoke")), []);
+      assertEquals((await env.tmux("has-session", "-t", "=slowpoke")).code !== 0, true);
+    } finally {
+      await env.dispose();
+    }
+  },
+);
+
+Deno.test(
+  "running as root without IS_SANDBOX: the harness's own error reaches the caller",
+  opts,
+  async () => {
+    if (Deno.uid() !== 0) return;
+    const env = await TestEnv.create();
+    try {
+      const run = await env.csd(["launch", "rooted", env.project], { env: { IS_SANDBOX: "" } });
+      assertEquals(run.code, 1);
+      assertStringIncludes(run.stderr, "cannot be used with root/sudo privileges");
+    } finally {
+      await env.dispose();
+    }
+  },
+);
+
+Deno.test(
+  "trust dialog: csd reads it and picks the trust option, even when No is highlighted",
+  opts,
+  async () => {
+    for (const mode of ["auto", "noHighlighted"]) {
+      const env = await TestEnv.create({ trusted: false });
+      try {
+        env.trust("/nonexistent-other-folder");
+        env.script({ trustDialog: mode });
+        const run = await env.csd(["launch", "trusty", env.project]);
+        assertEquals(run.code, 0, `${mode}: ${run.stderr}`);
+        assertEquals(
+          (await env.shim("trusty", ["converse", "hi", "30"])).stdout,
+          "fake reply: hi\n",
+        );
+        const config = JSON.parse(Deno.readTextFileSync(`${env.home}/.claude.json`));
+        assertEquals(config.projects[env.project].hasTrustDialogAccepted, true, mode);
+      } finally {
+        await env.dispose();
+      }
+    }
+  },
+);
+
+Deno.test(
+  "send re-presses Enter while the prompt sits in the box (first Enter ignored)",
+  opts,
+  async () => {
+    const env = await TestEnv.create();
+    try {
+      env.script({ ignoreEnters: 2 });
+      await env.launch("deaf");
+      const run = await env.shim("deaf", ["converse", "are you there", "30"], {
+        env: { CSD_SUBMIT_RETRY_INTERVAL: "0.3" },
+      });
+      assertEquals(run.code, 0, run.stderr);
+      assertEquals(run.stdout, "fake reply: are you there\n");
+      const submits = env.events("deaf").filter((e) => e.event === "user_prompt_submit");
+      assertEquals(submits.length, 1, "exactly one prompt, however many Enters");
+    } finally {
+      await env.dispose();
+    }
+  },
+);
 
 Deno.test("send fails loudly when the prompt is never confirmed", opts, async () => {
   const env = await TestEnv.create();
@@ -153,73 +176,88 @@ Deno.test("send fails loudly when the prompt is never confirmed", opts, async ()
   }
 });
 
-Deno.test("a failed turn (API error) gives exit 3 at once, not after the timeout", opts, async () => {
-  const env = await TestEnv.create();
-  try {
-    env.script({ rules: [{ match: "break", fail: "API Error: 400 bad request" }] });
-    await env.launch("flaky");
-    const started = Date.now();
-    const run = await env.shim("flaky", ["converse", "please break", "600"]);
-    assertEquals(run.code, 3, run.stderr);
-    assert(Date.now() - started < 60_000, "reported long before the 600 s timeout");
-    assertStringIncludes(run.stderr, "API Error: 400");
-    assertEquals((await env.shim("flaky", ["status"])).stdout, "idle\n");
-    assertStringIncludes((await env.shim("flaky", ["read-turn"])).stdout, "**Error:** API Error: 400");
+Deno.test(
+  "a failed turn (API error) gives exit 3 at once, not after the timeout",
+  opts,
+  async () => {
+    const env = await TestEnv.create();
+    try {
+      env.script({ rules: [{ match: "break", fail: "API Error: 400 bad request" }] });
+      await env.launch("flaky");
+      const started = Date.now();
+      const run = await env.shim("flaky", ["converse", "please break", "600"]);
+      assertEquals(run.code, 3, run.stderr);
+      assert(Date.now() - started < 60_000, "reported long before the 600 s timeout");
+      assertStringIncludes(run.stderr, "API Error: 400");
+      assertEquals((await env.shim("flaky", ["status"])).stdout, "idle\n");
+      assertStringIncludes(
+        (await env.shim("flaky", ["read-turn"])).stdout,
+        "**Error:** API Error: 400",
+      );
 
-    assertEquals((await env.shim("flaky", ["send", "break again"])).code, 0);
-    const wait = await env.shim("flaky", ["wait-for-turn", "600"]);
-    assertEquals(wait.code, 3);
-    assertEquals(JSON.parse(wait.stdout).event, "stop_failure");
-    // The worker still works afterwards.
-    assertEquals((await env.shim("flaky", ["converse", "fine now", "30"])).code, 0);
-  } finally {
-    await env.dispose();
-  }
-});
-
-Deno.test("a worker that crashes mid-turn ends the wait with exit 3; status terminated", opts, async () => {
-  const env = await TestEnv.create();
-  try {
-    env.script({ rules: [{ match: "die", crash: 9, delayMs: 200 }] });
-    await env.launch("fragile");
-    const run = await env.shim("fragile", ["converse", "die now", "600"]);
-    assertEquals(run.code, 3, run.stderr);
-    assertStringIncludes(run.stderr, "exited");
-    assertEquals((await env.shim("fragile", ["status"])).stdout, "terminated\n");
-    const list = await env.csd(["list"]);
-    assertStringIncludes(list.stdout, "terminated\tfragile");
-    const send = await env.shim("fragile", ["send", "anyone?"]);
-    assertEquals(send.code, 1);
-    assertStringIncludes(send.stderr, "has terminated");
-  } finally {
-    await env.dispose();
-  }
-});
-
-Deno.test("converse timeout: exit 124, diagnostic written, worker keeps running", opts, async () => {
-  const env = await TestEnv.create();
-  try {
-    env.script({ rules: [{ match: "long", text: "finally", delayMs: 4000 }] });
-    await env.launch("sleepy");
-    const diag = `${env.root}/diag.txt`;
-    const run = await env.shim("sleepy", ["converse", "a long job", "1"], {
-      env: { CSD_CONVERSE_DIAG_FILE: diag },
-    });
-    assertEquals(run.code, 124);
-    assertStringIncludes(run.stderr, `csd-diagnostic: ${diag}`);
-    const text = Deno.readTextFileSync(diag);
-    for (const section of ["## process tree", "## pane", "## transcript", "## events"]) {
-      assertStringIncludes(text, section);
+      assertEquals((await env.shim("flaky", ["send", "break again"])).code, 0);
+      const wait = await env.shim("flaky", ["wait-for-turn", "600"]);
+      assertEquals(wait.code, 3);
+      assertEquals(JSON.parse(wait.stdout).event, "stop_failure");
+      // The worker still works afterwards.
+      assertEquals((await env.shim("flaky", ["converse", "fine now", "30"])).code, 0);
+    } finally {
+      await env.dispose();
     }
-    assertStringIncludes(text, "user_prompt_submit");
-    assertEquals((await env.shim("sleepy", ["status"])).stdout, "working\n");
-    const wait = await env.shim("sleepy", ["wait-for-turn", "30", "--after-line", "2"]);
-    assertEquals(wait.code, 0);
-    assertEquals(JSON.parse(wait.stdout).last_assistant_message, "finally");
-  } finally {
-    await env.dispose();
-  }
-});
+  },
+);
+
+Deno.test(
+  "a worker that crashes mid-turn ends the wait with exit 3; status terminated",
+  opts,
+  async () => {
+    const env = await TestEnv.create();
+    try {
+      env.script({ rules: [{ match: "die", crash: 9, delayMs: 200 }] });
+      await env.launch("fragile");
+      const run = await env.shim("fragile", ["converse", "die now", "600"]);
+      assertEquals(run.code, 3, run.stderr);
+      assertStringIncludes(run.stderr, "exited");
+      assertEquals((await env.shim("fragile", ["status"])).stdout, "terminated\n");
+      const list = await env.csd(["list"]);
+      assertStringIncludes(list.stdout, "terminated\tfragile");
+      const send = await env.shim("fragile", ["send", "anyone?"]);
+      assertEquals(send.code, 1);
+      assertStringIncludes(send.stderr, "has terminated");
+    } finally {
+      await env.dispose();
+    }
+  },
+);
+
+Deno.test(
+  "converse timeout: exit 124, diagnostic written, worker keeps running",
+  opts,
+  async () => {
+    const env = await TestEnv.create();
+    try {
+      env.script({ rules: [{ match: "long", text: "finally", delayMs: 4000 }] });
+      await env.launch("sleepy");
+      const diag = `${env.root}/diag.txt`;
+      const run = await env.shim("sleepy", ["converse", "a long job", "1"], {
+        env: { CSD_CONVERSE_DIAG_FILE: diag },
+      });
+      assertEquals(run.code, 124);
+      assertStringIncludes(run.stderr, `csd-diagnostic: ${diag}`);
+      const text = Deno.readTextFileSync(diag);
+      for (const section of ["## process tree", "## pane", "## transcript", "## events"]) {
+        assertStringIncludes(text, section);
+      }
+      assertStringIncludes(text, "user_prompt_submit");
+      assertEquals((await env.shim("sleepy", ["status"])).stdout, "working\n");
+      const wait = await env.shim("sleepy", ["wait-for-turn", "30", "--after-line", "2"]);
+      assertEquals(wait.code, 0);
+      assertEquals(JSON.parse(wait.stdout).last_assistant_message, "finally");
+    } finally {
+      await env.dispose();
+    }
+  },
+);
 
 Deno.test("usage errors exit 2 with one error line on every command", opts, async () => {
   const env = await TestEnv.create();

@@ -60,6 +60,7 @@ interface Options {
   trusted?: boolean; // write hasTrustDialogAccepted for the cwd (default true)
   extraHooks?: Record<string, string[]>; // more hook commands per event
   skipBypassPrompt?: boolean; // skipDangerousModePermissionPrompt in --settings (default true)
+  inlineSettings?: boolean; // pass --settings as inline JSON instead of a file path
   args?: string[];
   sessionId?: string;
 }
@@ -73,6 +74,7 @@ class FakeRun {
   readonly exitFile: string;
   sessionId: string;
   private started = false;
+  private socketPath = "";
 
   private constructor(dir: string, sessionId: string) {
     this.dir = dir;
@@ -100,6 +102,7 @@ class FakeRun {
     }
     const settings = { hooks, skipDangerousModePermissionPrompt: opts.skipBypassPrompt ?? true };
     await Deno.writeTextFile(`${dir}/settings.json`, JSON.stringify(settings));
+    const settingsArg = opts.inlineSettings ? JSON.stringify(settings) : `${dir}/settings.json`;
     let scriptPath = "";
     if (typeof opts.script === "string") scriptPath = opts.script;
     else if (opts.script) {
@@ -107,13 +110,7 @@ class FakeRun {
       await Deno.writeTextFile(scriptPath, JSON.stringify(opts.script));
     }
     const args = opts.args ??
-      [
-        "--session-id",
-        r.sessionId,
-        "--settings",
-        `${dir}/settings.json`,
-        "--dangerously-skip-permissions",
-      ];
+      ["--session-id", r.sessionId, "--settings", settingsArg, "--dangerously-skip-permissions"];
     await r.launch(args, scriptPath);
     return r;
   }
@@ -155,6 +152,7 @@ class FakeRun {
         "50",
         `sh '${this.dir}/run.sh'`,
       );
+      this.socketPath = (await this.tmux("display-message", "-p", "#{socket_path}")).trim();
     }
   }
 
@@ -243,7 +241,9 @@ class FakeRun {
   }
 
   async close() {
-    if (this.started) await run("tmux", ["-L", this.socket, "kill-server"]);
+    await run("tmux", ["-L", this.socket, "kill-server"]);
+    // tmux 3.3a leaves the socket file behind.
+    if (this.socketPath) await Deno.remove(this.socketPath).catch(() => {});
     await Deno.remove(this.dir, { recursive: true });
   }
 }
@@ -290,8 +290,11 @@ const BASE_ARGS = (f: FakeRun) => [
 ];
 
 Deno.test("startup, prompt, scripted reply, transcript format", async () => {
-  await withFake({ script: EXAMPLE_SCRIPT }, async (f) => {
+  const envHook = `echo "$CLAUDE_PROJECT_DIR|$CLAUDE_CODE_SESSION_ID|$CLAUDECODE" > hook-env.txt`;
+  await withFake({ script: EXAMPLE_SCRIPT, extraHooks: { SessionStart: [envHook] } }, async (f) => {
     const start = await f.event("SessionStart");
+    const hookEnv = await f.until("hook env", () => Deno.readTextFile(`${f.work}/hook-env.txt`));
+    assertEquals(hookEnv.trim(), `${f.work}|${f.sessionId}|1`);
     assertEquals(start.source, "startup");
     assertEquals(start.session_id, f.sessionId);
     assertEquals(start.transcript_path, f.transcriptPath);
@@ -728,7 +731,7 @@ Deno.test("reorder: some turns write a block and turn_duration out of file order
 });
 
 Deno.test("SIGTERM gives SessionEnd(other); ignoreEntersWithinMs drops early Enters", async () => {
-  await withFake({ script: { ignoreEntersWithinMs: 1000 } }, async (f) => {
+  await withFake({ script: { ignoreEntersWithinMs: 1000 }, inlineSettings: true }, async (f) => {
     await f.event("SessionStart");
     await f.paste("early");
     await f.keys("Enter");
@@ -746,5 +749,52 @@ Deno.test("SIGTERM gives SessionEnd(other); ignoreEntersWithinMs drops early Ent
     Deno.kill(Number(child), "SIGTERM");
     assertEquals((await f.event("SessionEnd")).reason, "other");
     assertEquals(await f.exited(), 143);
+  });
+});
+
+Deno.test("a 20 KB prompt through tmux paste-buffer -p arrives whole", async () => {
+  await withFake({}, async (f) => {
+    await f.event("SessionStart");
+    const text = Array.from({ length: 400 }, (_, i) => `line ${i} ${"x".repeat(40)}`).join("\n");
+    await Deno.writeTextFile(`${f.dir}/big.txt`, text);
+    await f.tmux("load-buffer", "-b", "big", `${f.dir}/big.txt`);
+    await f.tmux("paste-buffer", "-p", "-d", "-b", "big", "-t", "w");
+    await f.until(
+      "collapsed",
+      async () => (await f.screen()).includes("[Pasted text #1 +399 lines]"),
+    );
+    await f.keys("Enter");
+    assertEquals((await f.event("UserPromptSubmit")).prompt, text);
+    await f.event("Stop");
+  });
+});
+
+Deno.test("Escape during a tool kills its process tree; no Stop; the prompt returns", async () => {
+  await withFake({
+    script: { rules: [{ match: "", tool: { command: "sleep 30 & echo $! > pid.txt; wait" } }] },
+  }, async (f) => {
+    await f.event("SessionStart");
+    await f.paste("run it");
+    await f.keys("Enter");
+    await f.event("PreToolUse");
+    const pid = Number(
+      await f.until("pid", async () => {
+        return (await Deno.readTextFile(`${f.work}/pid.txt`).catch(() => "")).trim();
+      }),
+    );
+    await f.keys("Escape");
+    await f.until("text back", async () => (await f.screen()).includes("❯\u00a0run it"));
+    await f.until("tool killed", () => {
+      try {
+        Deno.kill(pid, "SIGCONT");
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    const lines = await f.transcript();
+    checkChain(lines);
+    assert(JSON.stringify(lines.at(-1)).includes("[Request interrupted by user]"));
+    assertEquals(await f.names(), ["SessionStart", "UserPromptSubmit", "PreToolUse"]);
   });
 });

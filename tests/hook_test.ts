@@ -38,10 +38,17 @@ Deno.test("toEventLine() maps every Claude hook event csd records", () => {
       event: "stop",
       last_assistant_message: "done",
     }],
-    [{ hook_event_name: "StopFailure", error: "unknown", last_assistant_message: "API Error: 400" }, {
-      event: "stop_failure",
-      error: "unknown",
-    }],
+    [
+      {
+        hook_event_name: "StopFailure",
+        error: "unknown",
+        last_assistant_message: "API Error: 400",
+      },
+      {
+        event: "stop_failure",
+        error: "unknown",
+      },
+    ],
     [{ hook_event_name: "SessionEnd", reason: "prompt_input_exit" }, {
       event: "session_end",
       reason: "prompt_input_exit",
@@ -66,7 +73,11 @@ Deno.test("toEventLine() maps every Claude hook event csd records", () => {
     assertEquals(line.ts, NOW.toISOString());
     assertEquals(line.session_id, "s1");
     for (const [key, value] of Object.entries(expected)) {
-      assertEquals((line as Record<string, unknown>)[key], value, `${payload.hook_event_name}.${key}`);
+      assertEquals(
+        (line as Record<string, unknown>)[key],
+        value,
+        `${payload.hook_event_name}.${key}`,
+      );
     }
     assert(parseEventLine(JSON.stringify(line)), "the line must pass the shared schema");
   }

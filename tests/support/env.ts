@@ -102,7 +102,11 @@ export class TestEnv {
   }
 
   /** Runs a worker's shim. */
-  shim(name: string, args: string[], options: { stdin?: string; env?: Record<string, string> } = {}) {
+  shim(
+    name: string,
+    args: string[],
+    options: { stdin?: string; env?: Record<string, string> } = {},
+  ) {
     return this.exec(`${this.workerDir}/bin/${name}`, args, options);
   }
 

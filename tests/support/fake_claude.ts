@@ -438,7 +438,7 @@ class FakeClaude {
     this.writeLine(line);
   }
 
-  plainUserLine(content: string) {
+  plainUserLine(content: unknown) {
     const line = {
       parentUuid: this.tip,
       isSidechain: false,
@@ -1058,7 +1058,7 @@ class FakeClaude {
         this.tip = tipBefore;
         this.entries.length = entriesBefore;
       } else {
-        this.plainUserLine("[Request interrupted by user]");
+        this.plainUserLine([{ type: "text", text: "[Request interrupted by user]" }]);
         this.entries.push({ lines: ["  ⎿  Interrupted · What should Claude do instead?"] });
       }
       const back = [item.text, ...this.queue.slice(1).map((q) => q.text)];
@@ -1674,20 +1674,44 @@ function firstLines(text: string, prefix: string): string[] {
 // ---------------------------------------------------------------------------------------------
 // Processes, trust and config
 
+// Runs a shell command in its own process group (via setsid when available) so an interrupt
+// kills the whole tree at once, as the real one does; resolves at once when aborted.
+let hasSetsid: boolean | null = null;
+
 async function runShell(
   command: string,
   cwd: string,
   signal: AbortSignal,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
+  if (hasSetsid === null) hasSetsid = exists("/usr/bin/setsid") || exists("/bin/setsid");
+  if (signal.aborted) return { code: 130, stdout: "", stderr: "" };
   try {
-    const out = await new Deno.Command("sh", {
-      args: ["-c", command],
+    const child = new Deno.Command(hasSetsid ? "setsid" : "sh", {
+      args: hasSetsid ? ["sh", "-c", command] : ["-c", command],
       cwd,
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
-      signal,
-    }).output();
+    }).spawn();
+    const onAbort = () => {
+      for (const target of hasSetsid ? [-child.pid, child.pid] : [child.pid]) {
+        try {
+          Deno.kill(target, "SIGKILL");
+        } catch { /* already gone */ }
+      }
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    const aborted = new Promise<null>((resolve) => {
+      if (signal.aborted) resolve(null);
+      signal.addEventListener("abort", () => resolve(null), { once: true });
+    });
+    const output = child.output();
+    const out = await Promise.race([output, aborted]);
+    signal.removeEventListener("abort", onAbort);
+    if (out === null) {
+      output.catch(() => {}); // reaped in the background
+      return { code: 137, stdout: "", stderr: "" };
+    }
     const dec = new TextDecoder();
     return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
   } catch (e) {

@@ -1,0 +1,326 @@
+/**
+ * Several workers, recovery and isolation, against the fake agent: parallel workers, adopt after
+ * a reboot and in place, prune, the worker's environment, prompts that must arrive intact.
+ */
+import { assert, assertEquals, assertStringIncludes } from "./support/assert.ts";
+import { eventually, TestEnv } from "./support/env.ts";
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+
+function transcriptPrompts(env: TestEnv, name: string): string[] {
+  const path = env.events(name).find((e) => e.transcript_path)!.transcript_path as string;
+  return Deno.readTextFileSync(path).split("\n").filter(Boolean).map((l) => JSON.parse(l))
+    .filter((e) => e.type === "user" && typeof e.message?.content === "string")
+    .map((e) => e.message.content as string);
+}
+
+Deno.test(
+  "four workers launched and conversing in parallel each get their own replies",
+  opts,
+  async () => {
+    const env = await TestEnv.create();
+    try {
+      const names = ["p1", "p2", "p3", "p4"];
+      const launches = await Promise.all(names.map((n) => env.csd(["launch", n, env.project])));
+      launches.forEach((run, i) => assertEquals(run.code, 0, `${names[i]}: ${run.stderr}`));
+      for (const round of [1, 2]) {
+        const replies = await Promise.all(
+          names.map((n) => env.shim(n, ["converse", `task ${round} for ${n}`, "60"])),
+        );
+        replies.forEach((run, i) => {
+          assertEquals(run.code, 0, run.stderr);
+          assertEquals(run.stdout, `fake reply: task ${round} for ${names[i]}\n`);
+        });
+      }
+      for (const n of names) {
+        const prompts = env.events(n).filter((e) => e.event === "user_prompt_submit");
+        assertEquals(prompts.map((e) => e.prompt), [`task 1 for ${n}`, `task 2 for ${n}`]);
+      }
+      const list = (await env.csd(["list"])).stdout.trim().split("\n");
+      assertEquals(list.length, 5);
+      assertEquals((await env.csd(["list", "p3"])).stdout.trim().split("\n").length, 2);
+      await Promise.all(names.map((n) => env.shim(n, ["stop"])));
+      assertEquals((await env.csd(["list", "--all"])).stdout.trim().split("\n").length, 1);
+    } finally {
+      await env.dispose();
+    }
+  },
+);
+
+Deno.test(
+  "prompts arrive intact: multi-line, quoted, unicode, 20 KB, leading / and !",
+  opts,
+  async () => {
+    const env = await TestEnv.create();
+    try {
+      await env.launch("intact");
+      const block = `He said "it's \\$HOME" & left; ünïcödé ✓ 日本語 🚀\n` +
+        `  indented line with 'quotes' and \`ticks\`\n`;
+      const big = Array.from({ length: 260 }, (_, i) => `${i}: ${block}`).join("");
+      assert(big.length > 20_000);
+      const prompts = ["line one\nline two\n\nline four", block.trim(), big.trimEnd()];
+      for (const prompt of prompts) {
+        const run = await env.shim("intact", ["converse", prompt, "60"]);
+        assertEquals(run.code, 0, run.stderr);
+      }
+      // Through stdin too (for prompts too long for a command line).
+      const viaStdin = await env.shim("intact", ["converse", "-", "60"], {
+        stdin: "from stdin\nok",
+      });
+      assertEquals(viaStdin.code, 0, viaStdin.stderr);
+      assertEquals(transcriptPrompts(env, "intact"), [...prompts, "from stdin\nok"]);
+
+      for (const text of ["/compact this please", "!echo not a shell"]) {
+        const run = await env.shim("intact", ["converse", text, "30"]);
+        assertEquals(run.code, 0, `${text}: ${run.stderr}`);
+        const last = env.events("intact").filter((e) => e.event === "user_prompt_submit").at(-1);
+        assertEquals((last!.prompt as string).trim(), text, "delivered as a prompt, not a command");
+      }
+      // A real harness command goes through send --command and fires no prompt event.
+      const before = env.events("intact").length;
+      const command = await env.shim("intact", ["send", "--command", "/frobnicate"]);
+      assertEquals(command.code, 0, command.stderr);
+      assertEquals(env.events("intact").length, before);
+    } finally {
+      await env.dispose();
+    }
+  },
+);
+
+Deno.test("a subagent's stop is not the end of the turn", opts, async () => {
+  const env = await TestEnv.create();
+  try {
+    env.script({ rules: [{ match: "delegate", subagent: true, delayMs: 400, text: "main done" }] });
+    await env.launch("boss");
+    const run = await env.shim("boss", ["converse", "delegate it", "30"]);
+    assertEquals(run.stdout, "main done\n");
+    const types = env.events("boss").map((e) => e.event);
+    assert(types.indexOf("subagent_stop") < types.lastIndexOf("stop"), types.join(","));
+  } finally {
+    await env.dispose();
+  }
+});
+
+Deno.test(
+  "a prompt sent while a turn runs is queued; converse returns its own reply",
+  opts,
+  async () => {
+    const env = await TestEnv.create();
+    try {
+      env.script({ rules: [{ match: "slow", text: "slow reply", delayMs: 1500 }] });
+      await env.launch("queue");
+      assertEquals((await env.shim("queue", ["send", "slow first"])).code, 0);
+      const second = await env.shim("queue", ["converse", "second prompt", "30"]);
+      assertEquals(second.code, 0, second.stderr);
+      assertEquals(second.stdout, "fake reply: second prompt\n");
+      const stops = env.events("queue").filter((e) => e.event === "stop");
+      assertEquals(stops.map((e) => e.last_assistant_message), [
+        "slow reply",
+        "fake reply: second prompt",
+      ]);
+    } finally {
+      await env.dispose();
+    }
+  },
+);
+
+Deno.test("stop during a running turn still quits and cleans up", opts, async () => {
+  const env = await TestEnv.create();
+  try {
+    env.script({ rules: [{ match: "forever", text: "never", delayMs: 120_000 }] });
+    await env.launch("busy");
+    await env.shim("busy", ["send", "run forever"]);
+    assertEquals((await env.shim("busy", ["status"])).stdout, "working\n");
+    const stop = await env.shim("busy", ["stop"]);
+    assertEquals(stop.code, 0, stop.stderr);
+    assertEquals((await env.tmux("has-session", "-t", "=busy")).code !== 0, true);
+    assertEquals((await env.csd(["list", "--all"])).stdout.trim().split("\n").length, 1);
+  } finally {
+    await env.dispose();
+  }
+});
+
+Deno.test(
+  "adopt after a reboot (tmux and worker dir gone) continues the conversation",
+  opts,
+  async () => {
+    const env = await TestEnv.create();
+    try {
+      await env.launch("phoenix");
+      assertEquals(
+        (await env.shim("phoenix", ["converse", "remember the word kiwi", "30"])).code,
+        0,
+      );
+      const sid = (await env.shim("phoenix", ["session-id"])).stdout.trim();
+      // The reboot: tmux server and /tmp state gone; only ~/.claude survives.
+      await env.tmux("kill-server");
+      await Deno.remove(env.workerDir, { recursive: true });
+
+      const bad = await env.csd([
+        "adopt",
+        "phoenix",
+        env.project,
+        "00000000-0000-0000-0000-000000000000",
+      ]);
+      assertEquals(bad.code, 1);
+      assertStringIncludes(bad.stderr, "No Claude transcript for session");
+
+      const adopt = await env.csd(["adopt", "phoenix", env.project, sid]);
+      assertEquals(adopt.code, 0, adopt.stderr);
+      assertEquals(adopt.stdout, `${env.workerDir}/bin/phoenix\n`);
+      assertStringIncludes(adopt.stderr, "Worker adopted.");
+      assertEquals((await env.shim("phoenix", ["session-id"])).stdout.trim(), sid);
+      assertEquals(env.events("phoenix")[0]!.source, "resume");
+      const run = await env.shim("phoenix", ["converse", "what was the word", "30"]);
+      assertEquals(run.code, 0, run.stderr);
+      assertEquals(transcriptPrompts(env, "phoenix"), [
+        "remember the word kiwi",
+        "what was the word",
+      ]);
+    } finally {
+      await env.dispose();
+    }
+  },
+);
+
+Deno.test("adopt respawns a tmux session restored under the same name in place", opts, async () => {
+  const env = await TestEnv.create();
+  try {
+    await env.launch("resurrected");
+    await env.shim("resurrected", ["converse", "first life", "30"]);
+    const sid = (await env.shim("resurrected", ["session-id"])).stdout.trim();
+    await env.shim("resurrected", ["stop"]);
+    // tmux-resurrect restored the session (running a plain shell) before csd knew about it.
+    const made = await env.tmux(
+      "new-session",
+      "-d",
+      "-P",
+      "-F",
+      "#{session_id}",
+      "-s",
+      "resurrected",
+      "sh",
+    );
+    const sessionId = made.stdout.trim();
+    const adopt = await env.csd(["adopt", "resurrected", env.project, sid]);
+    assertEquals(adopt.code, 0, adopt.stderr);
+    assertStringIncludes(adopt.stderr, "respawned in place");
+    const meta = JSON.parse(Deno.readTextFileSync(`${env.workerDir}/resurrected.meta.json`));
+    assertEquals(meta.tmux_session_id, sessionId, "same tmux session, layout kept");
+    assertEquals((await env.shim("resurrected", ["converse", "second life", "30"])).code, 0);
+  } finally {
+    await env.dispose();
+  }
+});
+
+Deno.test(
+  "list --all shows gone workers; prune removes dead workers and orphans only",
+  opts,
+  async () => {
+    const env = await TestEnv.create();
+    try {
+      env.script({ rules: [{ match: "die", crash: 1 }] });
+      await Promise.all(["alive", "killed", "crashed"].map((n) => env.launch(n)));
+      await env.tmux("kill-session", "-t", "=killed");
+      await env.shim("crashed", ["converse", "die", "30"]);
+      // Leftovers of some earlier crash.
+      Deno.writeTextFileSync(`${env.workerDir}/ghost.events.jsonl`, "{}\n");
+      Deno.writeTextFileSync(`${env.workerDir}/bin/ghost`, "#!/bin/sh\n");
+      Deno.mkdirSync(`${env.workerDir}/homes/ghost`);
+
+      const list = (await env.csd(["list"])).stdout;
+      assert(!list.includes("killed"), list);
+      assertStringIncludes(list, "terminated\tcrashed");
+      assertStringIncludes((await env.csd(["list", "--all"])).stdout, "gone\tkilled");
+
+      const prune = await env.csd(["prune"]);
+      assertEquals(prune.code, 0, prune.stderr);
+      assertEquals(prune.stdout.trim().split("\n").sort(), [
+        "pruned crashed (terminated)",
+        "pruned killed (gone)",
+        "removed orphaned files of ghost",
+      ]);
+      const remaining = [...Deno.readDirSync(env.workerDir)].map((e) => e.name).sort();
+      assertEquals(remaining, [
+        "alive.events.jsonl",
+        "alive.meta.json",
+        "alive.settings.json",
+        "bin",
+        "homes",
+      ]);
+      assertEquals((await env.shim("alive", ["status"])).stdout, "idle\n");
+      assertEquals((await env.tmux("has-session", "-t", "=crashed")).code !== 0, true);
+    } finally {
+      await env.dispose();
+    }
+  },
+);
+
+Deno.test(
+  "the worker gets the controller's environment, scrubbed, and no secret on a command line",
+  opts,
+  async () => {
+    const env = await TestEnv.create();
+    try {
+      const dump = `${env.root}/worker-env.txt`;
+      env.script({ rules: [{ match: "env", tool: { command: `env > ${dump}` }, text: "dumped" }] });
+      // The tmux server was started long ago with stale settings in its global environment.
+      await env.tmux("new-session", "-d", "-s", "keeper", "sleep 600");
+      await env.tmux("set-environment", "-g", "CLAUDE_CODE_USE_BEDROCK", "1");
+      await env.tmux("set-environment", "-g", "STALE_FROM_TMUX", "1");
+      const secret = "sk-secret-do-not-leak-1234567890";
+      const controller = {
+        CLAUDECODE: "1",
+        CLAUDE_CODE_SESSION_ID: "controller-session",
+        CLAUDE_CODE_CHILD_SESSION: "1",
+        CLAUDE_CODE_SSE_PORT: "12345",
+        CLAUDE_CODE_USE_VERTEX: "1",
+        ANTHROPIC_API_KEY: secret,
+        CONTROLLER_ONLY: "yes it's here",
+      };
+      const shim = await env.launch("clean", [], controller);
+      const ps = new TextDecoder().decode(
+        (await new Deno.Command("ps", { args: ["-eo", "args"], stdout: "piped" }).output()).stdout,
+      );
+      assert(!ps.includes(secret), "the API key is on no command line");
+      assertEquals(
+        (await env.exec(shim, ["converse", "dump env", "30"], { env: controller })).code,
+        0,
+      );
+      const vars = new Map(
+        Deno.readTextFileSync(dump).split("\n").filter((l) => l.includes("=")).map((l) => {
+          const at = l.indexOf("=");
+          return [l.slice(0, at), l.slice(at + 1)] as [string, string];
+        }),
+      );
+      assertEquals(vars.get("ANTHROPIC_API_KEY"), secret);
+      assertEquals(vars.get("CONTROLLER_ONLY"), "yes it's here");
+      assertEquals(vars.get("CLAUDE_CODE_USE_BEDROCK"), "", "stale selector pinned empty");
+      assertEquals(
+        vars.get("CLAUDE_CODE_USE_VERTEX"),
+        "1",
+        "the controller's own selector is kept",
+      );
+      assertEquals(vars.has("STALE_FROM_TMUX"), false);
+      assertEquals(vars.get("CLAUDE_CODE_CHILD_SESSION"), undefined);
+      assertEquals(vars.get("CLAUDE_CODE_SSE_PORT"), undefined);
+      // The fake sets CLAUDECODE / CLAUDE_CODE_SESSION_ID for its tools itself, like the real one.
+      assert(vars.get("CLAUDE_CODE_SESSION_ID") !== "controller-session");
+      assertEquals(vars.get("CSD_WORKER"), "clean");
+      await eventually(
+        () => {
+          try {
+            Deno.statSync(`${env.workerDir}/clean.start.sh`);
+            return false;
+          } catch {
+            return true;
+          }
+        },
+        5000,
+        "the start script to delete itself",
+      );
+    } finally {
+      await env.dispose();
+    }
+  },
+);
