@@ -1,7 +1,7 @@
 /** `<shim> read-turn`: the last turn as markdown. */
 import { out, runMain } from "../lib/cli.ts";
 import { CsdError } from "../lib/errors.ts";
-import { withReportedTranscript } from "../lib/final_text.ts";
+import { currentTurn, withReportedTranscript } from "../lib/final_text.ts";
 import { renderTurn } from "../lib/transcript/markdown.ts";
 import { loadWorker } from "../lib/worker.ts";
 import { maxPositionals, parseWorkerCommand } from "../lib/worker_command.ts";
@@ -25,9 +25,9 @@ export async function main(argv: string[]): Promise<number> {
   if (!command) return 0;
   maxPositionals(command.parsed, 0);
   const worker = loadWorker(command.name);
-  const meta = withReportedTranscript(worker);
-  const turn = await worker.harness.lastTurn(meta);
+  const turn = await currentTurn(worker);
   if (!turn) {
+    const meta = withReportedTranscript(worker);
     throw new CsdError(
       `No turn in the transcript yet (${meta.transcript_path ?? "transcript not known yet"})`,
     );

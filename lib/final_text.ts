@@ -23,13 +23,15 @@ export function turnMatchesPrompt(turn: Turn, prompt: string): boolean {
 }
 
 /**
- * Waits until the transcript's last turn is the one `prompt` started and (when the stop event
- * named it) holds that final text; returns the turn, or undefined after the grace period.
+ * Waits until the transcript's last turn is the one `prompt` started and, once its turn has
+ * ended (`stop` given), holds its final text; returns the turn, or undefined after the grace
+ * period. Claude writes its transcript tens of milliseconds after the hooks fire.
  */
 export async function turnForPrompt(
   worker: Worker,
   prompt: string,
   stop: EventLine | undefined,
+  ended = stop !== undefined,
 ): Promise<Turn | undefined> {
   const meta = withReportedTranscript(worker);
   const expected = stop?.last_assistant_message;
@@ -38,7 +40,7 @@ export async function turnForPrompt(
     const turn = await worker.harness.lastTurn(meta);
     if (!turn || !turnMatchesPrompt(turn, prompt)) return undefined;
     if (expected !== undefined && squash(finalText(turn)) !== squash(expected)) return undefined;
-    if (expected === undefined && finalText(turn) === "") return undefined;
+    if (ended && expected === undefined && finalText(turn) === "") return undefined;
     return turn;
   }, { watch, deadline: Date.now() + TRANSCRIPT_GRACE_MS, pollMs: 100 });
 }
@@ -58,4 +60,27 @@ export async function finalTextOfTurn(
 export function withReportedTranscript(worker: Worker) {
   const reported = reportedTranscriptPath(readTailEvents(worker.paths.events));
   return reported ? { ...worker.meta, transcript_path: reported } : worker.meta;
+}
+
+/**
+ * The turn read-turn shows: the last prompt the events know of, once the transcript has caught
+ * up with it (so a read right after a turn never shows the previous one).
+ */
+export async function currentTurn(worker: Worker): Promise<Turn | undefined> {
+  const events = readTailEvents(worker.paths.events);
+  const promptAt = events.findLastIndex((e) => e.event === "user_prompt_submit");
+  const prompt = events[promptAt]?.prompt;
+  if (promptAt >= 0 && prompt !== undefined) {
+    const end = events.slice(promptAt + 1).find((e) =>
+      e.event === "stop" || e.event === "stop_failure"
+    );
+    const turn = await turnForPrompt(
+      worker,
+      prompt,
+      end?.event === "stop" ? end : undefined,
+      end !== undefined,
+    );
+    if (turn) return turn;
+  }
+  return await worker.harness.lastTurn(withReportedTranscript(worker));
 }

@@ -1,13 +1,14 @@
 /**
  * A scripted mock model server for offline end-to-end tests.
  *
- * The real harnesses (Claude Code, later Codex and Pi) are pointed at this server through their
+ * The real harnesses (Claude Code, Codex and Pi) are pointed at this server through their
  * base-URL settings. It listens on 127.0.0.1 only, on a free port chosen by the OS, so parallel
  * tests never collide and nothing leaves the machine.
  *
  * The file holds the API-neutral scripting core: rules, reply selection, the request log and the
  * HTTP plumbing. Everything that depends on one wire format (paths, request shape, SSE framing)
- * lives in one small "dialect" module per API (`mock_model_anthropic.ts` today); a dialect turns a
+ * lives in one small "dialect" module per API (`mock_model_anthropic.ts` for Claude Code,
+ * `mock_model_openai_responses.ts` for Codex, `mock_model_openai_chat.ts` for Pi); a dialect turns a
  * request body into a neutral view of the conversation and renders a neutral {@link Reply}.
  *
  * Reply selection is stateless: it is computed from the conversation the harness sends, not from
@@ -34,6 +35,8 @@
  */
 
 import { anthropicDialect } from "./mock_model_anthropic.ts";
+import { openaiChatDialect } from "./mock_model_openai_chat.ts";
+import { openaiResponsesDialect } from "./mock_model_openai_responses.ts";
 
 /** One scripted model answer, independent of the wire API that carries it. */
 export type Reply =
@@ -48,7 +51,12 @@ export type Reply =
   }
   | {
     kind: "tool";
-    /** Tool name as the harness knows it (Claude Code: `Bash`, input `{command, description}`). */
+    /**
+     * Tool name as the harness knows it (Claude Code: `Bash`, input `{command, description}`).
+     * The OpenAI dialects map shell-like names (`Bash`, `bash`, `shell`, `exec_command`) with
+     * `input.command` (or `input.cmd`) to the harness's shell tool: Codex `exec_command {cmd}`,
+     * Pi `bash {command}`; other names pass through verbatim.
+     */
     name: string;
     input: Record<string, unknown>;
     /** Optional text emitted before the tool call. */
@@ -58,7 +66,10 @@ export type Reply =
   }
   | {
     kind: "error";
-    /** HTTP status; Claude Code fails a turn at once on 400 but retries 5xx with backoff. */
+    /**
+     * HTTP status; Claude Code fails a turn at once on 400 but retries 5xx with backoff. Codex
+     * (request_max_retries = 0) and Pi (retries disabled in settings.json) fail the turn on a 5xx.
+     */
     status: number;
     message: string;
     delayMs?: number;
@@ -197,7 +208,11 @@ const LOGGED_HEADERS = [
 const SECRET_HEADERS = new Set(["authorization", "x-api-key"]);
 
 /** The dialects this server speaks. New APIs add one entry here. */
-const DIALECTS: readonly Dialect[] = [anthropicDialect];
+const DIALECTS: readonly Dialect[] = [
+  anthropicDialect,
+  openaiResponsesDialect,
+  openaiChatDialect,
+];
 
 /**
  * Picks the prompt and step from a neutral conversation.

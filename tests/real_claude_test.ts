@@ -1,0 +1,310 @@
+/**
+ * The REAL Claude Code CLI driven through csd, offline, against the project's mock model. Every
+ * command is proven on the real harness here; the fake-agent suites prove the logic around it.
+ */
+import { assert, assertEquals, assertStringIncludes } from "./support/assert.ts";
+import { eventually } from "./support/env.ts";
+import { realWorld, transcriptPrompts } from "./support/real_claude.ts";
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+const bash = (command: string) => ({
+  kind: "tool" as const,
+  name: "Bash",
+  input: { command, description: "Run a command" },
+});
+
+Deno.test(
+  "real claude: launch, idle, three conversed turns each with its own reply",
+  opts,
+  async () => {
+    const world = await realWorld([
+      { match: "alpha", replies: [{ kind: "text", text: "Reply Alpha." }] },
+      { match: "beta", replies: [{ kind: "text", text: "Reply Beta.", thinking: "Hmm, beta." }] },
+      { match: "gamma", replies: [{ kind: "text", text: "Reply Gamma." }] },
+    ]);
+    const { env } = world;
+    try {
+      const shim = await env.launch("r1");
+      assertEquals(shim, `${env.workerDir}/bin/r1`);
+      assertEquals((await env.shim("r1", ["status"])).stdout, "idle\n");
+      for (
+        const [prompt, reply] of [["alpha", "Reply Alpha."], ["beta", "Reply Beta."], [
+          "gamma",
+          "Reply Gamma.",
+        ]]
+      ) {
+        const run = await env.shim("r1", ["converse", `say ${prompt}`, "90"]);
+        assertEquals(run.code, 0, run.stderr);
+        assertEquals(run.stdout, `${reply}\n`);
+      }
+      const turn = await env.shim("r1", ["read-turn"]);
+      assertStringIncludes(turn.stdout, "## Prompt\n\nsay gamma");
+      assertStringIncludes(turn.stdout, "Reply Gamma.");
+      const beta = world.mock.requests.find((r) => r.prompt === "say beta" && r.side === null);
+      assert(beta, "the mock saw the beta prompt as the last text block");
+    } finally {
+      await world.dispose();
+    }
+  },
+);
+
+Deno.test(
+  "real claude: a tool turn creates a file, with pre/post tool events and read-turn",
+  opts,
+  async () => {
+    const world = await realWorld();
+    const { env } = world;
+    const target = `${env.project}/made-by-claude.txt`;
+    world.mock.addRule({
+      match: "create the file",
+      replies: [bash(`printf 'line %s\\n' 1 2 3 4 5 6 7 > ${target} && cat ${target}`), {
+        kind: "text",
+        text: "Created the file.",
+      }],
+    });
+    try {
+      await env.launch("r2");
+      const run = await env.shim("r2", ["converse", "please create the file", "90"]);
+      assertEquals(run.code, 0, run.stderr);
+      assertEquals(run.stdout, "Created the file.\n");
+      assertEquals(
+        Deno.readTextFileSync(target),
+        "line 1\nline 2\nline 3\nline 4\nline 5\nline 6\nline 7\n",
+      );
+      const events = env.events("r2");
+      const pre = events.find((e) => e.event === "pre_tool_use");
+      assertEquals(pre?.tool, "Bash");
+      assertStringIncludes((pre?.tool_input as { command: string }).command, "made-by-claude.txt");
+      assertEquals(events.find((e) => e.event === "post_tool_use")?.success, true);
+      const turn = (await env.shim("r2", ["read-turn"])).stdout;
+      assertStringIncludes(turn, "**Tool: Bash**");
+      assertStringIncludes(turn, "made-by-claude.txt");
+      assertStringIncludes(turn, "… 2 more lines (--full shows all)");
+      assertStringIncludes((await env.shim("r2", ["read-turn", "--full"])).stdout, "line 7");
+      const withTurn = await env.shim("r2", [
+        "converse",
+        "--with-turn",
+        "create the file again",
+        "90",
+      ]);
+      assertStringIncludes(withTurn.stdout, "**Tool: Bash**");
+      assertStringIncludes(withTurn.stdout, "Created the file.");
+    } finally {
+      await world.dispose();
+    }
+  },
+);
+
+Deno.test(
+  "real claude: send + wait-for-turn, working then idle; read-events --follow",
+  opts,
+  async () => {
+    const world = await realWorld([
+      { match: "slowly", replies: [{ kind: "text", text: "Done slowly.", delayMs: 2500 }] },
+    ]);
+    const { env } = world;
+    try {
+      await env.launch("r3");
+      const follower = new Deno.Command(`${env.workerDir}/bin/r3`, {
+        args: ["read-events", "--follow", "--type", "stop"],
+        env: env.environment(),
+        clearEnv: true,
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const send = await env.shim("r3", ["send", "work slowly"]);
+      assertEquals(send.code, 0, send.stderr);
+      assertEquals((await env.shim("r3", ["status"])).stdout, "working\n");
+      const wait = await env.shim("r3", ["wait-for-turn", "90"]);
+      assertEquals(wait.code, 0, wait.stderr);
+      assertEquals(JSON.parse(wait.stdout).last_assistant_message, "Done slowly.");
+      assertEquals((await env.shim("r3", ["status"])).stdout, "idle\n");
+      await env.shim("r3", ["stop"]);
+      const followed = new TextDecoder().decode((await follower.output()).stdout).trim().split(
+        "\n",
+      );
+      assertEquals(followed.map((l) => JSON.parse(l).event), ["stop"]);
+    } finally {
+      await world.dispose();
+    }
+  },
+);
+
+Deno.test(
+  "real claude: multi-line, quoted, unicode, 20 KB and slash prompts arrive intact",
+  opts,
+  async () => {
+    const world = await realWorld();
+    const { env } = world;
+    try {
+      await env.launch("r4");
+      const block = `She wrote "don't \\$PANIC" & 'quote'; ünïcödé ✓ 日本語 🚀\n` +
+        `    indented with spaces and \`backticks\`\n`;
+      const big = Array.from({ length: 260 }, (_, i) => `${i}: ${block}`).join("").trimEnd();
+      assert(big.length > 20_000);
+      const prompts = ["first line\nsecond line\n\nfourth line", block.trim(), big];
+      for (const prompt of prompts) {
+        const run = await env.shim("r4", ["converse", prompt, "90"]);
+        assertEquals(run.code, 0, run.stderr);
+      }
+      const slash = await env.shim("r4", ["converse", "/hello world, as text", "90"]);
+      assertEquals(slash.code, 0, slash.stderr);
+      const transcript = env.events("r4").find((e) => e.transcript_path)!.transcript_path as string;
+      // Claude writes its transcript a few tens of milliseconds after the Stop hook.
+      await eventually(() => transcriptPrompts(transcript).length >= 4, 10_000, "the transcript");
+      const seen = transcriptPrompts(transcript);
+      for (const prompt of prompts) assert(seen.includes(prompt), `intact: ${prompt.slice(0, 40)}`);
+      assert(
+        seen.some((p) => p.trim() === "/hello world, as text"),
+        "the slash prompt was a prompt",
+      );
+      assertStringIncludes((await env.shim("r4", ["read-turn"])).stdout, "/hello world, as text");
+      assert(world.mock.requests.some((r) => r.prompt?.trim() === "/hello world, as text"));
+    } finally {
+      await world.dispose();
+    }
+  },
+);
+
+Deno.test(
+  "real claude: an HTTP 400 fails the turn with exit 3 promptly; the worker recovers",
+  opts,
+  async () => {
+    const world = await realWorld([
+      { match: "fail now", replies: [{ kind: "error", status: 400, message: "mock bad request" }] },
+    ]);
+    const { env } = world;
+    try {
+      await env.launch("r5");
+      const started = Date.now();
+      const run = await env.shim("r5", ["converse", "fail now", "600"]);
+      assertEquals(run.code, 3, run.stderr);
+      assert(Date.now() - started < 60_000, "reported at once, not after the timeout");
+      assertStringIncludes(run.stderr, "400");
+      assertEquals(env.events("r5").at(-1)?.event, "stop_failure");
+      const after = await env.shim("r5", ["converse", "all good now?", "90"]);
+      assertEquals(after.code, 0, after.stderr);
+      assertStringIncludes(after.stdout, "mock reply to: all good now?");
+    } finally {
+      await world.dispose();
+    }
+  },
+);
+
+Deno.test("real claude: three workers in parallel each get their own replies", opts, async () => {
+  const world = await realWorld();
+  const { env } = world;
+  try {
+    const names = ["par1", "par2", "par3"];
+    const launches = await Promise.all(names.map((n) => env.csd(["launch", n, env.project])));
+    launches.forEach((run) => assertEquals(run.code, 0, run.stderr));
+    const replies = await Promise.all(
+      names.map((n) => env.shim(n, ["converse", `job for ${n}`, "120"])),
+    );
+    replies.forEach((run, i) => {
+      assertEquals(run.code, 0, run.stderr);
+      assertEquals(run.stdout, `mock reply to: job for ${names[i]}\n`);
+    });
+  } finally {
+    await world.dispose();
+  }
+});
+
+Deno.test(
+  "real claude: stop removes shim and session, keeps the transcript; adopt resumes it",
+  opts,
+  async () => {
+    const world = await realWorld([
+      { match: "remember", replies: [{ kind: "text", text: "I will remember kiwi." }] },
+      { match: "recall", replies: [{ kind: "text", text: "The word was kiwi." }] },
+    ]);
+    const { env } = world;
+    try {
+      await env.launch("r7");
+      assertEquals((await env.shim("r7", ["converse", "remember the word kiwi", "90"])).code, 0);
+      const sid = (await env.shim("r7", ["session-id"])).stdout.trim();
+      const transcript = env.events("r7").find((e) => e.transcript_path)!.transcript_path as string;
+      const stop = await env.shim("r7", ["stop"]);
+      assertEquals(stop.code, 0, stop.stderr);
+      assertStringIncludes(stop.stderr, "graceful");
+      await eventually(() => true);
+      assertEquals((await env.tmux("has-session", "-t", "=r7")).code !== 0, true);
+      assert(!exists(`${env.workerDir}/bin/r7`), "shim removed");
+      assert(exists(transcript), "transcript kept");
+
+      // Simulated reboot: tmux server and worker dir gone.
+      await env.tmux("kill-server");
+      await Deno.remove(env.workerDir, { recursive: true });
+      const adopt = await env.csd(["adopt", "r7", env.project, sid]);
+      assertEquals(adopt.code, 0, adopt.stderr);
+      assertEquals(env.events("r7")[0]?.source, "resume");
+      const recall = await env.shim("r7", ["converse", "recall the word", "90"]);
+      assertEquals(recall.code, 0, recall.stderr);
+      assertEquals(recall.stdout, "The word was kiwi.\n");
+      // The model saw the earlier turn: the conversation continued, not restarted.
+      const last = world.mock.requests.filter((r) => r.prompt === "recall the word").at(-1)!;
+      assertStringIncludes(JSON.stringify(last.body), "I will remember kiwi.");
+    } finally {
+      await world.dispose();
+    }
+  },
+);
+
+Deno.test(
+  "real claude: an untrusted folder's trust dialog is read and accepted by csd",
+  opts,
+  async () => {
+    const world = await realWorld([], { trusted: false });
+    const { env } = world;
+    try {
+      const launch = await env.csd(["launch", "r8", env.project]);
+      assertEquals(launch.code, 0, launch.stderr);
+      const run = await env.shim("r8", ["converse", "hello from an untrusted folder", "90"]);
+      assertEquals(run.code, 0, run.stderr);
+      const config = JSON.parse(Deno.readTextFileSync(`${env.home}/.claude.json`));
+      assertEquals(config.projects[env.project]?.hasTrustDialogAccepted, true);
+    } finally {
+      await world.dispose();
+    }
+  },
+);
+
+Deno.test(
+  "real claude: a stale provider selector in tmux's global environment does not reach the worker",
+  opts,
+  async () => {
+    const world = await realWorld();
+    const { env } = world;
+    const dump = `${env.root}/env.txt`;
+    world.mock.addRule({
+      match: "dump env",
+      replies: [bash(`env > ${dump}`), { kind: "text", text: "Dumped." }],
+    });
+    try {
+      await env.tmux("new-session", "-d", "-s", "keeper", "sleep 600");
+      await env.tmux("set-environment", "-g", "CLAUDE_CODE_USE_BEDROCK", "1");
+      await env.launch("r9", [], { CLAUDECODE: "1", CLAUDE_CODE_SESSION_ID: "controller" });
+      // With Bedrock selected the request would never reach the mock: this reply proves it did.
+      const run = await env.shim("r9", ["converse", "dump env", "90"]);
+      assertEquals(run.code, 0, run.stderr);
+      assertEquals(run.stdout, "Dumped.\n");
+      const lines = Deno.readTextFileSync(dump).split("\n");
+      assert(lines.includes("CLAUDE_CODE_USE_BEDROCK="), "pinned empty");
+      assert(
+        !lines.some((l) => l === "CLAUDE_CODE_SESSION_ID=controller"),
+        "controller session scrubbed",
+      );
+    } finally {
+      await world.dispose();
+    }
+  },
+);
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
