@@ -16,7 +16,7 @@ SUBCOMMANDS := launch adopt list prune grant-consent help converse send wait-for
 	read-events read-turn stop handoff session-id events-file
 ENTRYPOINTS := $(SUBCOMMANDS:%=commands/%.ts) hooks/event_hook.ts
 
-.PHONY: all deno deps bin harnesses test test-fast test-real demo ok fmt lint check clean
+.PHONY: all deno deps bin harnesses test test-fast demo lint ok fmt clean
 
 all: bin
 
@@ -54,14 +54,18 @@ test: bin harnesses
 test-fast: bin
 	$(DENO) test -A --no-check --ignore=tests/real_claude_test.ts tests/
 
-ok: bin
+lint: deps
 	$(DENO) fmt --check
 	$(DENO) lint
-	$(DENO) check commands/ lib/ hooks/ tests/
-	$(MAKE) test
+	$(DENO) check commands/ lib/ hooks/ tests/ tools/
+
+ok: lint test
 
 fmt: $(DENO)
 	$(DENO) fmt
 
 clean:
 	rm -rf bin build
+
+demo: bin harnesses
+	$(DENO) run -A --no-check tools/demo.ts
