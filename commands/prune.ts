@@ -38,7 +38,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     await worker.tmux.killSession(meta.tmux_session_id);
     removeWorkerFiles(worker.paths);
-    worker.harness.cleanup(worker.paths);
+    worker.harness.cleanup(worker.paths, worker.meta);
     out(`pruned ${meta.name} (${status})\n`);
   }
   for (const name of orphanNames(live)) {

@@ -1,7 +1,7 @@
 /** `<shim> read-turn`: the last turn as markdown. */
 import { out, runMain } from "../lib/cli.ts";
 import { CsdError } from "../lib/errors.ts";
-import { currentTurn, withReportedTranscript } from "../lib/final_text.ts";
+import { currentTurn, workerTranscript } from "../lib/final_text.ts";
 import { renderTurn } from "../lib/transcript/markdown.ts";
 import { loadWorker } from "../lib/worker.ts";
 import { maxPositionals, parseWorkerCommand } from "../lib/worker_command.ts";
@@ -27,9 +27,8 @@ export async function main(argv: string[]): Promise<number> {
   const worker = loadWorker(command.name);
   const turn = await currentTurn(worker);
   if (!turn) {
-    const meta = withReportedTranscript(worker);
     throw new CsdError(
-      `No turn in the transcript yet (${meta.transcript_path ?? "transcript not known yet"})`,
+      `No turn in the transcript yet (${workerTranscript(worker) ?? "transcript not known yet"})`,
     );
   }
   out(renderTurn(turn, { full: command.parsed.values.full === true }));

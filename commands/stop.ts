@@ -33,7 +33,7 @@ export async function main(argv: string[]): Promise<number> {
   const graceful = await quitGracefully(worker);
   await worker.tmux.killSession(worker.meta.tmux_session_id);
   removeWorkerFiles(worker.paths);
-  worker.harness.cleanup(worker.paths);
+  worker.harness.cleanup(worker.paths, worker.meta);
   err(`stopped ${worker.meta.name} (${graceful ? "graceful exit" : "killed"})\n`);
   return 0;
 }

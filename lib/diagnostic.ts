@@ -5,7 +5,7 @@
  */
 import { readLinesFrom } from "./jsonl.ts";
 import type { Worker } from "./worker.ts";
-import { withReportedTranscript } from "./final_text.ts";
+import { workerTranscript } from "./final_text.ts";
 
 /** Writes the diagnostic to `path` (overwriting it). */
 export async function writeDiagnostic(worker: Worker, path: string, why: string): Promise<void> {
@@ -21,7 +21,7 @@ export async function writeDiagnostic(worker: Worker, path: string, why: string)
     await worker.tmux.capture(worker.meta.tmux_pane_id, 200).catch((e) => `(capture failed: ${e})`),
     "",
     "## transcript (last 30 lines)",
-    tail(withReportedTranscript(worker).transcript_path, 30),
+    tail(workerTranscript(worker), 30),
     "",
     "## events (last 20 lines)",
     tail(worker.paths.events, 20),

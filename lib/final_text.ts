@@ -10,7 +10,7 @@ import { finalText, type Turn } from "./transcript/markdown.ts";
 import { waitUntil } from "./wait.ts";
 import type { Worker } from "./worker.ts";
 import { dirname } from "node:path";
-import { readTailEvents, reportedTranscriptPath } from "./status.ts";
+import { readTailEvents } from "./status.ts";
 
 /** How long to wait for the transcript to catch up with the stop event. */
 const TRANSCRIPT_GRACE_MS = 5000;
@@ -33,11 +33,12 @@ export async function turnForPrompt(
   stop: EventLine | undefined,
   ended = stop !== undefined,
 ): Promise<Turn | undefined> {
-  const meta = withReportedTranscript(worker);
   const expected = stop?.last_assistant_message;
-  const watch = meta.transcript_path ? [dirname(meta.transcript_path)] : [];
+  let path = workerTranscript(worker);
+  const watch = path ? [dirname(path)] : [];
   return await waitUntil<Turn>(async () => {
-    const turn = await worker.harness.lastTurn(meta);
+    path ??= workerTranscript(worker);
+    const turn = await worker.harness.lastTurn(worker.meta, path);
     if (!turn || !turnMatchesPrompt(turn, prompt)) return undefined;
     if (expected !== undefined && squash(finalText(turn)) !== squash(expected)) return undefined;
     if (ended && expected === undefined && finalText(turn) === "") return undefined;
@@ -56,10 +57,9 @@ export async function finalTextOfTurn(
   return turn ? finalText(turn) : "";
 }
 
-/** The worker's meta with the transcript path a hook reported, when it differs. */
-export function withReportedTranscript(worker: Worker) {
-  const reported = reportedTranscriptPath(readTailEvents(worker.paths.events));
-  return reported ? { ...worker.meta, transcript_path: reported } : worker.meta;
+/** The worker's transcript path as far as it is known now (hooks may report a better one). */
+export function workerTranscript(worker: Worker): string | null {
+  return worker.harness.transcriptPath(worker.meta, readTailEvents(worker.paths.events));
 }
 
 /**
@@ -82,5 +82,5 @@ export async function currentTurn(worker: Worker): Promise<Turn | undefined> {
     );
     if (turn) return turn;
   }
-  return await worker.harness.lastTurn(withReportedTranscript(worker));
+  return await worker.harness.lastTurn(worker.meta, workerTranscript(worker));
 }

@@ -6,7 +6,7 @@
 import { CsdError } from "./errors.ts";
 import { harnessFor } from "./harness/mod.ts";
 import type { Harness } from "./harness/types.ts";
-import { type EventAt, readEventsFrom } from "./jsonl.ts";
+import { readEventsFrom } from "./jsonl.ts";
 import { readMeta, writeMeta } from "./meta.ts";
 import { consentFile, homeDir, type WorkerPaths, workerPaths } from "./paths.ts";
 import type { HarnessName, WorkerMeta } from "./schema.ts";
@@ -130,21 +130,26 @@ async function startRegistered(context: StartContext): Promise<Started> {
       reproduce: reproduceLine(request, cwd),
       created_at: new Date().toISOString(),
       adopted: request.resumeSessionId !== undefined,
+      ready: false,
+      harness_home: plan.harnessHome,
     };
     writeMeta(meta, context.dir);
     writeShim(paths.shim, name, context.dir);
-    const ready = await waitForReady(harness, tmux, ids.paneId, paths);
-    const reported = ready.event.transcript_path;
-    const final = reported && reported !== meta.transcript_path
-      ? { ...meta, transcript_path: reported }
-      : meta;
-    if (final !== meta) writeMeta(final, context.dir);
-    return { meta: final, shim: paths.shim, respawned: existing !== null };
+    await waitForReady(harness, tmux, ids.paneId, paths);
+    const events = readEventsFrom(paths.events).map((e) => e.event);
+    const registered: WorkerMeta = {
+      ...meta,
+      ready: true,
+      session_id: meta.session_id ?? await registerSessionId(harness, meta, paths),
+      transcript_path: harness.transcriptPath(meta, events),
+    };
+    writeMeta(registered, context.dir);
+    return { meta: registered, shim: paths.shim, respawned: existing !== null };
   } catch (error) {
     const screen = ids ? await lastPaneLines(tmux, ids.paneId) : "";
     if (ids && !existing) await tmux.killSession(ids.sessionId).catch(() => {});
     removeWorkerFiles(paths);
-    harness.cleanup(paths);
+    harness.cleanup(paths, null);
     const detail = error instanceof Error ? error.message : String(error);
     throw new CsdError(
       `Launch of "${name}" failed: ${detail}` +
@@ -154,27 +159,46 @@ async function startRegistered(context: StartContext): Promise<Started> {
 }
 
 /**
- * Waits for the harness's ready signal (its session_start event), answering startup screens
- * the harness knows (Claude's folder-trust dialog) after reading them.
+ * Waits for a session id the harness mints itself (Codex: its thread lock file appears about a
+ * second after start), up to CSD_REGISTER_TIMEOUT. Null when it has not appeared: the hooks
+ * report it with the first prompt.
+ */
+async function registerSessionId(
+  harness: Harness,
+  meta: WorkerMeta,
+  paths: WorkerPaths,
+): Promise<string | null> {
+  const seconds = secondsVar("CSD_REGISTER_TIMEOUT", 15);
+  const watch = meta.harness_home ? [meta.harness_home, dirname(paths.events)] : [];
+  const found = await waitUntil<string>(
+    () => harness.discoverSessionId(meta, readEventsFrom(paths.events).map((e) => e.event)) ?? undefined,
+    { watch, deadline: deadline(seconds), pollMs: 100 },
+  );
+  return found ?? null;
+}
+
+/**
+ * Waits for the harness's ready signal (Claude: its session_start event; Codex: its composer on
+ * screen), answering startup screens the harness knows (Claude's folder-trust dialog) after
+ * reading them.
  */
 async function waitForReady(
   harness: Harness,
   tmux: Tmux,
   paneId: string,
   paths: WorkerPaths,
-): Promise<{ event: EventAt["event"] }> {
+): Promise<void> {
   const timeoutSeconds = secondsVar("CSD_LAUNCH_TIMEOUT", 30);
   // Keys go out only once the screen has changed since the last ones (or 2 s passed), so a
   // slow redraw cannot make csd press Down twice past the option it meant.
   let actedOn = "";
   let actedAt = 0;
-  const result = await waitUntil<{ event: EventAt["event"] } | { error: string }>(async () => {
-    const started = readEventsFrom(paths.events).find((e) => e.event.event === "session_start");
-    if (started) return { event: started.event };
+  const result = await waitUntil<{ ready: true } | { error: string }>(async () => {
     const pane = await tmux.pane(paneId);
     if (!pane) return { error: "the tmux pane closed" };
     if (pane.dead) return { error: "the harness exited before it was ready" };
     const screen = await tmux.capture(paneId);
+    if (harness.isReady(readEventsFrom(paths.events), screen)) return { ready: true };
     if (screen === actedOn && Date.now() - actedAt < 2000) return undefined;
     const action = harness.startupScreenAction(screen);
     if (action?.kind === "fail") return { error: action.why };
@@ -187,12 +211,11 @@ async function waitForReady(
   }, { watch: [dirname(paths.events)], deadline: deadline(timeoutSeconds), pollMs: 200 });
   if (!result) {
     throw new CsdError(
-      `the worker did not become ready within ${timeoutSeconds}s (no session_start event; ` +
+      `the worker did not become ready within ${timeoutSeconds}s (no ready signal; ` +
         `raise CSD_LAUNCH_TIMEOUT if the machine is slow)`,
     );
   }
   if ("error" in result) throw new CsdError(result.error);
-  return result;
 }
 
 function deadline(seconds: number): number {

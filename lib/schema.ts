@@ -109,5 +109,9 @@ export const WorkerMeta = z.object({
   reproduce: z.string(),
   created_at: z.string(),
   adopted: z.boolean(),
+  /** Set once the harness showed it is ready for input (launch/adopt return only then). */
+  ready: z.boolean(),
+  /** The staged per-worker harness home (CODEX_HOME, PI_CODING_AGENT_DIR), removed at stop. */
+  harness_home: z.string().nullable(),
 });
 export type WorkerMeta = z.infer<typeof WorkerMeta>;

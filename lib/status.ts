@@ -32,7 +32,11 @@ export function readTailEvents(path: string, maxBytes = TAIL_BYTES): EventLine[]
   return parseEvents(lines).map((e) => e.event);
 }
 
-/** The status the events alone imply, or undefined when they say nothing yet. */
+/**
+ * The status the events alone imply, or undefined when they hold no event at all. The last
+ * turn event decides; session_start only counts when nothing else happened since launch, because
+ * Claude also fires it mid-turn (compaction) and Codex only at the first prompt.
+ */
 export function statusFromEvents(events: EventLine[]): WorkerStatus | undefined {
   for (let i = events.length - 1; i >= 0; i--) {
     switch (events[i]!.event) {
@@ -40,7 +44,6 @@ export function statusFromEvents(events: EventLine[]): WorkerStatus | undefined 
         return "terminated";
       case "stop":
       case "stop_failure":
-      case "session_start":
         return "idle";
       case "user_prompt_submit":
       case "pre_tool_use":
@@ -49,11 +52,12 @@ export function statusFromEvents(events: EventLine[]): WorkerStatus | undefined 
       case "subagent_stop":
       case "pre_compact":
         return "working";
+      case "session_start":
       case "notification":
         continue;
     }
   }
-  return undefined;
+  return events.length > 0 ? "idle" : undefined;
 }
 
 /**
@@ -67,14 +71,9 @@ export async function workerStatus(
   const info = pane === undefined ? await worker.tmux.pane(worker.meta.tmux_pane_id) : pane;
   if (!info) return "gone";
   if (info.dead || fileSize(worker.paths.exitStatus) > 0) return "terminated";
-  return statusFromEvents(readTailEvents(worker.paths.events)) ?? "unknown";
-}
-
-/** The newest transcript path a hook reported, if any. */
-export function reportedTranscriptPath(events: EventLine[]): string | undefined {
-  for (let i = events.length - 1; i >= 0; i--) {
-    const path = events[i]!.transcript_path;
-    if (path) return path;
-  }
-  return undefined;
+  const fromEvents = statusFromEvents(readTailEvents(worker.paths.events));
+  if (fromEvents) return fromEvents;
+  // No event yet. Launch returns only once the harness is ready (Codex reports its first event
+  // at the first prompt), so a registered worker with a live pane is waiting for input.
+  return worker.meta.ready ? "idle" : "unknown";
 }

@@ -8,6 +8,7 @@ import type { EventLine } from "./schema.ts";
 import { waitUntil } from "./wait.ts";
 import type { Worker } from "./worker.ts";
 import { dirname } from "node:path";
+import { readTailEvents } from "./status.ts";
 
 /** How a wait for the end of a turn came out. */
 export type TurnOutcome =
@@ -27,6 +28,7 @@ export async function followEvents<T>(
   deadline: number | undefined,
   decide: (event: EventAt) => T | undefined,
   onGone: (why: string) => T,
+  extra?: { watch: string[]; check: () => T | undefined },
 ): Promise<T | undefined> {
   const cursor = new LineCursor(worker.paths.events, offset);
   let lastPaneCheck = Date.now();
@@ -38,7 +40,7 @@ export async function followEvents<T>(
     return undefined;
   };
   return await waitUntil<T>(async () => {
-    const found = scan();
+    const found = scan() ?? extra?.check();
     if (found !== undefined) return found;
     if (Date.now() - lastPaneCheck < PANE_CHECK_MS) return undefined;
     lastPaneCheck = Date.now();
@@ -47,7 +49,7 @@ export async function followEvents<T>(
     // The harness may have written its last event just before dying: read once more.
     return scan() ??
       onGone(pane ? "the worker's process exited" : "the worker's tmux pane is gone");
-  }, { watch: [dirname(worker.paths.events)], deadline });
+  }, { watch: [dirname(worker.paths.events), ...(extra?.watch ?? [])], deadline });
 }
 
 /** Waits for the next turn end after byte `offset`. A subagent's stop is not a turn end. */
@@ -56,12 +58,21 @@ export async function waitForTurnEnd(
   offset: number,
   deadline: number | undefined,
 ): Promise<TurnOutcome> {
+  // Codex fires no hook for a failed turn: its rollout is the only witness.
+  const probe = worker.harness.turnProbe(worker.meta, readTailEvents(worker.paths.events));
   const outcome = await followEvents<TurnOutcome>(
     worker,
     offset,
     deadline,
     (event) => turnEndOutcome(event),
     (why) => ({ kind: "failed", why }),
+    probe && {
+      watch: probe.watch,
+      check: () => {
+        const why = probe.failure();
+        return why === undefined ? undefined : { kind: "failed", why };
+      },
+    },
   );
   return outcome ?? { kind: "timeout" };
 }

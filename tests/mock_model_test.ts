@@ -6,6 +6,7 @@
 
 import { MockModel, type Reply, selectTurn } from "./support/mock_model.ts";
 import { parseArgs, parseRulesFile, UsageError } from "./support/mock_model_main.ts";
+import { responsesMessages } from "./support/mock_model_openai_responses.ts";
 
 function assert(cond: unknown, msg = "assertion failed"): asserts cond {
   if (!cond) throw new Error(msg);
@@ -445,4 +446,506 @@ Deno.test("mock_model_main.ts prints its URL, logs requests and stops on SIGTERM
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+// ---------------------------------------------------------------------------------------------
+// OpenAI Responses dialect (Codex)
+// ---------------------------------------------------------------------------------------------
+
+type Item = Record<string, unknown>;
+
+const rUser = (text: string): Item => ({
+  type: "message",
+  role: "user",
+  content: [{ type: "input_text", text }],
+});
+
+/** What Codex 0.169.0 puts before the first prompt of a thread. */
+const CODEX_PREAMBLE: Item[] = [
+  {
+    type: "message",
+    role: "developer",
+    content: [{ type: "input_text", text: "You are a coding agent running in the Codex CLI" }],
+  },
+  rUser("<environment_context>\n  <cwd>/w</cwd>\n  <shell>bash</shell>\n</environment_context>"),
+];
+
+/** A Codex-like Responses request body. */
+function rBody(input: Item[], extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    model: "mock-model",
+    stream: true,
+    store: false,
+    tools: [{ type: "function", name: "exec_command", parameters: { type: "object" } }],
+    tool_choice: "auto",
+    input,
+    ...extra,
+  };
+}
+
+async function rPost(mock: MockModel, b: Record<string, unknown>): Promise<Response> {
+  return await fetch(`${mock.url}/v1/responses`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      authorization: "Bearer sk-mock-000000000000000000001234",
+      originator: "codex-tui",
+    },
+    body: JSON.stringify(b),
+  });
+}
+
+/** Posts a Responses request and returns the SSE events and the completed output items. */
+async function rTurn(mock: MockModel, input: Item[], extra: Record<string, unknown> = {}) {
+  const res = await rPost(mock, rBody(input, extra));
+  assertEquals(res.status, 200, "status");
+  assert(res.headers.get("content-type")?.startsWith("text/event-stream"), "SSE content type");
+  const events = parseSse(await res.text());
+  const completed = events.at(-1)!;
+  assertEquals(completed.event, "response.completed");
+  const response = completed.data.response as Record<string, unknown>;
+  const output = response.output as Item[];
+  const done = events.filter((e) => e.event === "response.output_item.done").map((e) =>
+    e.data.item
+  );
+  assertEquals(done, output, "output_item.done items equal response.completed output");
+  return { events, response, output };
+}
+
+Deno.test("Responses dialect streams a text reply as Codex reads it", async () => {
+  await withMock({ rules: [{ match: "hello", replies: [{ kind: "text", text: "hi!" }] }] }, async (
+    mock,
+  ) => {
+    const { events, response, output } = await rTurn(mock, [...CODEX_PREAMBLE, rUser("say hello")]);
+    assertEquals(events.map((e) => e.event), [
+      "response.created",
+      "response.output_item.added",
+      "response.output_text.delta",
+      "response.output_item.done",
+      "response.completed",
+    ]);
+    assertEquals(events[2]!.data.delta, "hi!");
+    assertEquals([response.status, response.model], ["completed", "mock-model"]);
+    assert(typeof response.id === "string" && response.id.startsWith("resp_"), "response id");
+    const usage = response.usage as Record<string, number>;
+    assert(usage.total_tokens === usage.input_tokens! + usage.output_tokens!, "usage adds up");
+    assertEquals(output.length, 1);
+    assertEquals([output[0]!.type, output[0]!.role, output[0]!.content], ["message", "assistant", [
+      { type: "output_text", text: "hi!", annotations: [] },
+    ]]);
+    const entry = mock.requests[0]!;
+    assertEquals([entry.dialect, entry.path, entry.prompt, entry.step, entry.ruleIndex], [
+      "openai-responses",
+      "/v1/responses",
+      "say hello",
+      0,
+      0,
+    ]);
+    assertEquals(entry.headers.authorization, "…1234", "key is masked");
+    assertEquals(entry.headers.originator, "codex-tui");
+  });
+});
+
+Deno.test("Responses dialect maps a Bash tool reply to exec_command, then answers the result", async () => {
+  await withMock({
+    rules: [{
+      match: "make file",
+      replies: [
+        {
+          kind: "tool",
+          name: "Bash",
+          input: { command: "touch x", description: "d" },
+          text: "On it.",
+        },
+        { kind: "text", text: "done" },
+      ],
+    }],
+  }, async (mock) => {
+    const first = await rTurn(mock, [...CODEX_PREAMBLE, rUser("make file please")]);
+    assertEquals(first.output.map((i) => i.type), ["message", "function_call"]);
+    const call = first.output[1]!;
+    assertEquals([call.name, call.arguments], ["exec_command", '{"cmd":"touch x"}']);
+    assert(typeof call.call_id === "string" && call.call_id.startsWith("call_"), "call_id");
+    const added = first.events.filter((e) => e.event === "response.output_item.added")
+      .map((e) => (e.data.item as Item).type);
+    assertEquals(added, ["message", "function_call"]);
+
+    // Codex sends the model's items back, then the tool output: that is step 1 of the same turn.
+    const history = [
+      ...CODEX_PREAMBLE,
+      rUser("make file please"),
+      ...first.output,
+      { type: "function_call_output", call_id: call.call_id, output: "Process exited with code 0" },
+    ];
+    const second = await rTurn(mock, history);
+    assertEquals(second.output.map((i) => i.content), [[
+      { type: "output_text", text: "done", annotations: [] },
+    ]]);
+    assertEquals(mock.requests[1]?.step, 1, "message + function_call of one call count once");
+  });
+});
+
+Deno.test("Responses dialect accepts input.cmd and passes other tool names through", async () => {
+  await withMock({
+    rules: [
+      { match: "cmd", replies: [{ kind: "tool", name: "exec_command", input: { cmd: "ls" } }] },
+      {
+        match: "plan",
+        replies: [{ kind: "tool", name: "update_plan", input: { plan: [] } }],
+      },
+      { match: "broken", replies: [{ kind: "tool", name: "Bash", input: { nope: 1 } }] },
+    ],
+  }, async (mock) => {
+    const a = await rTurn(mock, [rUser("cmd")]);
+    assertEquals([a.output[0]!.name, a.output[0]!.arguments], ["exec_command", '{"cmd":"ls"}']);
+    const b = await rTurn(mock, [rUser("plan")]);
+    assertEquals([b.output[0]!.name, b.output[0]!.arguments], ["update_plan", '{"plan":[]}']);
+    const res = await rPost(mock, rBody([rUser("broken")]));
+    assertEquals(res.status, 400, "a shell reply without a command is a script error");
+    assert(((await res.json()).error.message as string).includes("no string command"));
+  });
+});
+
+Deno.test("Responses dialect sends thinking as a reasoning item before the text", async () => {
+  await withMock({
+    rules: [{ match: "think", replies: [{ kind: "text", text: "42", thinking: "hmm" }] }],
+  }, async (mock) => {
+    const { output } = await rTurn(mock, [rUser("think")]);
+    assertEquals(output.map((i) => i.type), ["reasoning", "message"]);
+    assertEquals(output[0]!.summary, [{ type: "summary_text", text: "hmm" }]);
+  });
+});
+
+Deno.test("Responses dialect returns an HTTP error with an OpenAI error body", async () => {
+  await withMock({
+    rules: [{ match: "fail", replies: [{ kind: "error", status: 500, message: "boom" }] }],
+  }, async (mock) => {
+    const res = await rPost(mock, rBody([rUser("please fail")]));
+    assertEquals(res.status, 500);
+    assertEquals(await res.json(), {
+      error: { message: "boom", type: "server_error", param: null, code: null },
+    });
+    assertEquals(mock.requests[0]?.status, 500);
+  });
+});
+
+Deno.test("Responses dialect answers Codex's title request outside the script", async () => {
+  await withMock({
+    title: "Scripted title",
+    rules: [{
+      match: "work",
+      replies: [{ kind: "error", status: 500, message: "not for titles" }],
+    }],
+  }, async (mock) => {
+    const { output } = await rTurn(mock, [
+      ...CODEX_PREAMBLE,
+      rUser("Generate a concise, single-line task title…\n\nUser prompt:\ndo some work"),
+    ], {
+      tools: [],
+      text: {
+        format: {
+          type: "json_schema",
+          strict: true,
+          name: "codex_output_schema",
+          schema: { type: "object", properties: { title: { type: "string" } } },
+        },
+      },
+    });
+    assertEquals(output.map((i) => i.content), [[
+      { type: "output_text", text: '{"title":"Scripted title"}', annotations: [] },
+    ]]);
+    assertEquals(mock.requests[0]?.side, "title");
+  });
+});
+
+Deno.test("Responses dialect selects the newest prompt after failed turns and tool results", async () => {
+  await withMock({
+    rules: [
+      { match: "first", replies: [{ kind: "text", text: "wrong rule" }] },
+      { match: "second", replies: [{ kind: "text", text: "A" }, { kind: "text", text: "B" }] },
+    ],
+  }, async (mock) => {
+    // A failed turn leaves its prompt as a lone user message; the next prompt follows it.
+    const { output } = await rTurn(mock, [
+      ...CODEX_PREAMBLE,
+      rUser("first prompt"),
+      rUser("<turn_aborted>\nThe user interrupted.\n</turn_aborted>"),
+      rUser("second prompt"),
+      { type: "reasoning", id: "rs_1", summary: [], encrypted_content: null },
+      { type: "function_call", name: "exec_command", arguments: "{}", call_id: "c1" },
+      { type: "function_call", name: "exec_command", arguments: "{}", call_id: "c2" },
+      { type: "function_call_output", call_id: "c1", output: "" },
+      { type: "function_call_output", call_id: "c2", output: "" },
+    ]);
+    assertEquals((output[0]!.content as Item[])[0]!.text, "B");
+    assertEquals([mock.requests[0]?.prompt, mock.requests[0]?.step], ["second prompt", 1]);
+  });
+});
+
+Deno.test("responsesMessages() groups one call's items and skips injected context", () => {
+  assertEquals(responsesMessages("plain string input"), [{
+    role: "user",
+    texts: ["plain string input"],
+  }]);
+  assertEquals(
+    responsesMessages([
+      ...CODEX_PREAMBLE,
+      { role: "user", content: "easy input message" },
+      rUser("# AGENTS.md instructions for /w\n\n<INSTRUCTIONS>x</INSTRUCTIONS>"),
+      { type: "message", role: "assistant", content: [{ type: "output_text", text: "t" }] },
+      { type: "function_call", call_id: "c" },
+      { type: "function_call_output", call_id: "c", output: "" },
+      { type: "message", role: "assistant", content: [{ type: "output_text", text: "done" }] },
+      { type: "something_new" },
+    ]),
+    [
+      { role: "other", texts: [] },
+      { role: "user", texts: [] },
+      { role: "user", texts: ["easy input message"] },
+      { role: "user", texts: [] },
+      { role: "assistant", texts: [] },
+      { role: "user", texts: [] },
+      { role: "assistant", texts: [] },
+      { role: "other", texts: [] },
+    ],
+  );
+});
+
+Deno.test("Responses dialect answers stream:false with a plain response object", async () => {
+  await withMock({}, async (mock) => {
+    const res = await rPost(mock, rBody([rUser("plain")], { stream: false }));
+    const json = await res.json();
+    assertEquals([json.object, json.status, json.output[0].content[0].text], [
+      "response",
+      "completed",
+      "mock reply to: plain",
+    ]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// OpenAI Chat Completions dialect (Pi)
+// ---------------------------------------------------------------------------------------------
+
+type ChatMsg = Record<string, unknown>;
+
+const cUser = (text: string): ChatMsg => ({ role: "user", content: [{ type: "text", text }] });
+
+/** A Pi-like Chat Completions request body. */
+function cBody(messages: ChatMsg[], extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    model: "mock-model",
+    stream: true,
+    stream_options: { include_usage: true },
+    store: false,
+    max_completion_tokens: 4096,
+    tools: [{ type: "function", function: { name: "bash", parameters: { type: "object" } } }],
+    messages: [{ role: "system", content: "You are an expert coding assistant" }, ...messages],
+    ...extra,
+  };
+}
+
+async function cPost(mock: MockModel, b: Record<string, unknown>): Promise<Response> {
+  return await fetch(`${mock.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: "Bearer mock-key" },
+    body: JSON.stringify(b),
+  });
+}
+
+/** Parses `data:` chunks up to `[DONE]` and rebuilds the message as the OpenAI SDK would. */
+async function cTurn(mock: MockModel, messages: ChatMsg[]) {
+  const res = await cPost(mock, cBody(messages));
+  assertEquals(res.status, 200, "status");
+  assert(res.headers.get("content-type")?.startsWith("text/event-stream"), "SSE content type");
+  const datas = (await res.text()).split("\n\n").filter((c) => c.trim() !== "").map((c) => {
+    assert(c.startsWith("data: "), `data line: ${c}`);
+    return c.slice(6);
+  });
+  assertEquals(datas.at(-1), "[DONE]");
+  const chunks = datas.slice(0, -1).map((d) => JSON.parse(d) as Record<string, unknown>);
+  let content = "";
+  let reasoning = "";
+  let finish: unknown = null;
+  let usage: unknown = null;
+  const calls: { id: string; name: string; arguments: string }[] = [];
+  for (const chunk of chunks) {
+    assertEquals(chunk.object, "chat.completion.chunk");
+    if (chunk.usage) usage = chunk.usage;
+    const choice = (chunk.choices as Record<string, unknown>[])[0];
+    if (!choice) continue;
+    if (choice.finish_reason) finish = choice.finish_reason;
+    const delta = choice.delta as Record<string, unknown>;
+    if (typeof delta.content === "string") content += delta.content;
+    if (typeof delta.reasoning_content === "string") reasoning += delta.reasoning_content;
+    for (const tc of (delta.tool_calls ?? []) as Record<string, unknown>[]) {
+      const fn = tc.function as Record<string, string>;
+      const at = tc.index as number;
+      calls[at] ??= { id: tc.id as string, name: "", arguments: "" };
+      calls[at]!.name += fn.name ?? "";
+      calls[at]!.arguments += fn.arguments ?? "";
+    }
+  }
+  return { chunks, content, reasoning, finish, usage, calls };
+}
+
+Deno.test("Chat dialect streams a text reply as Pi reads it", async () => {
+  await withMock({ rules: [{ match: "hello", replies: [{ kind: "text", text: "hi!" }] }] }, async (
+    mock,
+  ) => {
+    const r = await cTurn(mock, [cUser("say hello")]);
+    assertEquals([r.content, r.finish, r.calls], ["hi!", "stop", []]);
+    const usage = r.usage as Record<string, number>;
+    assert(usage.total_tokens === usage.prompt_tokens! + usage.completion_tokens!, "usage");
+    assertEquals((r.chunks[0]!.choices as Item[])[0]!.delta, { role: "assistant", content: "" });
+    const entry = mock.requests[0]!;
+    assertEquals([entry.dialect, entry.path, entry.prompt, entry.step], [
+      "openai-chat",
+      "/v1/chat/completions",
+      "say hello",
+      0,
+    ]);
+  });
+});
+
+Deno.test("Chat dialect maps a Bash tool reply to Pi's bash tool, then answers the result", async () => {
+  await withMock({
+    rules: [{
+      match: "make file",
+      replies: [
+        {
+          kind: "tool",
+          name: "Bash",
+          input: { command: "touch x", description: "d" },
+          text: "On it.",
+        },
+        { kind: "text", text: "done" },
+      ],
+    }],
+  }, async (mock) => {
+    const first = await cTurn(mock, [cUser("make file please")]);
+    assertEquals([first.content, first.finish], ["On it.", "tool_calls"]);
+    assertEquals(first.calls.map((c) => [c.name, c.arguments]), [[
+      "bash",
+      '{"command":"touch x"}',
+    ]]);
+    const id = first.calls[0]!.id;
+    assert(id.startsWith("call_"), id);
+    const second = await cTurn(mock, [
+      cUser("make file please"),
+      {
+        role: "assistant",
+        content: "On it.",
+        tool_calls: [{ id, type: "function", function: first.calls[0] }],
+      },
+      { role: "tool", content: "(no output)", tool_call_id: id },
+    ]);
+    assertEquals([second.content, second.finish], ["done", "stop"]);
+    assertEquals(mock.requests[1]?.step, 1);
+  });
+});
+
+Deno.test("Chat dialect accepts input.cmd and passes other tool names through", async () => {
+  await withMock({
+    rules: [
+      { match: "cmd", replies: [{ kind: "tool", name: "bash", input: { cmd: "ls", timeout: 5 } }] },
+      { match: "read", replies: [{ kind: "tool", name: "read", input: { path: "a.txt" } }] },
+    ],
+  }, async (mock) => {
+    const a = await cTurn(mock, [cUser("cmd")]);
+    assertEquals(a.calls.map((c) => [c.name, c.arguments]), [[
+      "bash",
+      '{"command":"ls","timeout":5}',
+    ]]);
+    const b = await cTurn(mock, [cUser("read")]);
+    assertEquals(b.calls.map((c) => [c.name, c.arguments]), [["read", '{"path":"a.txt"}']]);
+  });
+});
+
+Deno.test("Chat dialect sends thinking as reasoning_content", async () => {
+  await withMock({
+    rules: [{ match: "think", replies: [{ kind: "text", text: "42", thinking: "hmm" }] }],
+  }, async (mock) => {
+    const r = await cTurn(mock, [cUser("think")]);
+    assertEquals([r.reasoning, r.content], ["hmm", "42"]);
+  });
+});
+
+Deno.test("Chat dialect returns an HTTP error with an OpenAI error body", async () => {
+  await withMock({
+    rules: [
+      { match: "fail", replies: [{ kind: "error", status: 500, message: "boom" }] },
+      { match: "bad", replies: [{ kind: "error", status: 400, message: "nope" }] },
+    ],
+  }, async (mock) => {
+    const res = await cPost(mock, cBody([cUser("please fail")]));
+    assertEquals(res.status, 500);
+    assertEquals((await res.json()).error, {
+      message: "boom",
+      type: "server_error",
+      param: null,
+      code: null,
+    });
+    const bad = await cPost(mock, cBody([cUser("bad one")]));
+    assertEquals([bad.status, (await bad.json()).error.type], [400, "invalid_request_error"]);
+  });
+});
+
+Deno.test("Chat dialect selects the newest prompt after failed turns and tool results", async () => {
+  await withMock({
+    rules: [
+      { match: "first", replies: [{ kind: "text", text: "wrong rule" }] },
+      { match: "second", replies: [{ kind: "text", text: "A" }, { kind: "text", text: "B" }] },
+    ],
+  }, async (mock) => {
+    // Pi drops a failed turn's error message, so failed prompts sit next to each other.
+    const r = await cTurn(mock, [
+      cUser("first prompt"),
+      { role: "user", content: "second prompt" },
+      { role: "assistant", content: null, tool_calls: [] },
+      { role: "tool", content: "(no output)", tool_call_id: "c1" },
+      { role: "user", content: [{ type: "text", text: "Attached image(s) from tool result:" }] },
+    ]);
+    assertEquals(r.content, "B");
+    assertEquals([mock.requests[0]?.prompt, mock.requests[0]?.step], ["second prompt", 1]);
+  });
+});
+
+Deno.test("Chat dialect answers stream:false with a plain chat.completion", async () => {
+  await withMock({
+    rules: [{ match: "tool", replies: [{ kind: "tool", name: "Bash", input: { command: "ls" } }] }],
+  }, async (mock) => {
+    const res = await cPost(mock, cBody([cUser("plain")], { stream: false }));
+    const json = await res.json();
+    assertEquals([json.object, json.choices[0].message.content, json.choices[0].finish_reason], [
+      "chat.completion",
+      "mock reply to: plain",
+      "stop",
+    ]);
+    const tool = await (await cPost(mock, cBody([cUser("tool")], { stream: false }))).json();
+    assertEquals(tool.choices[0].message.tool_calls[0].function, {
+      name: "bash",
+      arguments: '{"command":"ls"}',
+    });
+    assertEquals(tool.choices[0].finish_reason, "tool_calls");
+  });
+});
+
+Deno.test("MockModel routes each API path to its dialect and 404s the rest", async () => {
+  await withMock({}, async (mock) => {
+    for (const path of ["/v1/responses", "/v1/chat/completions", "/v1/messages"]) {
+      const res = await fetch(`${mock.url}${path}`, { method: "POST", body: "{}" });
+      await res.body?.cancel();
+      assertEquals(res.status, 400, `${path} rejects a body of the wrong shape`);
+    }
+    const res = await fetch(`${mock.url}/v1/completions`, { method: "POST", body: "{}" });
+    await res.body?.cancel();
+    assertEquals(res.status, 404);
+    assertEquals(mock.requests.map((r) => r.dialect), [
+      "openai-responses",
+      "openai-chat",
+      "anthropic",
+      null,
+    ]);
+  });
 });

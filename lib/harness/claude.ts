@@ -4,7 +4,9 @@
  * `$HOME/.claude/projects`.
  */
 import { hookExecutable, type WorkerPaths } from "../paths.ts";
-import type { WorkerMeta } from "../schema.ts";
+import type { EventAt } from "../jsonl.ts";
+import type { EventLine, WorkerMeta } from "../schema.ts";
+import { reportedTranscriptPath } from "../events.ts";
 import { shellQuote } from "../shell.ts";
 import { lastTurn, parseTranscript } from "../transcript/claude.ts";
 import type { Turn } from "../transcript/markdown.ts";
@@ -88,7 +90,12 @@ export const claude: Harness = {
       },
       sessionId,
       transcriptPath: claudeTranscriptPath(context.home, context.cwd, sessionId),
+      harnessHome: null,
     });
+  },
+
+  isReady(events: EventAt[]): boolean {
+    return events.some((e) => e.event.event === "session_start");
   },
 
   startupScreenAction(screen: string): ScreenAction | null {
@@ -128,8 +135,16 @@ export const claude: Harness = {
     return /^[\/!]/.test(text) ? ` ${text}` : text;
   },
 
-  lastTurn(meta: WorkerMeta): Promise<Turn | undefined> {
-    const path = meta.transcript_path;
+  discoverSessionId(meta: WorkerMeta): string | null {
+    return meta.session_id;
+  },
+
+  transcriptPath(meta: WorkerMeta, events: EventLine[]): string | null {
+    // Claude cuts and hashes long project paths: a hook's transcript_path beats the guess.
+    return reportedTranscriptPath(events) ?? meta.transcript_path;
+  },
+
+  lastTurn(_meta: WorkerMeta, path: string | null): Promise<Turn | undefined> {
     if (!path) return Promise.resolve(undefined);
     let text: string;
     try {
@@ -138,6 +153,10 @@ export const claude: Harness = {
       return Promise.resolve(undefined);
     }
     return Promise.resolve(lastTurn(parseTranscript(text)));
+  },
+
+  turnProbe(): undefined {
+    return undefined;
   },
 
   cleanup(paths: WorkerPaths): void {

@@ -1,9 +1,11 @@
 /**
  * What csd needs from a harness. Everything harness-specific (command line, readiness, screen
- * reading, transcripts) sits behind this interface so Codex and Pi slot in beside Claude.
+ * reading, transcripts, session ids) sits behind this interface so Claude, Codex and Pi share
+ * every command.
  */
+import type { EventAt } from "../jsonl.ts";
 import type { WorkerPaths } from "../paths.ts";
-import type { HarnessName, WorkerMeta } from "../schema.ts";
+import type { EventLine, HarnessName, WorkerMeta } from "../schema.ts";
 import type { Turn } from "../transcript/markdown.ts";
 
 /** What launch/adopt knows when it asks a harness to prepare a worker. */
@@ -17,7 +19,7 @@ export interface LaunchContext {
   args: string[];
   /** Set by adopt: the session to resume. */
   resumeSessionId?: string;
-  /** The controller's environment after scrubbing. */
+  /** The controller's environment (before scrubbing). */
   env: Record<string, string>;
 }
 
@@ -26,14 +28,25 @@ export interface LaunchPlan {
   argv: string[];
   /** Variables added to the worker environment (csd's own included). */
   env: Record<string, string>;
+  /** Known at launch (Claude, Pi) or null until the harness registers it (Codex). */
   sessionId: string | null;
   transcriptPath: string | null;
+  /** A staged per-worker home csd made (removed at stop), or null. */
+  harnessHome: string | null;
 }
 
 /** A step to take on a screen shown while the worker starts. */
 export type ScreenAction =
   | { kind: "keys"; keys: string[]; why: string }
   | { kind: "fail"; why: string };
+
+/** A turn end the events cannot show (Codex fires no hook for a failed turn). */
+export interface TurnProbe {
+  /** Folders whose changes should trigger a re-check. */
+  watch: string[];
+  /** A reason the turn failed, once the harness's own files show one. */
+  failure(): string | undefined;
+}
 
 /** One harness's behaviour. */
 export interface Harness {
@@ -44,6 +57,8 @@ export interface Harness {
   binary(env: Record<string, string>): string;
   /** Writes whatever the worker needs (settings, staged home) and returns the command. */
   prepare(context: LaunchContext): Promise<LaunchPlan>;
+  /** True once the harness is ready for a prompt, judged from its events or its screen. */
+  isReady(events: EventAt[], screen: string): boolean;
   /** What to do about a startup screen (a trust dialog, …), or null to keep waiting. */
   startupScreenAction(screen: string): ScreenAction | null;
   /** The name of a dialog on screen (Enter must never be pressed into it), or null. */
@@ -52,8 +67,14 @@ export interface Harness {
   promptPending(screen: string, text: string): boolean;
   /** Makes text arrive as a prompt, not a command (e.g. a leading `/` or `!`). */
   asPromptText(text: string): string;
+  /** A session id the harness minted itself (Codex), found from its files; null if not yet. */
+  discoverSessionId(meta: WorkerMeta, events: EventLine[]): string | null;
+  /** The transcript path once it can be known, from the meta or the events. */
+  transcriptPath(meta: WorkerMeta, events: EventLine[]): string | null;
   /** The last turn of the worker's conversation, or undefined when there is none yet. */
-  lastTurn(meta: WorkerMeta): Promise<Turn | undefined>;
+  lastTurn(meta: WorkerMeta, transcriptPath: string | null): Promise<Turn | undefined>;
+  /** Extra turn-end detection from the harness's own files, started at a wait's beginning. */
+  turnProbe(meta: WorkerMeta, events: EventLine[]): TurnProbe | undefined;
   /** Removes harness files csd made for the worker (never the harness's own transcript). */
-  cleanup(paths: WorkerPaths): void;
+  cleanup(paths: WorkerPaths, meta: WorkerMeta | null): void;
 }

@@ -198,10 +198,15 @@ const LOGGED_HEADERS = [
   "anthropic-version",
   "authorization",
   "content-type",
+  "originator", // Codex: "codex-tui"
+  "session-id", // Codex: the thread's session id (the title request has its own)
+  "thread-id", // Codex
   "user-agent",
   "x-api-key",
   "x-app",
   "x-claude-code-session-id",
+  "x-client-request-id", // Codex
+  "x-stainless-retry-count", // OpenAI JS SDK (Pi): > 0 on its own retries
 ];
 
 /** Header values that are credentials: logged masked, so a log file never holds a real key. */
