@@ -7,7 +7,11 @@ TOOLS := $(ROOT)/.tools
 DENO_VERSION := 2.9.6
 CLAUDE_VERSION := 2.1.197
 DENO := $(TOOLS)/bin/deno
+CODEX_VERSION := 0.169.0
+PI_VERSION := 0.73.1
 CLAUDE := $(TOOLS)/harness/node_modules/.bin/claude
+CODEX := $(TOOLS)/harness/node_modules/.bin/codex
+PI := $(TOOLS)/harness/node_modules/.bin/pi
 export DENO_DIR := $(TOOLS)/deno-dir
 export DENO_NO_UPDATE_CHECK := 1
 NPM_INSTALL := npm install --no-audit --no-fund --loglevel=error
@@ -17,6 +21,7 @@ SUBCOMMANDS := launch adopt list prune grant-consent help converse send wait-for
 ENTRYPOINTS := $(SUBCOMMANDS:%=commands/%.ts) hooks/event_hook.ts
 
 .PHONY: all deno deps bin harnesses test test-fast demo lint ok fmt clean
+.PHONY: bundle compile install uninstall test-installed bench
 
 all: bin
 
@@ -41,18 +46,28 @@ $(TOOLS)/.deps-stamp: $(DENO) deno.json deno.lock
 bin: deps
 	bash tools/make_bin.sh "$(DENO)" "$(ROOT)" $(SUBCOMMANDS)
 
-harnesses: $(CLAUDE)
+harnesses: $(CLAUDE) $(CODEX) $(PI)
 
 $(CLAUDE):
 	mkdir -p $(TOOLS)/harness
 	cd $(TOOLS)/harness && $(NPM_INSTALL) --prefix . @anthropic-ai/claude-code@$(CLAUDE_VERSION)
 	$(CLAUDE) --version
 
+$(CODEX):
+	mkdir -p $(TOOLS)/harness
+	cd $(TOOLS)/harness && $(NPM_INSTALL) --prefix . @openai/codex@$(CODEX_VERSION)
+	$(CODEX) --version
+
+$(PI):
+	mkdir -p $(TOOLS)/harness
+	cd $(TOOLS)/harness && $(NPM_INSTALL) --prefix . @mariozechner/pi-coding-agent@$(PI_VERSION)
+	$(PI) --version
+
 test: bin harnesses
 	$(DENO) test -A --no-check tests/
 
 test-fast: bin
-	$(DENO) test -A --no-check --ignore=tests/real_claude_test.ts tests/
+	$(DENO) test -A --no-check --ignore=tests/real_claude_test.ts,tests/real_codex_test.ts,tests/real_pi_test.ts tests/
 
 lint: deps
 	$(DENO) fmt --check
@@ -69,3 +84,41 @@ clean:
 
 demo: bin harnesses
 	$(DENO) run -A --no-check tools/demo.ts
+
+# --- Shipping: bundled scripts, compiled executables, install (see README "Build and install") ---
+BUILD := $(ROOT)/build
+BUNDLE_DIR := $(BUILD)/bundle
+COMPILE_DIR := $(BUILD)/compile
+PREFIX ?= /usr/local
+SHIP_SOURCES = $(wildcard commands/*.ts hooks/*.ts lib/*.ts lib/*/*.ts) deno.json deno.lock
+
+# One self-contained script per subcommand and one for the hook (deno bundle; works offline once
+# esbuild is in the npm cache).
+bundle: $(BUNDLE_DIR)/.stamp
+
+$(BUNDLE_DIR)/.stamp: $(SHIP_SOURCES) tools/bundle.sh $(TOOLS)/.deps-stamp
+	bash tools/bundle.sh "$(DENO)" "$(ROOT)" "$(BUNDLE_DIR)" $(SUBCOMMANDS)
+
+# One standalone executable per subcommand and one for the hook (deno compile). Needs
+# DENORT_BIN=<a local denort of Deno $(DENO_VERSION)>: this machine cannot download one.
+compile: bundle
+	DENORT_BIN="$(DENORT_BIN)" bash tools/compile.sh "$(DENO)" "$(BUNDLE_DIR)" "$(COMPILE_DIR)" $(SUBCOMMANDS)
+
+# Installs the compiled executables when `make compile` built them from the current bundles,
+# else the bundled scripts with this project's Deno copied into PREFIX/lib/csd.
+install: bundle
+	bash tools/install.sh install "$(PREFIX)" "$(ROOT)" "$(DENO)" "$(BUNDLE_DIR)" "$(COMPILE_DIR)"
+
+uninstall:
+	bash tools/install.sh uninstall "$(PREFIX)"
+
+# The real-claude and CLI suites against an installed tree, with the checkout's bin/, build/
+# and Deno cache out of reach.
+test-installed: bin harnesses bundle
+	bash tools/test_installed.sh "$(DENO)" "$(ROOT)" "$(BUNDLE_DIR)" "$(COMPILE_DIR)"
+
+bench: bin bundle
+	@command -v jq >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y jq >/dev/null 2>&1 || \
+	  { apt-get update >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y jq >/dev/null 2>&1; } || \
+	  echo "bench: jq is not available; the bash+jq row is skipped" >&2
+	$(DENO) run -A --no-check bench/startup.ts

@@ -3,7 +3,7 @@ import { out, parse, printHelpIfAsked, runMain } from "../lib/cli.ts";
 import { UsageError } from "../lib/errors.ts";
 import { removeWorkerFiles } from "../lib/launch.ts";
 import { listAllWorkerFileNames, listMetas } from "../lib/meta.ts";
-import { homesDir, shimDir, workerPaths } from "../lib/paths.ts";
+import { homesDir, shimDir, tmpDir, workerPaths } from "../lib/paths.ts";
 import { workerStatus } from "../lib/status.ts";
 import { fromMeta } from "../lib/worker.ts";
 import { checkWorkerDir } from "../lib/worker_dir.ts";
@@ -53,7 +53,7 @@ export async function main(argv: string[]): Promise<number> {
 /** Names that have files in the worker dir, a shim or a staged home, but no live worker. */
 function orphanNames(live: Set<string>): string[] {
   const names = new Set(listAllWorkerFileNames());
-  for (const dir of [shimDir(), homesDir()]) {
+  for (const dir of [shimDir(), homesDir(), tmpDir()]) {
     try {
       for (const entry of Deno.readDirSync(dir)) names.add(entry.name.replace(/\.tmp-.*$/, ""));
     } catch {

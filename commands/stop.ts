@@ -2,7 +2,8 @@
 import { err, runMain } from "../lib/cli.ts";
 import { removeWorkerFiles } from "../lib/launch.ts";
 import { fileSize } from "../lib/jsonl.ts";
-import { readTailEvents, statusFromEvents } from "../lib/status.ts";
+import { readTailEvents } from "../lib/jsonl.ts";
+import { statusFromEvents } from "../lib/status.ts";
 import { followEvents } from "../lib/turn.ts";
 import { loadWorker, type Worker } from "../lib/worker.ts";
 import { waitUntil } from "../lib/wait.ts";

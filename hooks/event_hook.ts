@@ -11,6 +11,7 @@
  */
 import { EventLine, HarnessName } from "../lib/schema.ts";
 import { type HookPayload, toEventLine } from "./to_event.ts";
+import { appendEventLine } from "../lib/append.ts";
 
 const MAX_STDIN_BYTES = 8 * 1024 * 1024;
 const STDIN_TIMEOUT_MS = 2000;
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
   if (expected && typeof payload.session_id === "string" && payload.session_id !== expected) return;
   const line = toEventLine(harness.data, payload, new Date());
   if (!line || !EventLine.safeParse(line).success) return;
-  appendLine(eventsFile, JSON.stringify(line) + "\n");
+  appendEventLine(eventsFile, line);
 }
 
 function parsePayload(input: Uint8Array): HookPayload | undefined {
@@ -73,21 +74,6 @@ async function readStdin(maxBytes: number, timeoutMs: number): Promise<Uint8Arra
     if (at >= bytes.length) break;
   }
   return bytes;
-}
-
-/**
- * One O_APPEND write of the whole line: concurrent hooks (parallel tool calls) then never
- * interleave bytes within a line.
- */
-function appendLine(path: string, line: string): void {
-  const bytes = new TextEncoder().encode(line);
-  const file = Deno.openSync(path, { append: true, create: true, mode: 0o600 });
-  try {
-    let written = file.writeSync(bytes);
-    while (written < bytes.length) written += file.writeSync(bytes.subarray(written));
-  } finally {
-    file.close();
-  }
 }
 
 if (import.meta.main) {

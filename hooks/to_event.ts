@@ -28,6 +28,7 @@ export function toEventLine(
     event: "session_start",
     harness,
     ...optional("session_id", str(payload.session_id)),
+    ...optional("turn_id", str(payload.turn_id) ?? str(payload.prompt_id)),
   };
   const transcript = optional("transcript_path", str(payload.transcript_path));
   switch (name) {

@@ -10,7 +10,7 @@ import { finalText, type Turn } from "./transcript/markdown.ts";
 import { waitUntil } from "./wait.ts";
 import type { Worker } from "./worker.ts";
 import { dirname } from "node:path";
-import { readTailEvents } from "./status.ts";
+import { readTailEvents } from "./jsonl.ts";
 
 /** How long to wait for the transcript to catch up with the stop event. */
 const TRANSCRIPT_GRACE_MS = 5000;
@@ -74,12 +74,9 @@ export async function currentTurn(worker: Worker): Promise<Turn | undefined> {
     const end = events.slice(promptAt + 1).find((e) =>
       e.event === "stop" || e.event === "stop_failure"
     );
-    const turn = await turnForPrompt(
-      worker,
-      prompt,
-      end?.event === "stop" ? end : undefined,
-      end !== undefined,
-    );
+    // A failed turn may end without any text: only a successful one must show its final text.
+    const stop = end?.event === "stop" ? end : undefined;
+    const turn = await turnForPrompt(worker, prompt, stop, stop !== undefined);
     if (turn) return turn;
   }
   return await worker.harness.lastTurn(worker.meta, workerTranscript(worker));

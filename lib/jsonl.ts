@@ -105,3 +105,24 @@ export class LineCursor {
     return lines;
   }
 }
+
+/** How much of the events file's tail status reads: enough for thousands of events. */
+const TAIL_BYTES = 256 * 1024;
+
+/** The events in the last `maxBytes` of a file (the first, possibly cut, line skipped). */
+export function readTailEvents(path: string, maxBytes = TAIL_BYTES): EventLine[] {
+  const size = fileSize(path);
+  const start = Math.max(0, size - maxBytes);
+  const lines = readLinesFrom(path, start);
+  if (start > 0) lines.shift();
+  return parseEvents(lines).map((e) => e.event);
+}
+
+/** The complete lines in the last `maxBytes` of a file, as text (the first, cut line dropped). */
+export function readTailLines(path: string, maxBytes = TAIL_BYTES): string {
+  const size = fileSize(path);
+  const start = Math.max(0, size - maxBytes);
+  const lines = readLinesFrom(path, start);
+  if (start > 0) lines.shift();
+  return lines.map((line) => line.text).join("\n");
+}

@@ -171,7 +171,9 @@ async function registerSessionId(
   const seconds = secondsVar("CSD_REGISTER_TIMEOUT", 15);
   const watch = meta.harness_home ? [meta.harness_home, dirname(paths.events)] : [];
   const found = await waitUntil<string>(
-    () => harness.discoverSessionId(meta, readEventsFrom(paths.events).map((e) => e.event)) ?? undefined,
+    () =>
+      harness.discoverSessionId(meta, readEventsFrom(paths.events).map((e) => e.event)) ??
+        undefined,
     { watch, deadline: deadline(seconds), pollMs: 100 },
   );
   return found ?? null;
@@ -246,10 +248,12 @@ export function removeWorkerFiles(paths: WorkerPaths): void {
       paths.sent,
     ]
   ) removeQuietly(path);
-  try {
-    Deno.removeSync(paths.home, { recursive: true });
-  } catch {
-    // No staged home.
+  for (const dir of [paths.home, paths.tmp]) {
+    try {
+      Deno.removeSync(dir, { recursive: true });
+    } catch {
+      // Nothing staged.
+    }
   }
 }
 

@@ -30,7 +30,11 @@ export interface WorkerPaths {
   lock: string;
   /** Offset of the last prompt `send` delivered, consumed by the next `wait-for-turn`. */
   sent: string;
+  /** Staged per-worker harness home (CODEX_HOME, PI_CODING_AGENT_DIR). */
   home: string;
+  /** The worker's TMPDIR: outside its home (Codex refuses helper binaries under a temp dir
+   * that contains CODEX_HOME). */
+  tmp: string;
 }
 
 /** The files of worker `name` inside `dir` (default: the current worker dir). */
@@ -45,6 +49,7 @@ export function workerPaths(name: string, dir: string = workerDir()): WorkerPath
     lock: `${dir}/${name}.lock`,
     sent: `${dir}/${name}.sent`,
     home: `${dir}/homes/${name}`,
+    tmp: `${dir}/tmp/${name}`,
   };
 }
 
@@ -68,6 +73,11 @@ export const WORKER_FILE_SUFFIXES = [
   ".lock",
   ".sent",
 ] as const;
+
+/** The folder holding per-worker temp dirs. */
+export function tmpDir(dir: string = workerDir()): string {
+  return `${dir}/tmp`;
+}
 
 /** The user's home, from `HOME`. */
 export function homeDir(): string {

@@ -57,6 +57,10 @@ export const EventLine = z.object({
   /** notification: idle_prompt, permission_prompt, … */
   notification_type: z.string().optional(),
   message: z.string().optional(),
+  /** The harness's id of the turn (Codex `turn_id`, Claude `prompt_id`), to pair a turn's events. */
+  turn_id: z.string().optional(),
+  /** Set on lines csd derived from the harness's own files rather than a hook. */
+  derived_from: z.string().optional(),
   /** subagent_start / subagent_stop. */
   agent_id: z.string().optional(),
   agent_type: z.string().optional(),

@@ -6,10 +6,11 @@
  *   gone        the tmux pane no longer exists
  *   unknown     the pane runs but the harness has reported nothing yet
  */
-import { fileSize, parseEvents, readLinesFrom } from "./jsonl.ts";
+import { fileSize, readTailEvents } from "./jsonl.ts";
 import type { EventLine } from "./schema.ts";
 import type { PaneInfo } from "./tmux.ts";
 import type { Worker } from "./worker.ts";
+import { reconcileEvents } from "./reconcile.ts";
 
 export type WorkerStatus = "idle" | "working" | "terminated" | "gone" | "unknown";
 export const STATUSES: readonly WorkerStatus[] = [
@@ -19,18 +20,6 @@ export const STATUSES: readonly WorkerStatus[] = [
   "gone",
   "unknown",
 ];
-
-/** How much of the events file's tail status reads: enough for thousands of events. */
-const TAIL_BYTES = 256 * 1024;
-
-/** The events in the last `maxBytes` of a file (the first, possibly cut, line skipped). */
-export function readTailEvents(path: string, maxBytes = TAIL_BYTES): EventLine[] {
-  const size = fileSize(path);
-  const start = Math.max(0, size - maxBytes);
-  const lines = readLinesFrom(path, start);
-  if (start > 0) lines.shift();
-  return parseEvents(lines).map((e) => e.event);
-}
 
 /**
  * The status the events alone imply, or undefined when they hold no event at all. The last
@@ -71,6 +60,7 @@ export async function workerStatus(
   const info = pane === undefined ? await worker.tmux.pane(worker.meta.tmux_pane_id) : pane;
   if (!info) return "gone";
   if (info.dead || fileSize(worker.paths.exitStatus) > 0) return "terminated";
+  reconcileEvents(worker);
   const fromEvents = statusFromEvents(readTailEvents(worker.paths.events));
   if (fromEvents) return fromEvents;
   // No event yet. Launch returns only once the harness is ready (Codex reports its first event

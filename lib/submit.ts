@@ -7,7 +7,8 @@
 import { CsdError, TimeoutError, UsageError } from "./errors.ts";
 import { type EventAt, fileSize, LineCursor, parseEvents } from "./jsonl.ts";
 import { squash } from "./harness/screen.ts";
-import { readTailEvents, statusFromEvents } from "./status.ts";
+import { readTailEvents } from "./jsonl.ts";
+import { statusFromEvents } from "./status.ts";
 import { waitUntil } from "./wait.ts";
 import type { Worker } from "./worker.ts";
 import { dirname } from "node:path";

@@ -8,7 +8,7 @@ import type { EventLine } from "./schema.ts";
 import { waitUntil } from "./wait.ts";
 import type { Worker } from "./worker.ts";
 import { dirname } from "node:path";
-import { readTailEvents } from "./status.ts";
+import { harnessWatchDirs, reconcileEvents } from "./reconcile.ts";
 
 /** How a wait for the end of a turn came out. */
 export type TurnOutcome =
@@ -28,7 +28,6 @@ export async function followEvents<T>(
   deadline: number | undefined,
   decide: (event: EventAt) => T | undefined,
   onGone: (why: string) => T,
-  extra?: { watch: string[]; check: () => T | undefined },
 ): Promise<T | undefined> {
   const cursor = new LineCursor(worker.paths.events, offset);
   let lastPaneCheck = Date.now();
@@ -40,7 +39,9 @@ export async function followEvents<T>(
     return undefined;
   };
   return await waitUntil<T>(async () => {
-    const found = scan() ?? extra?.check();
+    // Events only the harness's files prove (a Codex turn that failed) join the stream here.
+    reconcileEvents(worker);
+    const found = scan();
     if (found !== undefined) return found;
     if (Date.now() - lastPaneCheck < PANE_CHECK_MS) return undefined;
     lastPaneCheck = Date.now();
@@ -49,7 +50,7 @@ export async function followEvents<T>(
     // The harness may have written its last event just before dying: read once more.
     return scan() ??
       onGone(pane ? "the worker's process exited" : "the worker's tmux pane is gone");
-  }, { watch: [dirname(worker.paths.events), ...(extra?.watch ?? [])], deadline });
+  }, { watch: [dirname(worker.paths.events), ...harnessWatchDirs(worker)], deadline });
 }
 
 /** Waits for the next turn end after byte `offset`. A subagent's stop is not a turn end. */
@@ -58,21 +59,12 @@ export async function waitForTurnEnd(
   offset: number,
   deadline: number | undefined,
 ): Promise<TurnOutcome> {
-  // Codex fires no hook for a failed turn: its rollout is the only witness.
-  const probe = worker.harness.turnProbe(worker.meta, readTailEvents(worker.paths.events));
   const outcome = await followEvents<TurnOutcome>(
     worker,
     offset,
     deadline,
     (event) => turnEndOutcome(event),
     (why) => ({ kind: "failed", why }),
-    probe && {
-      watch: probe.watch,
-      check: () => {
-        const why = probe.failure();
-        return why === undefined ? undefined : { kind: "failed", why };
-      },
-    },
   );
   return outcome ?? { kind: "timeout" };
 }

@@ -9,6 +9,7 @@ import {
   homesDir,
   LEGACY_WORKER_DIR,
   shimDir,
+  tmpDir,
   usingDefaultWorkerDir,
   workerDir,
 } from "./paths.ts";
@@ -19,6 +20,7 @@ export function ensureWorkerDir(): string {
   ensurePrivateDir(dir);
   ensurePrivateDir(shimDir(dir));
   ensurePrivateDir(homesDir(dir));
+  ensurePrivateDir(tmpDir(dir));
   if (usingDefaultWorkerDir()) ensureLegacySymlink();
   return dir;
 }

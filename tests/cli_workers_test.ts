@@ -247,6 +247,7 @@ Deno.test(
         "alive.settings.json",
         "bin",
         "homes",
+        "tmp",
       ]);
       assertEquals((await env.shim("alive", ["status"])).stdout, "idle\n");
       assertEquals((await env.tmux("has-session", "-t", "=crashed")).code !== 0, true);

@@ -114,6 +114,9 @@ export const claude: Harness = {
 
   dialogOnScreen(screen: string): string | null {
     if (isTrustDialog(screen)) return "folder-trust dialog";
+    // A drawn input line means no dialog holds the keyboard: numbered lines are then just text
+    // (a prompt or reply listing "1. … 2. …").
+    if (screen.includes(LIVE_INPUT)) return null;
     if (dialogOptions(screen).length > 0) return "selection dialog";
     return null;
   },
@@ -155,8 +158,8 @@ export const claude: Harness = {
     return Promise.resolve(lastTurn(parseTranscript(text)));
   },
 
-  turnProbe(): undefined {
-    return undefined;
+  reconcile(): EventLine[] {
+    return [];
   },
 
   cleanup(paths: WorkerPaths): void {

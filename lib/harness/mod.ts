@@ -1,10 +1,11 @@
 /** The harness registry. */
 import type { HarnessName } from "../schema.ts";
 import { claude } from "./claude.ts";
+import { codex } from "./codex.ts";
 import type { Harness } from "./types.ts";
 import { CsdError } from "../errors.ts";
 
-const HARNESSES: Partial<Record<HarnessName, Harness>> = { claude };
+const HARNESSES: Partial<Record<HarnessName, Harness>> = { claude, codex };
 
 /** The harness implementation for `name`. */
 export function harnessFor(name: HarnessName): Harness {

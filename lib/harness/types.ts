@@ -40,14 +40,6 @@ export type ScreenAction =
   | { kind: "keys"; keys: string[]; why: string }
   | { kind: "fail"; why: string };
 
-/** A turn end the events cannot show (Codex fires no hook for a failed turn). */
-export interface TurnProbe {
-  /** Folders whose changes should trigger a re-check. */
-  watch: string[];
-  /** A reason the turn failed, once the harness's own files show one. */
-  failure(): string | undefined;
-}
-
 /** One harness's behaviour. */
 export interface Harness {
   readonly name: HarnessName;
@@ -73,8 +65,12 @@ export interface Harness {
   transcriptPath(meta: WorkerMeta, events: EventLine[]): string | null;
   /** The last turn of the worker's conversation, or undefined when there is none yet. */
   lastTurn(meta: WorkerMeta, transcriptPath: string | null): Promise<Turn | undefined>;
-  /** Extra turn-end detection from the harness's own files, started at a wait's beginning. */
-  turnProbe(meta: WorkerMeta, events: EventLine[]): TurnProbe | undefined;
+  /**
+   * Event lines the harness's own files prove but its hooks never report (Codex fires no hook
+   * for a failed turn; its rollout records it). csd appends them to the events file, so status
+   * and every wait see one stream.
+   */
+  reconcile(meta: WorkerMeta, events: EventLine[], transcriptPath: string | null): EventLine[];
   /** Removes harness files csd made for the worker (never the harness's own transcript). */
   cleanup(paths: WorkerPaths, meta: WorkerMeta | null): void;
 }

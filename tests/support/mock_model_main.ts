@@ -27,6 +27,9 @@ OPTIONS:
   --port N      port to listen on (default 0: a free port)
   -h, --help    show this help
 
+Serves POST /v1/messages (Anthropic, Claude Code), /v1/responses (OpenAI Responses, Codex) and
+/v1/chat/completions (OpenAI Chat Completions, Pi). A "tool" reply named Bash/bash/shell/
+exec_command with input.command becomes Codex's exec_command {cmd} and Pi's bash {command}.
 Prints {"port":N,"url":"…"} on one stdout line when listening; serves until SIGTERM/SIGINT.
 `;
 
