@@ -112,6 +112,11 @@ export function hookExecutable(): string {
   return `${binDir()}/csd-hook`;
 }
 
+/** csd's Pi extension, bundled (zod and the shared schema inlined) so Node can load it. */
+export function piExtension(): string {
+  return `${binDir()}/csd-pi-extension.js`;
+}
+
 /** Claude's project folder name for a cwd: every non-alphanumeric character becomes `-`. */
 export function claudeProjectDirName(cwd: string): string {
   return cwd.replace(/[^a-zA-Z0-9]/g, "-");

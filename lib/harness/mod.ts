@@ -2,10 +2,11 @@
 import type { HarnessName } from "../schema.ts";
 import { claude } from "./claude.ts";
 import { codex } from "./codex.ts";
+import { pi } from "./pi.ts";
 import type { Harness } from "./types.ts";
 import { CsdError } from "../errors.ts";
 
-const HARNESSES: Partial<Record<HarnessName, Harness>> = { claude, codex };
+const HARNESSES: Partial<Record<HarnessName, Harness>> = { claude, codex, pi };
 
 /** The harness implementation for `name`. */
 export function harnessFor(name: HarnessName): Harness {
