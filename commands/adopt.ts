@@ -4,24 +4,28 @@ import { CsdError, UsageError } from "../lib/errors.ts";
 import { startWorker } from "../lib/launch.ts";
 import { homeDir } from "../lib/paths.ts";
 import { HarnessName } from "../lib/schema.ts";
-import { panel } from "./launch.ts";
+import { findRollout } from "../lib/harness/codex.ts";
+import { realCodexHome } from "../lib/harness/codex_home.ts";
+import { findPiSession } from "../lib/harness/pi.ts";
+import { realPiAgentDir } from "../lib/harness/pi_home.ts";
+import { panel } from "../lib/panel.ts";
 
 export const HELP =
   `csd adopt — resume an existing session as a worker (after a reboot wiped the worker dir)
 
 USAGE:
-  csd adopt [--harness claude] <name> <cwd> <session-id> [-- harness-args...]
+  csd adopt [--harness claude|codex|pi] <name> <cwd> <session-id> [-- harness-args...]
 
-Starts \`claude --resume <session-id>\` in tmux session <name> with the same id and transcript,
-so the conversation continues with all its context, and prints the shim path like launch. When
-a tmux session <name> already exists (restored by tmux-resurrect), its pane is respawned in
-place, keeping the layout.
-
-Find a Claude session id: the newest *.jsonl in ~/.claude/projects/<cwd, every non-alphanumeric
-character replaced by "-">/.
+Resumes the session in tmux session <name> with the same id and transcript, so the
+conversation continues with all its context, and prints the shim path like launch:
+  claude  claude --resume <id>         (transcript in ~/.claude/projects/<cwd>/<id>.jsonl)
+  codex   codex resume <id>            (rollout in ~/.codex/sessions/YYYY/MM/DD/)
+  pi      pi --session <session file>  (in ~/.pi/agent/sessions/--<cwd>--/)
+When a tmux session <name> already exists (restored by tmux-resurrect), its pane is respawned
+in place, keeping the layout. \`<shim> session-id\` prints the id to keep for this.
 
 OPTIONS:
-  --harness <h>   claude (default)
+  --harness <h>   claude (default), codex or pi
   -h, --help      show this help
 
 EXIT CODES: 0 adopted, 1 failed, 2 usage error.`;
@@ -47,7 +51,7 @@ export async function main(argv: string[]): Promise<number> {
     printHelp(HELP);
     return 0;
   }
-  if (args.harness === "claude") requireClaudeTranscript(args.sessionId);
+  requireResumable(args.harness, args.sessionId);
   const started = await startWorker({
     name: args.name,
     cwd: args.cwd,
@@ -65,15 +69,31 @@ export async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** Claude resumes only sessions it has a transcript for; say so before starting anything. */
-function requireClaudeTranscript(sessionId: string): void {
-  const projects = `${homeDir()}/.claude/projects`;
+/** Each harness resumes only sessions it has a transcript for: say so before starting anything. */
+function requireResumable(harness: HarnessName, sessionId: string): void {
+  const env = Deno.env.toObject();
+  const home = homeDir();
+  const where = harness === "claude"
+    ? `${home}/.claude/projects`
+    : harness === "codex"
+    ? `${realCodexHome(env, home)}/sessions`
+    : `${realPiAgentDir(env, home)}/sessions`;
+  const found = harness === "claude"
+    ? findClaudeTranscript(where, sessionId)
+    : harness === "codex"
+    ? findRollout(where, sessionId)
+    : findPiSession(where, sessionId);
+  if (!found) {
+    throw new CsdError(`No ${harness} transcript for session ${sessionId} under ${where}`);
+  }
+}
+
+function findClaudeTranscript(projects: string, sessionId: string): string | null {
   try {
     for (const entry of Deno.readDirSync(projects)) {
-      if (!entry.isDirectory) continue;
+      const path = `${projects}/${entry.name}/${sessionId}.jsonl`;
       try {
-        Deno.statSync(`${projects}/${entry.name}/${sessionId}.jsonl`);
-        return;
+        if (entry.isDirectory && Deno.statSync(path).isFile) return path;
       } catch {
         // Not in this project folder.
       }
@@ -81,7 +101,7 @@ function requireClaudeTranscript(sessionId: string): void {
   } catch {
     // No projects folder at all.
   }
-  throw new CsdError(`No Claude transcript for session ${sessionId} under ${projects}`);
+  return null;
 }
 
 if (import.meta.main) await runMain(main, HELP);

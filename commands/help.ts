@@ -5,7 +5,7 @@ export const HELP = `csd — drive Claude Code, Codex and Pi sessions as workers
 
 USAGE:
   csd launch [--harness claude|codex|pi] <name> <cwd> [-- harness-args...]
-  csd adopt [--harness claude] <name> <cwd> <session-id> [-- harness-args...]
+  csd adopt [--harness claude|codex|pi] <name> <cwd> <session-id> [-- harness-args...]
   csd list [--all] [--json] [<pattern>]
   csd prune
   csd grant-consent [--revoke]
@@ -28,12 +28,17 @@ USAGE:
 ENVIRONMENT:
   CSD_WORKER_DIR             worker dir (default /tmp/csd-workers)
   CSD_CLAUDE_BIN             the claude executable (default: claude on PATH)
+  CSD_CODEX_BIN, CSD_PI_BIN  the codex / pi executables (default: on PATH)
+  CSD_CODEX_MODEL            codex workers: model (default: the user's Codex config)
+  CSD_PI_MODEL               pi workers: --model pattern (default: the user's Pi settings)
+  CSD_REGISTER_TIMEOUT       seconds to wait for a self-minted session id (Codex; default 15)
   CSD_TMUX_SOCKET            tmux server socket name (tmux -L) for new workers
   CSD_SUBMIT_TIMEOUT         send: seconds to wait for prompt confirmation (default 10)
   CSD_SUBMIT_RETRY_INTERVAL  send: seconds between Enter re-sends (default 2)
   CSD_LAUNCH_TIMEOUT         launch/adopt: seconds to wait for the worker to be ready (default 30)
   CSD_CONVERSE_DIAG_FILE     converse: write a diagnostic here on timeout
-  HOME                       where Claude keeps transcripts; consent file location
+  HOME                       ~/.claude (transcripts, consent), ~/.codex and ~/.pi/agent (seeds
+                             of the staged per-worker homes; their sessions folders keep rollouts)
 
 EXIT CODES:
   0 success, 1 error, 2 usage error, 3 the turn failed (API error, worker exited mid-turn),

@@ -1,9 +1,9 @@
 /** `csd launch`: start a worker and print its shim path. */
 import { err, out, parse, printHelp, runMain, splitPassThrough, stringFlag } from "../lib/cli.ts";
 import { UsageError } from "../lib/errors.ts";
-import { type Started, startWorker } from "../lib/launch.ts";
+import { startWorker } from "../lib/launch.ts";
+import { panel } from "../lib/panel.ts";
 import { HarnessName } from "../lib/schema.ts";
-import { Tmux } from "../lib/tmux.ts";
 
 export const HELP = `csd launch — start a coding-agent worker in tmux
 
@@ -54,24 +54,6 @@ export async function main(argv: string[]): Promise<number> {
   err(panel("Worker launched.", started));
   out(`${started.shim}\n`);
   return 0;
-}
-
-/** The human-readable panel launch and adopt print on stderr. */
-export function panel(title: string, started: Started): string {
-  const { meta } = started;
-  const tmux = new Tmux(meta.tmux_socket);
-  const socket = tmux.socket ? ` (tmux -L ${tmux.socket})` : "";
-  return [
-    title,
-    `  harness:    ${meta.harness}`,
-    `  tmux:       ${meta.name}${socket}, session ${meta.tmux_session_id}, pane ${meta.tmux_pane_id}`,
-    `  session_id: ${meta.session_id ?? "(registers at the first prompt)"}`,
-    `  cwd:        ${meta.cwd}`,
-    `  events:     ${meta.events_file}`,
-    `  shim:       ${started.shim}`,
-    `  reproduce:  ${meta.reproduce}`,
-    "",
-  ].join("\n");
 }
 
 if (import.meta.main) await runMain(main, HELP);

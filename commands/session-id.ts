@@ -2,6 +2,7 @@
 import { out, runMain } from "../lib/cli.ts";
 import { CsdError } from "../lib/errors.ts";
 import { loadWorker } from "../lib/worker.ts";
+import { registerSessionId } from "../lib/register.ts";
 import { maxPositionals, parseWorkerCommand } from "../lib/worker_command.ts";
 
 export const HELP = `session-id — print the worker's session id
@@ -9,21 +10,27 @@ export const HELP = `session-id — print the worker's session id
 USAGE:
   <shim> session-id
 
-The id adopt needs to resume the conversation later (claude --resume <id>).
+The id adopt needs to resume the conversation later. Claude and Pi know it from launch; Codex
+mints it itself and csd registers it (waiting up to CSD_REGISTER_TIMEOUT seconds, default 15).
 
 OPTIONS:
   -h, --help  show this help
 
 EXIT CODES: 0 printed, 1 no such worker or the id is not known yet.`;
 
-export function main(argv: string[]): Promise<number> {
+export async function main(argv: string[]): Promise<number> {
   const command = parseWorkerCommand(argv, {}, HELP);
-  if (!command) return Promise.resolve(0);
+  if (!command) return 0;
   maxPositionals(command.parsed, 0);
-  const { meta } = loadWorker(command.name);
-  if (!meta.session_id) throw new CsdError(`Worker "${meta.name}" has no session id yet`);
-  out(`${meta.session_id}\n`);
-  return Promise.resolve(0);
+  const worker = loadWorker(command.name);
+  const id = await registerSessionId(worker.harness, worker.meta, worker.paths);
+  if (!id) {
+    throw new CsdError(
+      `Worker "${worker.meta.name}" has not registered a session id within CSD_REGISTER_TIMEOUT`,
+    );
+  }
+  out(`${id}\n`);
+  return 0;
 }
 
 if (import.meta.main) await runMain(main, HELP);

@@ -16,6 +16,7 @@ import { writeStartScript } from "./start_script.ts";
 import { secondsVar } from "./submit.ts";
 import { Tmux } from "./tmux.ts";
 import { waitUntil } from "./wait.ts";
+import { registerSessionId } from "./register.ts";
 import { dirname } from "node:path";
 import { validateWorkerName } from "./worker.ts";
 import { ensureWorkerDir } from "./worker_dir.ts";
@@ -156,27 +157,6 @@ async function startRegistered(context: StartContext): Promise<Started> {
         (screen ? `\nLast lines of the pane:\n${screen}` : ""),
     );
   }
-}
-
-/**
- * Waits for a session id the harness mints itself (Codex: its thread lock file appears about a
- * second after start), up to CSD_REGISTER_TIMEOUT. Null when it has not appeared: the hooks
- * report it with the first prompt.
- */
-async function registerSessionId(
-  harness: Harness,
-  meta: WorkerMeta,
-  paths: WorkerPaths,
-): Promise<string | null> {
-  const seconds = secondsVar("CSD_REGISTER_TIMEOUT", 15);
-  const watch = meta.harness_home ? [meta.harness_home, dirname(paths.events)] : [];
-  const found = await waitUntil<string>(
-    () =>
-      harness.discoverSessionId(meta, readEventsFrom(paths.events).map((e) => e.event)) ??
-        undefined,
-    { watch, deadline: deadline(seconds), pollMs: 100 },
-  );
-  return found ?? null;
 }
 
 /**

@@ -163,7 +163,7 @@ Deno.test(
         "00000000-0000-0000-0000-000000000000",
       ]);
       assertEquals(bad.code, 1);
-      assertStringIncludes(bad.stderr, "No Claude transcript for session");
+      assertStringIncludes(bad.stderr, "No claude transcript for session");
 
       const adopt = await env.csd(["adopt", "phoenix", env.project, sid]);
       assertEquals(adopt.code, 0, adopt.stderr);
