@@ -254,6 +254,35 @@ Deno.test(
   },
 );
 
+Deno.test("real pi: the extension survives /reload and /new (one line per event); CSD_PI_MODEL", opts, async () => {
+  const world = await piWorld();
+  const { env } = world;
+  try {
+    const run = await env.csd(["launch", "--harness", "pi", "pi7", env.project], {
+      env: { CSD_PI_MODEL: "mock/mock-model-2" },
+    });
+    assertEquals(run.code, 0, run.stderr);
+    for (const command of ["/reload", "/new"]) {
+      assertEquals((await env.shim("pi7", ["send", "--command", command])).code, 0);
+      const before = env.events("pi7").length;
+      const reply = await env.shim("pi7", ["converse", `after ${command}`, "90"]);
+      assertEquals(reply.stdout, `mock reply to: after ${command}\n`);
+      const added = env.events("pi7").slice(before).map((e) => e.event);
+      assertEquals(added.filter((t) => t === "user_prompt_submit").length, 1, `${command}: ${added}`);
+      assertEquals(added.filter((t) => t === "stop").length, 1, `${command}: ${added}`);
+    }
+    const starts = env.events("pi7").filter((e) => e.event === "session_start");
+    assert(starts.length >= 2, "the factory re-ran (a new session_start) and csd kept recording");
+    const models = world.mock.requests.filter((r) => r.prompt?.startsWith("after /"))
+      .map((r) => (r.body as { model?: string }).model);
+    assertEquals(new Set(models), new Set(["mock-model-2"]), "CSD_PI_MODEL picked the model");
+    // After /new the turn lives in the new session file, and read-turn follows it there.
+    assertStringIncludes((await env.shim("pi7", ["read-turn"])).stdout, "after /new");
+  } finally {
+    await world.dispose();
+  }
+});
+
 Deno.test("real claude + codex + pi: a three-harness fan-out", opts, async () => {
   const world = withPi(withCodex(await realWorld()));
   const { env } = world;

@@ -3,7 +3,7 @@
  * the session file path is chosen by csd at launch (`--session <path>`) so read-turn and adopt
  * never search for it; each worker runs under its own staged agent dir.
  */
-import { reportedSessionId } from "../events.ts";
+import { reportedSessionId, reportedTranscriptPath } from "../events.ts";
 import { piExtension, type WorkerPaths } from "../paths.ts";
 import type { EventLine, WorkerMeta } from "../schema.ts";
 import type { Turn } from "../transcript/markdown.ts";
@@ -101,8 +101,9 @@ export const pi: Harness = {
     }
   },
 
-  transcriptPath(meta: WorkerMeta): string | null {
-    return meta.transcript_path;
+  transcriptPath(meta: WorkerMeta, events: EventLine[]): string | null {
+    // /new, /resume and /fork move the session to another file; session_start reports it.
+    return reportedTranscriptPath(events) ?? meta.transcript_path;
   },
 
   lastTurn(_meta: WorkerMeta, path: string | null): Promise<Turn | undefined> {

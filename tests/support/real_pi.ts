@@ -28,7 +28,10 @@ export function withPi(world: RealWorld): RealWorld {
           api: "openai-completions",
           apiKey: "mock-key",
           compat: { supportsDeveloperRole: false, supportsReasoningEffort: false },
-          models: [{ id: "mock-model", contextWindow: 128000, maxTokens: 4096 }],
+          models: [
+            { id: "mock-model", contextWindow: 128000, maxTokens: 4096 },
+            { id: "mock-model-2", contextWindow: 128000, maxTokens: 4096 },
+          ],
         },
       },
     }),
