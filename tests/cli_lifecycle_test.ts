@@ -3,18 +3,9 @@
  * read-events → list → stop, and the lower-level send / wait-for-turn path.
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./support/assert.ts";
-import { eventually, TestEnv } from "./support/env.ts";
+import { eventually, exists, TestEnv } from "./support/env.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
-
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 Deno.test(
   "launch → converse → read-turn → list → stop, with every file accounted for",
@@ -198,13 +189,7 @@ Deno.test(
       assertEquals(bad.code, 2);
       assertMatch(bad.stderr, /^error: Unknown event type "bogus"/);
 
-      const follower = new Deno.Command(`${env.workerDir}/bin/ev`, {
-        args: ["read-events", "--follow", "--last", "1"],
-        env: env.environment(),
-        clearEnv: true,
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
+      const follower = env.spawnShim("ev", ["read-events", "--follow", "--last", "1"]);
       await env.shim("ev", ["converse", "three", "30"]);
       await env.shim("ev", ["stop"]);
       const output = await follower.output();

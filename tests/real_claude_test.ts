@@ -3,7 +3,7 @@
  * command is proven on the real harness here; the fake-agent suites prove the logic around it.
  */
 import { assert, assertEquals, assertStringIncludes } from "./support/assert.ts";
-import { eventually } from "./support/env.ts";
+import { eventually, exists } from "./support/env.ts";
 import { realWorld, transcriptPrompts } from "./support/real_claude.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -105,13 +105,7 @@ Deno.test(
     const { env } = world;
     try {
       await env.launch("r3");
-      const follower = new Deno.Command(`${env.workerDir}/bin/r3`, {
-        args: ["read-events", "--follow", "--type", "stop"],
-        env: env.environment(),
-        clearEnv: true,
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
+      const follower = env.spawnShim("r3", ["read-events", "--follow", "--type", "stop"]);
       const send = await env.shim("r3", ["send", "work slowly"]);
       assertEquals(send.code, 0, send.stderr);
       assertEquals((await env.shim("r3", ["status"])).stdout, "working\n");
@@ -299,12 +293,3 @@ Deno.test(
     }
   },
 );
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}

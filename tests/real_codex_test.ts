@@ -5,7 +5,7 @@
  * prompt pasted while a turn runs, parallel workers with their own homes.
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./support/assert.ts";
-import { eventually } from "./support/env.ts";
+import { eventually, exists } from "./support/env.ts";
 import { realWorld } from "./support/real_claude.ts";
 import { withCodex } from "./support/real_codex.ts";
 import type { Rule } from "./support/mock_model.ts";
@@ -15,15 +15,6 @@ const shell = (command: string) => ({ kind: "tool" as const, name: "Bash", input
 
 async function codexWorld(rules: Rule[] = []) {
   return withCodex(await realWorld(rules));
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function rolloutText(env: { events(name: string): Record<string, unknown>[] }, name: string) {
@@ -125,13 +116,7 @@ Deno.test(
     const { env } = world;
     try {
       await env.csd(["launch", "--harness", "codex", "cx3", env.project]);
-      const follower = new Deno.Command(`${env.workerDir}/bin/cx3`, {
-        args: ["read-events", "--follow", "--type", "stop"],
-        env: env.environment(),
-        clearEnv: true,
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
+      const follower = env.spawnShim("cx3", ["read-events", "--follow", "--type", "stop"]);
       assertEquals((await env.shim("cx3", ["send", "work slowly"])).code, 0);
       assertEquals((await env.shim("cx3", ["status"])).stdout, "working\n");
       const wait = await env.shim("cx3", ["wait-for-turn", "90"]);

@@ -5,7 +5,7 @@
  * three-harness fan-out.
  */
 import { assert, assertEquals, assertStringIncludes } from "./support/assert.ts";
-import { eventually, type TestEnv } from "./support/env.ts";
+import { eventually, exists, type TestEnv } from "./support/env.ts";
 import { realWorld } from "./support/real_claude.ts";
 import { withCodex } from "./support/real_codex.ts";
 import { withPi } from "./support/real_pi.ts";
@@ -21,15 +21,6 @@ async function piWorld(rules: Rule[] = []) {
 async function launchPi(env: TestEnv, name: string): Promise<void> {
   const run = await env.csd(["launch", "--harness", "pi", name, env.project]);
   assertEquals(run.code, 0, run.stderr);
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The pid of the harness process in a worker's pane (the start script's child). */
@@ -113,13 +104,7 @@ Deno.test(
     const { env } = world;
     try {
       await launchPi(env, "pi2");
-      const follower = new Deno.Command(`${env.workerDir}/bin/pi2`, {
-        args: ["read-events", "--follow", "--type", "stop"],
-        env: env.environment(),
-        clearEnv: true,
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
+      const follower = env.spawnShim("pi2", ["read-events", "--follow", "--type", "stop"]);
       assertEquals((await env.shim("pi2", ["send", "work slowly"])).code, 0);
       assertEquals((await env.shim("pi2", ["status"])).stdout, "working\n");
       const wait = await env.shim("pi2", ["wait-for-turn", "90"]);
@@ -254,34 +239,42 @@ Deno.test(
   },
 );
 
-Deno.test("real pi: the extension survives /reload and /new (one line per event); CSD_PI_MODEL", opts, async () => {
-  const world = await piWorld();
-  const { env } = world;
-  try {
-    const run = await env.csd(["launch", "--harness", "pi", "pi7", env.project], {
-      env: { CSD_PI_MODEL: "mock/mock-model-2" },
-    });
-    assertEquals(run.code, 0, run.stderr);
-    for (const command of ["/reload", "/new"]) {
-      assertEquals((await env.shim("pi7", ["send", "--command", command])).code, 0);
-      const before = env.events("pi7").length;
-      const reply = await env.shim("pi7", ["converse", `after ${command}`, "90"]);
-      assertEquals(reply.stdout, `mock reply to: after ${command}\n`);
-      const added = env.events("pi7").slice(before).map((e) => e.event);
-      assertEquals(added.filter((t) => t === "user_prompt_submit").length, 1, `${command}: ${added}`);
-      assertEquals(added.filter((t) => t === "stop").length, 1, `${command}: ${added}`);
+Deno.test(
+  "real pi: the extension survives /reload and /new (one line per event); CSD_PI_MODEL",
+  opts,
+  async () => {
+    const world = await piWorld();
+    const { env } = world;
+    try {
+      const run = await env.csd(["launch", "--harness", "pi", "pi7", env.project], {
+        env: { CSD_PI_MODEL: "mock/mock-model-2" },
+      });
+      assertEquals(run.code, 0, run.stderr);
+      for (const command of ["/reload", "/new"]) {
+        assertEquals((await env.shim("pi7", ["send", "--command", command])).code, 0);
+        const before = env.events("pi7").length;
+        const reply = await env.shim("pi7", ["converse", `after ${command}`, "90"]);
+        assertEquals(reply.stdout, `mock reply to: after ${command}\n`);
+        const added = env.events("pi7").slice(before).map((e) => e.event);
+        assertEquals(
+          added.filter((t) => t === "user_prompt_submit").length,
+          1,
+          `${command}: ${added}`,
+        );
+        assertEquals(added.filter((t) => t === "stop").length, 1, `${command}: ${added}`);
+      }
+      const starts = env.events("pi7").filter((e) => e.event === "session_start");
+      assert(starts.length >= 2, "the factory re-ran (a new session_start) and csd kept recording");
+      const models = world.mock.requests.filter((r) => r.prompt?.startsWith("after /"))
+        .map((r) => (r.body as { model?: string }).model);
+      assertEquals(new Set(models), new Set(["mock-model-2"]), "CSD_PI_MODEL picked the model");
+      // After /new the turn lives in the new session file, and read-turn follows it there.
+      assertStringIncludes((await env.shim("pi7", ["read-turn"])).stdout, "after /new");
+    } finally {
+      await world.dispose();
     }
-    const starts = env.events("pi7").filter((e) => e.event === "session_start");
-    assert(starts.length >= 2, "the factory re-ran (a new session_start) and csd kept recording");
-    const models = world.mock.requests.filter((r) => r.prompt?.startsWith("after /"))
-      .map((r) => (r.body as { model?: string }).model);
-    assertEquals(new Set(models), new Set(["mock-model-2"]), "CSD_PI_MODEL picked the model");
-    // After /new the turn lives in the new session file, and read-turn follows it there.
-    assertStringIncludes((await env.shim("pi7", ["read-turn"])).stdout, "after /new");
-  } finally {
-    await world.dispose();
-  }
-});
+  },
+);
 
 Deno.test("real claude + codex + pi: a three-harness fan-out", opts, async () => {
   const world = withPi(withCodex(await realWorld()));

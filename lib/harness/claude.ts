@@ -13,11 +13,11 @@ import type { Turn } from "../transcript/markdown.ts";
 import { claudeTranscriptPath } from "../paths.ts";
 import { resolveExecutable } from "./binary.ts";
 import {
+  boxShowsText,
   type DialogOption,
   dialogOptions,
   screenLines,
   selectOptionStep,
-  squash,
 } from "./screen.ts";
 import type { Harness, LaunchContext, LaunchPlan, ScreenAction } from "./types.ts";
 
@@ -125,12 +125,7 @@ export const claude: Harness = {
     const box = inputBoxText(screen);
     if (box === undefined) return false;
     if (/\[Pasted text #\d+/.test(box)) return true;
-    const wanted = squash(text);
-    const shown = squash(box);
-    if (shown.length === 0 || wanted.length === 0) return false;
-    // The box shows the end of a long prompt; compare the tail that fits.
-    const tail = wanted.slice(-Math.min(wanted.length, 40));
-    return shown.includes(tail) || wanted.includes(shown.slice(-40));
+    return boxShowsText(box, text);
   },
 
   asPromptText(text: string): string {

@@ -13,7 +13,7 @@ import { failedTurns, lastRolloutTurn, parseRollout } from "../transcript/codex.
 import type { Turn } from "../transcript/markdown.ts";
 import { resolveExecutable } from "./binary.ts";
 import { realCodexHome, stageCodexHome } from "./codex_home.ts";
-import { dialogOptions, squash } from "./screen.ts";
+import { boxShowsText, dialogOptions } from "./screen.ts";
 import type { Harness, LaunchContext, LaunchPlan } from "./types.ts";
 
 /** The composer's placeholder: shown while the input is empty (and once Codex is ready). */
@@ -83,10 +83,7 @@ export const codex: Harness = {
     const box = composerText(screen);
     if (!box) return false;
     if (/\[Pasted Content \d+ chars\]/.test(box)) return true;
-    const wanted = squash(text);
-    const shown = squash(box);
-    const tail = wanted.slice(-Math.min(wanted.length, 40));
-    return shown.includes(tail) || wanted.includes(shown.slice(-40));
+    return boxShowsText(box, text);
   },
 
   asPromptText(text) {

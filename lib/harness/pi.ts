@@ -11,7 +11,7 @@ import { lastPiTurn, parsePiSession, piSessionId } from "../transcript/pi.ts";
 import { CsdError } from "../errors.ts";
 import { resolveExecutable } from "./binary.ts";
 import { piSessionFolder, realPiAgentDir, stagePiAgentDir } from "./pi_home.ts";
-import { dialogOptions, squash } from "./screen.ts";
+import { boxShowsText, dialogOptions } from "./screen.ts";
 import type { Harness, LaunchContext, LaunchPlan } from "./types.ts";
 
 const RULE = /^─{10,}\s*$/;
@@ -77,10 +77,7 @@ export const pi: Harness = {
     const box = editorText(screen);
     if (!box) return false;
     if (/\[paste #\d+/.test(box)) return true;
-    const wanted = squash(text);
-    const shown = squash(box);
-    const tail = wanted.slice(-Math.min(wanted.length, 40));
-    return shown.includes(tail) || wanted.includes(shown.slice(-40));
+    return boxShowsText(box, text);
   },
 
   asPromptText(text) {

@@ -48,3 +48,16 @@ export function screenLines(screen: string): string[] {
 export function squash(text: string): string {
   return text.replace(/\s+/g, "");
 }
+
+/**
+ * True when input-box text `box` shows (the end of) `text`: the box wraps and re-spaces long
+ * text and may show only its tail, so both are compared without whitespace, over the last 40
+ * characters.
+ */
+export function boxShowsText(box: string, text: string): boolean {
+  const wanted = squash(text);
+  const shown = squash(box);
+  if (shown.length === 0 || wanted.length === 0) return false;
+  const tail = wanted.slice(-Math.min(wanted.length, 40));
+  return shown.includes(tail) || wanted.includes(shown.slice(-40));
+}

@@ -7,7 +7,11 @@ import { fileURLToPath } from "node:url";
 import { dirname } from "node:path";
 
 export const REPO = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
-export const BIN = `${REPO}/bin`;
+/**
+ * Where csd's executables come from: the checkout's generated bin/ by default; `CSD_TEST_BIN`
+ * points the suites at another tree (`make test-installed` sets it to an installed PREFIX/bin).
+ */
+export const BIN = Deno.env.get("CSD_TEST_BIN") || `${REPO}/bin`;
 export const FAKE_CLAUDE = `${REPO}/tests/support/fake_claude`;
 
 /** The result of running a command. */
@@ -110,6 +114,17 @@ export class TestEnv {
     return this.exec(`${this.workerDir}/bin/${name}`, args, options);
   }
 
+  /** Starts a worker's shim in the background (e.g. `read-events --follow`), output piped. */
+  spawnShim(name: string, args: string[]): Deno.ChildProcess {
+    return new Deno.Command(`${this.workerDir}/bin/${name}`, {
+      args,
+      env: this.environment(),
+      clearEnv: true,
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+  }
+
   /** Runs any program with the isolated environment. */
   async exec(
     program: string,
@@ -179,6 +194,16 @@ export class TestEnv {
   async dispose(): Promise<void> {
     await this.tmux("kill-server");
     await Deno.remove(this.root, { recursive: true }).catch(() => {});
+  }
+}
+
+/** True when `path` exists (a dangling symlink counts). */
+export function exists(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
   }
 }
 
