@@ -7,35 +7,43 @@ import { statusFromEvents } from "../lib/status.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
-Deno.test("launch refuses a worker dir that is a symlink elsewhere or owned by another user", opts, async () => {
-  const env = await TestEnv.create();
-  try {
-    Deno.mkdirSync(`${env.root}/elsewhere`);
-    Deno.symlinkSync(`${env.root}/elsewhere`, env.workerDir);
-    const linked = await env.csd(["launch", "w", env.project]);
-    assertEquals(linked.code, 1);
-    assertStringIncludes(linked.stderr, "it is a symlink to");
-    assertEquals([...Deno.readDirSync(`${env.root}/elsewhere`)].length, 0, "nothing written there");
-    Deno.removeSync(env.workerDir);
-
-    if (Deno.uid() === 0) {
-      Deno.mkdirSync(env.workerDir, { mode: 0o700 });
-      Deno.chownSync(env.workerDir, 4242, 4242);
-      const foreign = await env.csd(["launch", "w", env.project]);
-      assertEquals(foreign.code, 1);
-      assertStringIncludes(foreign.stderr, "owned by uid 4242");
+Deno.test(
+  "launch refuses a worker dir that is a symlink elsewhere or owned by another user",
+  opts,
+  async () => {
+    const env = await TestEnv.create();
+    try {
+      Deno.mkdirSync(`${env.root}/elsewhere`);
+      Deno.symlinkSync(`${env.root}/elsewhere`, env.workerDir);
+      const linked = await env.csd(["launch", "w", env.project]);
+      assertEquals(linked.code, 1);
+      assertStringIncludes(linked.stderr, "it is a symlink to");
+      assertEquals(
+        [...Deno.readDirSync(`${env.root}/elsewhere`)].length,
+        0,
+        "nothing written there",
+      );
       Deno.removeSync(env.workerDir);
+
+      if (Deno.uid() === 0) {
+        Deno.mkdirSync(env.workerDir, { mode: 0o700 });
+        Deno.chownSync(env.workerDir, 4242, 4242);
+        const foreign = await env.csd(["launch", "w", env.project]);
+        assertEquals(foreign.code, 1);
+        assertStringIncludes(foreign.stderr, "owned by uid 4242");
+        Deno.removeSync(env.workerDir);
+      }
+      // A fresh one is created private, with its subfolders.
+      Deno.mkdirSync(env.workerDir, { mode: 0o777 });
+      Deno.chmodSync(env.workerDir, 0o777);
+      assertEquals((await env.csd(["launch", "w", env.project])).code, 0);
+      assertEquals(Deno.statSync(env.workerDir).mode! & 0o777, 0o700, "tightened to 0700");
+      assertEquals(Deno.statSync(`${env.workerDir}/w.meta.json`).mode! & 0o777, 0o600);
+    } finally {
+      await env.dispose();
     }
-    // A fresh one is created private, with its subfolders.
-    Deno.mkdirSync(env.workerDir, { mode: 0o777 });
-    Deno.chmodSync(env.workerDir, 0o777);
-    assertEquals((await env.csd(["launch", "w", env.project])).code, 0);
-    assertEquals(Deno.statSync(env.workerDir).mode! & 0o777, 0o700, "tightened to 0700");
-    assertEquals(Deno.statSync(`${env.workerDir}/w.meta.json`).mode! & 0o777, 0o600);
-  } finally {
-    await env.dispose();
-  }
-});
+  },
+);
 
 Deno.test("readers take only complete lines: a half-written last line waits for its newline", () => {
   const dir = Deno.makeTempDirSync();
