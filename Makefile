@@ -90,7 +90,7 @@ BUILD := $(ROOT)/build
 BUNDLE_DIR := $(BUILD)/bundle
 COMPILE_DIR := $(BUILD)/compile
 PREFIX ?= /usr/local
-SHIP_SOURCES = $(wildcard commands/*.ts hooks/*.ts lib/*.ts lib/*/*.ts) deno.json deno.lock
+SHIP_SOURCES = $(wildcard commands/*.ts hooks/*.ts lib/*.ts lib/*/*.ts pi/*.ts) deno.json deno.lock
 
 # One self-contained script per subcommand and one for the hook (deno bundle; works offline once
 # esbuild is in the npm cache).
@@ -112,7 +112,7 @@ install: bundle
 uninstall:
 	bash tools/install.sh uninstall "$(PREFIX)"
 
-# The real-claude and CLI suites against an installed tree, with the checkout's bin/, build/
+# The real-harness and CLI suites against an installed tree, with the checkout's bin/, build/
 # and Deno cache out of reach.
 test-installed: bin harnesses bundle
 	bash tools/test_installed.sh "$(DENO)" "$(ROOT)" "$(BUNDLE_DIR)" "$(COMPILE_DIR)"
@@ -122,3 +122,6 @@ bench: bin bundle
 	  { apt-get update >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y jq >/dev/null 2>&1; } || \
 	  echo "bench: jq is not available; the bash+jq row is skipped" >&2
 	$(DENO) run -A --no-check bench/startup.ts
+
+bench-turns: bin harnesses
+	$(DENO) run -A --no-check bench/turns.ts

@@ -92,14 +92,17 @@ export function consentFile(): string {
 }
 
 /**
- * The folder holding csd's own executables (`csd-<sub>`, `csd-hook`). The generated wrappers
- * export `CSD_BIN_DIR`; a compiled executable finds its siblings next to itself.
+ * The folder holding csd's own executables (`csd-<sub>`, `csd-hook`). A compiled executable
+ * (named csd-…) finds its siblings next to itself — before any inherited CSD_BIN_DIR, which a
+ * controller's environment could carry from another tree. The script wrappers (source tree and
+ * bundled install) run under deno and export CSD_BIN_DIR themselves.
  */
 export function binDir(): string {
-  const fromEnv = Deno.env.get("CSD_BIN_DIR");
-  if (fromEnv) return stripTrailingSlash(fromEnv);
   const exe = Deno.execPath();
-  return exe.slice(0, exe.lastIndexOf("/"));
+  const folder = exe.slice(0, exe.lastIndexOf("/"));
+  if (exe.slice(folder.length + 1).startsWith("csd-")) return folder;
+  const fromEnv = Deno.env.get("CSD_BIN_DIR");
+  return fromEnv ? stripTrailingSlash(fromEnv) : folder;
 }
 
 /** The per-command executable for subcommand `sub`. */
