@@ -72,7 +72,7 @@ test-fast: bin
 lint: deps
 	$(DENO) fmt --check
 	$(DENO) lint
-	$(DENO) check commands/ lib/ hooks/ tests/ tools/
+	$(DENO) check commands/ lib/ hooks/ pi/ tests/ tools/ bench/
 
 ok: lint test
 
