@@ -84,31 +84,30 @@ interface StartContext {
 
 async function startRegistered(context: StartContext): Promise<Started> {
   const { request, name, cwd, harness, paths, tmux, existing } = context;
-  // Leftovers of an earlier worker of this name must not be mistaken for this one's events.
-  for (const path of [paths.events, paths.exitStatus, paths.startScript, paths.sent]) {
-    removeQuietly(path);
-  }
-  Deno.writeTextFileSync(paths.events, "", { mode: 0o600 });
-  const controllerEnv = Deno.env.toObject();
-  const home = homeDir();
-  const plan = await harness.prepare({
-    name,
-    cwd,
-    paths,
-    home,
-    args: request.args,
-    env: controllerEnv,
-    ...(request.resumeSessionId ? { resumeSessionId: request.resumeSessionId } : {}),
-  });
-  const command = writeStartScript(paths.startScript, {
-    workerName: name,
-    cwd,
-    env: workerEnvironment(controllerEnv, plan.env),
-    argv: plan.argv,
-    exitStatusFile: paths.exitStatus,
-  });
+  // Leftovers of an earlier worker of this name (no meta claims them) must not be mistaken for
+  // this one's: its events, exit status, staged home.
+  removeWorkerFiles(paths);
   let ids: { sessionId: string; paneId: string } | undefined;
   try {
+    Deno.writeTextFileSync(paths.events, "", { mode: 0o600 });
+    const controllerEnv = Deno.env.toObject();
+    const home = homeDir();
+    const plan = await harness.prepare({
+      name,
+      cwd,
+      paths,
+      home,
+      args: request.args,
+      env: controllerEnv,
+      ...(request.resumeSessionId ? { resumeSessionId: request.resumeSessionId } : {}),
+    });
+    const command = writeStartScript(paths.startScript, {
+      workerName: name,
+      cwd,
+      env: workerEnvironment(controllerEnv, plan.env),
+      argv: plan.argv,
+      exitStatusFile: paths.exitStatus,
+    });
     if (existing) {
       await tmux.respawnPane(existing.paneId, cwd, command);
       ids = existing;

@@ -159,6 +159,30 @@ Deno.test(
   },
 );
 
+Deno.test("a missing harness binary is a clear error and leaves nothing behind", opts, async () => {
+  const env = await TestEnv.create();
+  try {
+    const claude = await env.csd(["launch", "nobin", env.project], {
+      env: { CSD_CLAUDE_BIN: `${env.root}/no/claude` },
+    });
+    assertEquals(claude.code, 1);
+    assertStringIncludes(claude.stderr, "CSD_CLAUDE_BIN=");
+    const codex = await env.csd(["launch", "--harness", "codex", "nobin", env.project], {
+      env: { PATH: "/usr/bin:/bin" },
+    });
+    assertEquals(codex.code, 1);
+    assertStringIncludes(
+      codex.stderr,
+      'Cannot find "codex" on PATH; install it or set CSD_CODEX_BIN',
+    );
+    assertEquals(files(env.workerDir).filter((f) => f.startsWith("nobin")), []);
+    assertEquals(files(`${env.workerDir}/homes`), [], "no staged home left");
+    assertEquals((await env.tmux("has-session", "-t", "=nobin")).code !== 0, true);
+  } finally {
+    await env.dispose();
+  }
+});
+
 Deno.test("send fails loudly when the prompt is never confirmed", opts, async () => {
   const env = await TestEnv.create();
   try {
