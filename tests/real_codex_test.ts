@@ -306,3 +306,27 @@ Deno.test("real codex + real claude: a mixed fan-out", opts, async () => {
     await world.dispose();
   }
 });
+
+Deno.test(
+  "real codex: Escape mid-turn (Interrupt hook) ends the wait as a failed turn",
+  opts,
+  async () => {
+    const world = await codexWorld([
+      { match: "endless", replies: [{ kind: "text", text: "never", delayMs: 60_000 }] },
+    ]);
+    const { env } = world;
+    try {
+      await env.csd(["launch", "--harness", "codex", "cx8", env.project]);
+      assertEquals((await env.shim("cx8", ["send", "an endless task"])).code, 0);
+      const waiting = env.shim("cx8", ["wait-for-turn", "600"]);
+      await eventually(async () => (await env.shim("cx8", ["status"])).stdout === "working\n");
+      await env.tmux("send-keys", "-t", "=cx8:", "Escape");
+      const wait = await waiting;
+      assertEquals(wait.code, 3, wait.stderr);
+      assertEquals(JSON.parse(wait.stdout).error, "interrupted");
+      assertEquals((await env.shim("cx8", ["status"])).stdout, "idle\n");
+    } finally {
+      await world.dispose();
+    }
+  },
+);

@@ -302,3 +302,26 @@ Deno.test("real claude + codex + pi: a three-harness fan-out", opts, async () =>
     await world.dispose();
   }
 });
+
+Deno.test(
+  "real pi: Escape mid-turn (aborted run) ends the wait as a failed turn",
+  opts,
+  async () => {
+    const world = await piWorld([
+      { match: "endless", replies: [{ kind: "text", text: "never", delayMs: 60_000 }] },
+    ]);
+    const { env } = world;
+    try {
+      await launchPi(env, "pi8");
+      assertEquals((await env.shim("pi8", ["send", "an endless task"])).code, 0);
+      const waiting = env.shim("pi8", ["wait-for-turn", "600"]);
+      await eventually(async () => (await env.shim("pi8", ["status"])).stdout === "working\n");
+      await env.tmux("send-keys", "-t", "=pi8:", "Escape");
+      const wait = await waiting;
+      assertEquals(wait.code, 3, wait.stderr);
+      assertEquals(JSON.parse(wait.stdout).error, "aborted");
+    } finally {
+      await world.dispose();
+    }
+  },
+);
