@@ -3,10 +3,11 @@ import { err, runMain } from "../lib/cli.ts";
 import { removeWorkerFiles } from "../lib/launch.ts";
 import { fileSize } from "../lib/jsonl.ts";
 import { readTailEvents } from "../lib/jsonl.ts";
-import { statusFromEvents } from "../lib/status.ts";
+import { statusFromEvents } from "../lib/events.ts";
 import { followEvents } from "../lib/turn.ts";
 import { loadWorker, type Worker } from "../lib/worker.ts";
 import { waitUntil } from "../lib/wait.ts";
+import { clearStaleInput } from "../lib/submit.ts";
 import { maxPositionals, parseWorkerCommand } from "../lib/worker_command.ts";
 
 export const HELP = `stop — quit the worker and remove it
@@ -57,8 +58,8 @@ async function quitGracefully(worker: Worker): Promise<boolean> {
         { watch: [], deadline: Date.now() + 1500, pollMs: 50 },
       );
     }
-    // Clear whatever sits in the input box, then type the quit command.
-    await worker.tmux.sendKeys(paneId, "C-u");
+    // Clear whatever sits in the input box (an interrupted prompt), then type the quit command.
+    await clearStaleInput(worker);
     await worker.tmux.sendLiteral(paneId, worker.harness.quitCommand);
     await worker.tmux.sendKeys(paneId, "Enter");
   } catch {

@@ -1,5 +1,6 @@
 /** Small queries over a worker's event lines. */
 import type { EventLine } from "./schema.ts";
+import type { WorkerStatus } from "./status.ts";
 
 /** The newest transcript path a hook reported, if any. */
 export function reportedTranscriptPath(events: EventLine[]): string | undefined {
@@ -17,4 +18,32 @@ export function reportedSessionId(events: EventLine[]): string | undefined {
     if (id) return id;
   }
   return undefined;
+}
+
+/**
+ * The status the events alone imply, or undefined when they hold no event at all. The last
+ * turn event decides; session_start only counts when nothing else happened since launch, because
+ * Claude also fires it mid-turn (compaction) and Codex only at the first prompt.
+ */
+export function statusFromEvents(events: EventLine[]): WorkerStatus | undefined {
+  for (let i = events.length - 1; i >= 0; i--) {
+    switch (events[i]!.event) {
+      case "session_end":
+        return "terminated";
+      case "stop":
+      case "stop_failure":
+        return "idle";
+      case "user_prompt_submit":
+      case "pre_tool_use":
+      case "post_tool_use":
+      case "subagent_start":
+      case "subagent_stop":
+      case "pre_compact":
+        return "working";
+      case "session_start":
+      case "notification":
+        continue;
+    }
+  }
+  return events.length > 0 ? "idle" : undefined;
 }

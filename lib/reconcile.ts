@@ -6,15 +6,39 @@
 import { dirname } from "node:path";
 import { appendEventLine } from "./append.ts";
 import { readTailEvents } from "./jsonl.ts";
+import { statusFromEvents } from "./events.ts";
 import type { Worker } from "./worker.ts";
 
 /** Appends the event lines the harness's files prove and the events file lacks. */
 export function reconcileEvents(worker: Worker): void {
+  if (!worker.harness.reconcile) return;
   const events = readTailEvents(worker.paths.events);
   const path = worker.harness.transcriptPath(worker.meta, events);
   for (const line of worker.harness.reconcile(worker.meta, events, path)) {
     appendEventLine(worker.paths.events, line);
   }
+}
+
+/**
+ * Claude fires no hook when a turn is cut short by Escape (a human in a handoff, say): the
+ * prompt goes back into the input box and the events say "working" forever. When the screen
+ * shows that, a `stop_failure` ("interrupted", derived from the screen) ends the turn.
+ */
+export async function reconcileScreen(worker: Worker): Promise<void> {
+  const check = worker.harness.interruptedOnScreen;
+  if (!check) return;
+  const events = readTailEvents(worker.paths.events);
+  if (statusFromEvents(events) !== "working") return;
+  const screen = await worker.tmux.capture(worker.meta.tmux_pane_id).catch(() => "");
+  if (!screen || !check.call(worker.harness, screen, events)) return;
+  appendEventLine(worker.paths.events, {
+    ts: new Date().toISOString(),
+    event: "stop_failure",
+    harness: worker.harness.name,
+    ...(worker.meta.session_id ? { session_id: worker.meta.session_id } : {}),
+    error: "interrupted",
+    derived_from: "screen",
+  });
 }
 
 /** Folders whose changes may prove an event (the transcript's folder), for waits to watch. */

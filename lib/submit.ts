@@ -8,7 +8,7 @@ import { CsdError, TimeoutError, UsageError } from "./errors.ts";
 import { type EventAt, fileSize, LineCursor, parseEvents } from "./jsonl.ts";
 import { squash } from "./harness/screen.ts";
 import { readTailEvents } from "./jsonl.ts";
-import { statusFromEvents } from "./status.ts";
+import { statusFromEvents } from "./events.ts";
 import { waitUntil } from "./wait.ts";
 import type { Worker } from "./worker.ts";
 import { dirname } from "node:path";
@@ -81,6 +81,7 @@ export async function submitPrompt(
   const delivered = worker.harness.asPromptText(cleaned);
   const paneId = worker.meta.tmux_pane_id;
   await assertReadyForInput(worker);
+  await clearStaleInput(worker);
   const busy = statusFromEvents(readTailEvents(worker.paths.events)) === "working";
   const baseline = fileSize(worker.paths.events);
   await worker.tmux.pasteBracketed(paneId, delivered);
@@ -142,6 +143,28 @@ export async function assertReadyForInput(worker: Worker): Promise<void> {
 }
 
 /**
+ * Empties an input box that still holds text (a prompt put back by an interrupted turn, a human's
+ * half-typed line), which a paste would otherwise extend. One Ctrl-C clears a non-empty box in
+ * all three harnesses — and only then is it pressed: on an empty box it quits Codex.
+ */
+export async function clearStaleInput(worker: Worker): Promise<void> {
+  const paneId = worker.meta.tmux_pane_id;
+  const stale = worker.harness.inputText(await worker.tmux.capture(paneId));
+  if (!stale) return;
+  await worker.tmux.sendKeys(paneId, "C-c");
+  const cleared = await waitUntil<true>(
+    async () => worker.harness.inputText(await worker.tmux.capture(paneId)) ? undefined : true,
+    { watch: [], deadline: Date.now() + 3000, pollMs: 50 },
+  );
+  if (!cleared) {
+    throw new CsdError(
+      `The worker's input box holds text csd could not clear ("${stale.slice(0, 60)}"); ` +
+        "clear it through handoff",
+    );
+  }
+}
+
+/**
  * Types a harness command (e.g. `/compact`) as-is and presses Enter. Commands fire no
  * user_prompt_submit, so this confirms by the input box emptying instead.
  */
@@ -154,6 +177,7 @@ export async function submitCommand(
   if (cleaned === "") throw new UsageError("The command is empty");
   const paneId = worker.meta.tmux_pane_id;
   await assertReadyForInput(worker);
+  await clearStaleInput(worker);
   await worker.tmux.sendLiteral(paneId, cleaned);
   await worker.tmux.sendKeys(paneId, "Enter");
   let nextRetry = Date.now() + timing.retryMs;

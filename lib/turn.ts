@@ -8,7 +8,7 @@ import type { EventLine } from "./schema.ts";
 import { waitUntil } from "./wait.ts";
 import type { Worker } from "./worker.ts";
 import { dirname } from "node:path";
-import { harnessWatchDirs, reconcileEvents } from "./reconcile.ts";
+import { harnessWatchDirs, reconcileEvents, reconcileScreen } from "./reconcile.ts";
 
 /** How a wait for the end of a turn came out. */
 export type TurnOutcome =
@@ -46,7 +46,10 @@ export async function followEvents<T>(
     if (Date.now() - lastPaneCheck < PANE_CHECK_MS) return undefined;
     lastPaneCheck = Date.now();
     const pane = await worker.tmux.pane(worker.meta.tmux_pane_id);
-    if (pane && !pane.dead) return undefined;
+    if (pane && !pane.dead) {
+      await reconcileScreen(worker);
+      return scan();
+    }
     // The harness may have written its last event just before dying: read once more.
     return scan() ??
       onGone(pane ? "the worker's process exited" : "the worker's tmux pane is gone");

@@ -226,3 +226,32 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "Escape mid-turn (no hook fires): the wait ends as interrupted, status idle",
+  opts,
+  async () => {
+    const env = await TestEnv.create();
+    try {
+      env.script({ rules: [{ match: "endless", text: "never", delayMs: 60_000 }] });
+      await env.launch("esc");
+      assertEquals((await env.shim("esc", ["send", "an endless task"])).code, 0);
+      assertEquals((await env.shim("esc", ["status"])).stdout, "working\n", "not misread at once");
+      const waiting = env.shim("esc", ["wait-for-turn", "600"]);
+      await env.tmux("send-keys", "-t", "=esc:", "Escape");
+      const wait = await waiting;
+      assertEquals(wait.code, 3, wait.stderr);
+      const failure = JSON.parse(wait.stdout);
+      assertEquals([failure.error, failure.derived_from], ["interrupted", "screen"]);
+      assertEquals((await env.shim("esc", ["status"])).stdout, "idle\n");
+      // The prompt sits in the box again; the next one replaces it and works.
+      assertEquals((await env.shim("esc", ["send", "--command", "/frobnicate"])).code, 0);
+      assertEquals(
+        (await env.shim("esc", ["converse", "hello again", "30"])).stdout,
+        "fake reply: hello again\n",
+      );
+    } finally {
+      await env.dispose();
+    }
+  },
+);

@@ -293,3 +293,30 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "real claude: Escape mid-turn fires no hook; csd reads the screen and ends the wait",
+  opts,
+  async () => {
+    const world = await realWorld([
+      { match: "endless", replies: [{ kind: "text", text: "never", delayMs: 60_000 }] },
+    ]);
+    const { env } = world;
+    try {
+      await env.launch("r10");
+      assertEquals((await env.shim("r10", ["send", "an endless task"])).code, 0);
+      const waiting = env.shim("r10", ["wait-for-turn", "600"]);
+      await eventually(async () => (await env.shim("r10", ["status"])).stdout === "working\n");
+      await env.tmux("send-keys", "-t", "=r10:", "Escape");
+      const wait = await waiting;
+      assertEquals(wait.code, 3, wait.stderr);
+      assertEquals(JSON.parse(wait.stdout).error, "interrupted");
+      assertEquals((await env.shim("r10", ["status"])).stdout, "idle\n");
+      // The interrupted prompt went back into the box; csd clears it before the next one.
+      const next = await env.shim("r10", ["converse", "a fresh prompt", "90"]);
+      assertEquals(next.stdout, "mock reply to: a fresh prompt\n");
+    } finally {
+      await world.dispose();
+    }
+  },
+);

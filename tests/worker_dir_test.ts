@@ -3,7 +3,7 @@ import { assert, assertEquals, assertStringIncludes } from "./support/assert.ts"
 import { TestEnv } from "./support/env.ts";
 import { LineCursor, readEventsFrom, readLinesFrom } from "../lib/jsonl.ts";
 import { parseEventLine } from "../lib/schema.ts";
-import { statusFromEvents } from "../lib/status.ts";
+import { statusFromEvents } from "../lib/events.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 

@@ -39,6 +39,9 @@ const HOOKED_EVENTS = [
 ] as const;
 const TOOL_EVENTS = new Set(["PreToolUse", "PostToolUse", "PostToolUseFailure"]);
 
+/** How long after a prompt's submission its text back in the box means an interruption. */
+const INTERRUPT_SETTLE_MS = 1500;
+
 /** Seconds Claude may run the hook before giving up on it. */
 const HOOK_TIMEOUT_SECONDS = 10;
 
@@ -121,6 +124,10 @@ export const claude: Harness = {
     return null;
   },
 
+  inputText(screen: string): string | undefined {
+    return inputBoxText(screen);
+  },
+
   promptPending(screen: string, text: string): boolean {
     const box = inputBoxText(screen);
     if (box === undefined) return false;
@@ -153,8 +160,14 @@ export const claude: Harness = {
     return Promise.resolve(lastTurn(parseTranscript(text)));
   },
 
-  reconcile(): EventLine[] {
-    return [];
+  interruptedOnScreen(screen: string, events: EventLine[]): boolean {
+    const submitted = events.findLast((e) => e.event === "user_prompt_submit");
+    const prompt = submitted?.prompt;
+    if (!submitted || prompt === undefined || prompt.trim() === "") return false;
+    // Just after submission the box may not be redrawn empty yet: only a prompt that has been
+    // running a while and is back in the box was interrupted.
+    if (Date.now() - Date.parse(submitted.ts) < INTERRUPT_SETTLE_MS) return false;
+    return this.promptPending(screen, prompt);
   },
 
   cleanup(paths: WorkerPaths): void {

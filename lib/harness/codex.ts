@@ -79,6 +79,10 @@ export const codex: Harness = {
     return dialogOptions(screen).length > 0 ? "selection dialog" : null;
   },
 
+  inputText(screen: string): string | undefined {
+    return composerText(screen);
+  },
+
   promptPending(screen, text) {
     const box = composerText(screen);
     if (!box) return false;

@@ -73,6 +73,10 @@ export const pi: Harness = {
     return dialogOptions(screen).length > 0 ? "selection dialog" : null;
   },
 
+  inputText(screen: string): string | undefined {
+    return editorText(screen);
+  },
+
   promptPending(screen, text) {
     const box = editorText(screen);
     if (!box) return false;
@@ -110,10 +114,6 @@ export const pi: Harness = {
     } catch {
       return Promise.resolve(undefined);
     }
-  },
-
-  reconcile(): EventLine[] {
-    return [];
   },
 
   cleanup(_paths: WorkerPaths): void {

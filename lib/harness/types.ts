@@ -55,6 +55,8 @@ export interface Harness {
   startupScreenAction(screen: string): ScreenAction | null;
   /** The name of a dialog on screen (Enter must never be pressed into it), or null. */
   dialogOnScreen(screen: string): string | null;
+  /** The text in the input box ("" when empty), or undefined when no input box is drawn. */
+  inputText(screen: string): string | undefined;
   /** True while `text` still sits un-submitted in the input box. */
   promptPending(screen: string, text: string): boolean;
   /** Makes text arrive as a prompt, not a command (e.g. a leading `/` or `!`). */
@@ -70,7 +72,12 @@ export interface Harness {
    * for a failed turn; its rollout records it). csd appends them to the events file, so status
    * and every wait see one stream.
    */
-  reconcile(meta: WorkerMeta, events: EventLine[], transcriptPath: string | null): EventLine[];
+  reconcile?(meta: WorkerMeta, events: EventLine[], transcriptPath: string | null): EventLine[];
+  /**
+   * True when the screen shows the running turn was cut short without any event (Claude puts
+   * the prompt back into the input box after an Escape and fires no hook).
+   */
+  interruptedOnScreen?(screen: string, events: EventLine[]): boolean;
   /** Removes harness files csd made for the worker (never the harness's own transcript). */
   cleanup(paths: WorkerPaths, meta: WorkerMeta | null): void;
 }
