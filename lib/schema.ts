@@ -3,7 +3,7 @@
  * extension and every reader. The bash csd implied these formats through scattered field reads
  * that had to be "kept in sync by hand"; here a writer and a reader cannot disagree.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 
 /** The harnesses csd can drive. */
 export const HARNESSES = ["claude", "codex", "pi"] as const;
@@ -34,36 +34,36 @@ export type EventType = z.infer<typeof EventType>;
 export const EventLine = z.object({
   ts: z.string(),
   event: EventType,
-  harness: HarnessName.optional(),
-  session_id: z.string().optional(),
-  transcript_path: z.string().optional(),
-  cwd: z.string().optional(),
+  harness: z.optional(HarnessName),
+  session_id: z.optional(z.string()),
+  transcript_path: z.optional(z.string()),
+  cwd: z.optional(z.string()),
   /** session_start: startup | resume | clear | compact. */
-  source: z.string().optional(),
+  source: z.optional(z.string()),
   /** user_prompt_submit: the prompt as the harness received it. */
-  prompt: z.string().optional(),
+  prompt: z.optional(z.string()),
   /** pre_tool_use / post_tool_use: tool name and input. */
-  tool: z.string().optional(),
-  tool_input: z.unknown().optional(),
-  tool_use_id: z.string().optional(),
+  tool: z.optional(z.string()),
+  tool_input: z.optional(z.unknown()),
+  tool_use_id: z.optional(z.string()),
   /** post_tool_use: whether the tool succeeded, and its error text when it did not. */
-  success: z.boolean().optional(),
+  success: z.optional(z.boolean()),
   /** stop_failure / post_tool_use failure: the error text. */
-  error: z.string().optional(),
+  error: z.optional(z.string()),
   /** stop / stop_failure: the final assistant text of the turn, as the harness reported it. */
-  last_assistant_message: z.string().optional(),
+  last_assistant_message: z.optional(z.string()),
   /** session_end: why the session ended. */
-  reason: z.string().optional(),
+  reason: z.optional(z.string()),
   /** notification: idle_prompt, permission_prompt, … */
-  notification_type: z.string().optional(),
-  message: z.string().optional(),
+  notification_type: z.optional(z.string()),
+  message: z.optional(z.string()),
   /** The harness's id of the turn (Codex `turn_id`, Claude `prompt_id`), to pair a turn's events. */
-  turn_id: z.string().optional(),
+  turn_id: z.optional(z.string()),
   /** Set on lines csd derived from the harness's own files rather than a hook. */
-  derived_from: z.string().optional(),
+  derived_from: z.optional(z.string()),
   /** subagent_start / subagent_stop. */
-  agent_id: z.string().optional(),
-  agent_type: z.string().optional(),
+  agent_id: z.optional(z.string()),
+  agent_type: z.optional(z.string()),
 });
 export type EventLine = z.infer<typeof EventLine>;
 
@@ -96,15 +96,15 @@ export const WorkerMeta = z.object({
   name: z.string(),
   harness: HarnessName,
   /** Known at launch for Claude; filled in when Codex/Pi register. */
-  session_id: z.string().nullable(),
+  session_id: z.nullable(z.string()),
   cwd: z.string(),
   /** The `-L` socket name of the tmux server, or null for the default server. */
-  tmux_socket: z.string().nullable(),
+  tmux_socket: z.nullable(z.string()),
   /** Stable tmux ids ($N, %N): targeting by name would prefix-match other sessions. */
   tmux_session_id: z.string(),
   tmux_pane_id: z.string(),
   events_file: z.string(),
-  transcript_path: z.string().nullable(),
+  transcript_path: z.nullable(z.string()),
   /** HOME the harness runs with (where Claude keeps transcripts). */
   home: z.string(),
   /** Extra harness arguments given after `--`. */
@@ -116,6 +116,6 @@ export const WorkerMeta = z.object({
   /** Set once the harness showed it is ready for input (launch/adopt return only then). */
   ready: z.boolean(),
   /** The staged per-worker harness home (CODEX_HOME, PI_CODING_AGENT_DIR), removed at stop. */
-  harness_home: z.string().nullable(),
+  harness_home: z.nullable(z.string()),
 });
 export type WorkerMeta = z.infer<typeof WorkerMeta>;
