@@ -126,3 +126,21 @@ export function readTailLines(path: string, maxBytes = TAIL_BYTES): string {
   if (start > 0) lines.shift();
   return lines.map((line) => line.text).join("\n");
 }
+
+/**
+ * The JSON objects of a JSONL text, in order. Torn lines (the half-written end of a live file)
+ * and non-object lines are skipped: harness transcripts are read while being written.
+ */
+export function parseJsonObjects<T extends object>(text: string): T[] {
+  const objects: T[] = [];
+  for (const line of text.split("\n")) {
+    if (!line.trim()) continue;
+    try {
+      const value = JSON.parse(line);
+      if (value && typeof value === "object" && !Array.isArray(value)) objects.push(value as T);
+    } catch {
+      // A half-written last line.
+    }
+  }
+  return objects;
+}

@@ -3,6 +3,7 @@
  * tool results as `user` lines, and not always in chronological order, so the conversation is
  * rebuilt by following `parentUuid` links back from the newest leaf, not by file order.
  */
+import { parseJsonObjects } from "../jsonl.ts";
 import type { Turn, TurnPart } from "./markdown.ts";
 
 /** One transcript entry, as far as csd reads it. */
@@ -20,17 +21,7 @@ export interface ClaudeEntry {
 
 /** Parses the transcript text; torn or foreign lines are skipped. */
 export function parseTranscript(text: string): ClaudeEntry[] {
-  const entries: ClaudeEntry[] = [];
-  for (const line of text.split("\n")) {
-    if (!line.trim()) continue;
-    try {
-      const value = JSON.parse(line);
-      if (value && typeof value === "object") entries.push(value as ClaudeEntry);
-    } catch {
-      // A half-written last line of a live transcript.
-    }
-  }
-  return entries;
+  return parseJsonObjects<ClaudeEntry>(text);
 }
 
 /**

@@ -4,6 +4,7 @@
  * `event_msg` lines the turn lifecycle (`task_complete` with an `error` for a failed turn, and
  * `item_completed` CommandExecution items with the command's exit code).
  */
+import { parseJsonObjects } from "../jsonl.ts";
 import type { Turn, TurnPart } from "./markdown.ts";
 
 /** One rollout line, as far as csd reads it. */
@@ -22,17 +23,7 @@ const INJECTED =
 
 /** Parses rollout text; torn lines are skipped. */
 export function parseRollout(text: string): RolloutLine[] {
-  const lines: RolloutLine[] = [];
-  for (const line of text.split("\n")) {
-    if (!line.trim()) continue;
-    try {
-      const value = JSON.parse(line);
-      if (value && typeof value === "object") lines.push(value as RolloutLine);
-    } catch {
-      // A half-written last line.
-    }
-  }
-  return lines;
+  return parseJsonObjects<RolloutLine>(text);
 }
 
 /** The prompt text of a user message item, or undefined for injected or non-user items. */

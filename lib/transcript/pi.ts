@@ -3,6 +3,7 @@
  * `message` entries carry user, assistant (text, thinking, toolCall) and toolResult messages,
  * with `stopReason` error/aborted and `errorMessage` on a failed assistant message.
  */
+import { parseJsonObjects } from "../jsonl.ts";
 import type { Turn, TurnPart } from "./markdown.ts";
 
 /** One session-file entry, as far as csd reads it. */
@@ -20,17 +21,7 @@ export interface PiEntry {
 
 /** Parses session-file text; torn lines and repeated headers are skipped. */
 export function parsePiSession(text: string): PiEntry[] {
-  const entries: PiEntry[] = [];
-  for (const line of text.split("\n")) {
-    if (!line.trim()) continue;
-    try {
-      const value = JSON.parse(line);
-      if (value && typeof value === "object" && value.type !== "session") entries.push(value);
-    } catch {
-      // A half-written last line.
-    }
-  }
-  return entries;
+  return parseJsonObjects<PiEntry>(text).filter((entry) => entry.type !== "session");
 }
 
 /** The session id in the header of a session file's text, if any. */
