@@ -86,7 +86,9 @@ export function mergedHooks(sourcePath: string, hookCommand: string): Record<str
     // No hooks of the user's own.
   }
   for (const event of CODEX_HOOK_EVENTS) {
-    const entry = { hooks: [{ type: "command", command: hookCommand, timeout: 10 }] };
+    // Codex clamps SessionEnd and Interrupt hooks to 3 s and warns on screen about a larger value.
+    const timeout = event === "SessionEnd" || event === "Interrupt" ? 3 : 10;
+    const entry = { hooks: [{ type: "command", command: hookCommand, timeout }] };
     hooks[event] = [...(Array.isArray(hooks[event]) ? hooks[event] : []), entry];
   }
   return { hooks };
