@@ -7,6 +7,7 @@
  * with `# exit N`; a line ending with `# stdout: X` must print exactly X. `<session-id>` is the
  * output of the latest `session-id` line.
  */
+import { WORKER_SUBCOMMANDS } from "../lib/shim.ts";
 import { assert, assertEquals } from "./support/assert.ts";
 import { BIN, REPO, TestEnv } from "./support/env.ts";
 
@@ -63,6 +64,9 @@ export function examples(markdown: string): Example[] {
   });
   return found;
 }
+
+/** The top-level subcommands (the per-worker ones are the shim's list). */
+const TOP_LEVEL_SUBCOMMANDS = ["launch", "adopt", "list", "prune", "grant-consent", "help"];
 
 Deno.test("examples() reads sh blocks, continuations and annotations", () => {
   const doc = [
@@ -133,26 +137,7 @@ Deno.test("every command example in skill/SKILL.md runs as documented", opts, as
 
     // The examples cover the whole surface, and what they claim happened did.
     const text = all.map((e) => e.command).join("\n");
-    for (
-      const sub of [
-        "launch",
-        "adopt",
-        "list",
-        "prune",
-        "grant-consent",
-        "help",
-        "converse",
-        "send",
-        "wait-for-turn",
-        "status",
-        "read-events",
-        "read-turn",
-        "stop",
-        "handoff",
-        "session-id",
-        "events-file",
-      ]
-    ) {
+    for (const sub of [...TOP_LEVEL_SUBCOMMANDS, ...WORKER_SUBCOMMANDS]) {
       assert(new RegExp(`(csd|bin/[a-z-]+) ${sub}\\b`).test(text), `no example runs ${sub}`);
     }
     assert(all.length >= 60, `only ${all.length} examples`);

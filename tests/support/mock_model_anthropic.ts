@@ -15,6 +15,7 @@ import type {
   Reply,
   RequestAnalysis,
 } from "./mock_model.ts";
+import { isRecord } from "./mock_model_tools.ts";
 
 /** A content block of the answer, in Messages API shape. */
 type OutBlock =
@@ -28,10 +29,6 @@ type OutBlock =
  * into a new "prompt" and reset the step.
  */
 const REMINDER = /^\s*<system-reminder>[\s\S]*<\/system-reminder>\s*$/;
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 /** The user-written texts of one message's `content` (a string or a block array). */
 function textsOf(content: unknown): string[] {

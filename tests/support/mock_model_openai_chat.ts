@@ -35,16 +35,11 @@ import type {
   Reply,
   RequestAnalysis,
 } from "./mock_model.ts";
+import { isRecord, shellCommand } from "./mock_model_tools.ts";
 import { openAiError } from "./mock_model_openai_responses.ts";
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 /** Texts Pi puts in user messages that are not prompts. */
 const INJECTED = new Set(["Attached image(s) from tool result:"]);
-
-const SHELL_NAMES = new Set(["Bash", "bash", "shell", "exec_command"]);
 
 function textsOf(content: unknown): string[] {
   const raw = typeof content === "string"
@@ -64,13 +59,8 @@ function textsOf(content: unknown): string[] {
 export function piToolCall(
   reply: Extract<Reply, { kind: "tool" }>,
 ): { name: string; arguments: string } {
-  if (!SHELL_NAMES.has(reply.name)) {
-    return { name: reply.name, arguments: JSON.stringify(reply.input) };
-  }
-  const command = reply.input.command ?? reply.input.cmd;
-  if (typeof command !== "string") {
-    throw new Error(`Cannot map tool reply "${reply.name}" to bash: no string command`);
-  }
+  const command = shellCommand(reply, "bash");
+  if (command === null) return { name: reply.name, arguments: JSON.stringify(reply.input) };
   const args: Record<string, unknown> = { command };
   if (typeof reply.input.timeout === "number") args.timeout = reply.input.timeout;
   return { name: "bash", arguments: JSON.stringify(args) };

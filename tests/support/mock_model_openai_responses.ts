@@ -45,10 +45,7 @@ import type {
   Reply,
   RequestAnalysis,
 } from "./mock_model.ts";
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
+import { isRecord, shellCommand } from "./mock_model_tools.ts";
 
 /**
  * Context Codex sends as `role: "user"` messages around the real prompt. A text that is wholly
@@ -77,9 +74,6 @@ const RESULT_ITEMS = new Set([
   "local_shell_call_output",
   "tool_search_output",
 ]);
-
-/** Tool names that mean "run a shell command" in a harness-neutral script. */
-const SHELL_NAMES = new Set(["Bash", "bash", "shell", "exec_command"]);
 
 /** The texts of a message item's `content` (a string or a part array). */
 function textsOf(content: unknown): string[] {
@@ -159,13 +153,8 @@ type OutItem = Record<string, unknown> & { type: string };
 export function codexToolCall(
   reply: Extract<Reply, { kind: "tool" }>,
 ): { name: string; arguments: string } {
-  if (!SHELL_NAMES.has(reply.name)) {
-    return { name: reply.name, arguments: JSON.stringify(reply.input) };
-  }
-  const cmd = reply.input.command ?? reply.input.cmd;
-  if (typeof cmd !== "string") {
-    throw new Error(`Cannot map tool reply "${reply.name}" to exec_command: no string command`);
-  }
+  const cmd = shellCommand(reply, "exec_command");
+  if (cmd === null) return { name: reply.name, arguments: JSON.stringify(reply.input) };
   const args: Record<string, unknown> = { cmd };
   if (typeof reply.input.workdir === "string") args.workdir = reply.input.workdir;
   return { name: "exec_command", arguments: JSON.stringify(args) };
