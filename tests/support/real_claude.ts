@@ -4,10 +4,11 @@
  * key approved, the project trusted) and the switches that stop every outside connection.
  */
 import { MockModel, type Rule } from "./mock_model.ts";
-import { REPO, TestEnv } from "./env.ts";
+import { TestEnv } from "./env.ts";
+import { HARNESS_DIR } from "./harness_set.ts";
 
 /** The pinned claude installed by `make harnesses`. */
-export const CLAUDE_BIN = `${REPO}/.tools/harness/node_modules/.bin/claude`;
+export const CLAUDE_BIN = `${HARNESS_DIR}/node_modules/.bin/claude`;
 export const MOCK_KEY = "sk-ant-mock-0000000000000000000000000000";
 
 /** A test world with a mock model and the real claude. */

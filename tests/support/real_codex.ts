@@ -4,10 +4,10 @@
  * worker's own CODEX_HOME. HTTPS_PROXY to a port nobody listens on contains the one outside
  * fetch Codex has no switch for (an announcement file).
  */
-import { REPO } from "./env.ts";
+import { HARNESS_DIR } from "./harness_set.ts";
 import type { RealWorld } from "./real_claude.ts";
 
-export const CODEX_BIN = `${REPO}/.tools/harness/node_modules/.bin/codex`;
+export const CODEX_BIN = `${HARNESS_DIR}/node_modules/.bin/codex`;
 
 /** Writes the user's Codex config and the variables Codex workers need into the world. */
 export function withCodex(world: RealWorld): RealWorld {

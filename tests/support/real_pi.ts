@@ -4,10 +4,10 @@
  * retries off); csd stages it into each worker's own agent dir. PI_OFFLINE stops the downloads
  * of fd/rg and the update check.
  */
-import { REPO } from "./env.ts";
+import { HARNESS_DIR, HARNESS_SET, NODE22_BIN_DIR } from "./harness_set.ts";
 import type { RealWorld } from "./real_claude.ts";
 
-export const PI_BIN = `${REPO}/.tools/harness/node_modules/.bin/pi`;
+export const PI_BIN = `${HARNESS_DIR}/node_modules/.bin/pi`;
 
 /** Writes the user's Pi agent dir and the variables Pi workers need into the world. */
 export function withPi(world: RealWorld): RealWorld {
@@ -50,5 +50,9 @@ export function withPi(world: RealWorld): RealWorld {
     PI_SKIP_VERSION_CHECK: "1",
     PI_TELEMETRY: "0",
   });
+  // Pi >= 1 needs Node >= 22; the project's own Node 22 goes first on the worker's PATH.
+  if (HARNESS_SET === "current") {
+    env.vars.PATH = `${NODE22_BIN_DIR}:${env.vars.PATH ?? Deno.env.get("PATH") ?? "/usr/bin:/bin"}`;
+  }
   return world;
 }
