@@ -1,7 +1,8 @@
 /** `csd list`: the workers in the worker dir with their status. */
-import { out, parse, printHelpIfAsked, runMain } from "../lib/cli.ts";
+import { err, out, parse, printHelpIfAsked, runMain } from "../lib/cli.ts";
 import { UsageError } from "../lib/errors.ts";
-import { listMetas } from "../lib/meta.ts";
+import { scanMetas } from "../lib/meta.ts";
+import { findOrphanSessions, knownServers } from "../lib/orphans.ts";
 import type { WorkerMeta } from "../lib/schema.ts";
 import { type WorkerStatus, workerStatus } from "../lib/status.ts";
 import { type PaneInfo, Tmux } from "../lib/tmux.ts";
@@ -13,16 +14,19 @@ USAGE:
   csd list [--all] [--json] [<pattern>]
 
 Prints one worker per line: STATUS, NAME, HARNESS, SESSION_ID, SHIM, CWD (tab-separated, with
-a header). Workers whose tmux session is gone are shown only with --all. <pattern> keeps names
+a header). Workers whose tmux session is gone are shown only with --all, and so are csd's
+orphaned tmux sessions (status orphaned: the worker's meta is gone, its harness still runs; adopt
+or prune it). A meta that cannot be read is reported on stderr. <pattern> keeps names
 containing it. With --json, prints one JSON object per worker instead.
 
 OPTIONS:
-  --all       include gone workers
+  --all       include gone workers and orphaned sessions
   --json      JSON lines: {"status","name","harness","session_id","shim","cwd",...}
   -h, --help  show this help`;
 
 export interface ListedWorker {
-  status: WorkerStatus;
+  /** `orphaned`: a tmux session csd started whose meta is gone (prune kills it). */
+  status: WorkerStatus | "orphaned";
   name: string;
   harness: string;
   session_id: string | null;
@@ -32,9 +36,14 @@ export interface ListedWorker {
   events_file: string;
 }
 
-/** Every worker with its status, using one tmux call per tmux server in use. */
+/**
+ * Every worker with its status, using one tmux call per tmux server in use, then csd's orphaned
+ * tmux sessions (no meta: the worker dir was wiped). A meta that cannot be read is reported on
+ * stderr, never silently dropped.
+ */
 export async function listWorkers(): Promise<ListedWorker[]> {
-  const metas = listMetas();
+  const { metas, bad } = scanMetas();
+  for (const meta of bad) err(`warning: skipped "${meta.name}": ${meta.reason}\n`);
   const panesBySocket = new Map<string | null, Map<string, PaneInfo>>();
   for (const socket of new Set(metas.map((m) => m.tmux_socket))) {
     const panes = await new Tmux(socket).listPanes();
@@ -45,6 +54,19 @@ export async function listWorkers(): Promise<ListedWorker[]> {
     const worker = fromMeta(meta);
     const pane = panesBySocket.get(meta.tmux_socket)?.get(meta.tmux_pane_id) ?? null;
     listed.push(describe(meta, await workerStatus(worker, pane), worker.paths.shim));
+  }
+  const named = new Set([...metas.map((m) => m.name), ...bad.map((b) => b.name)]);
+  for (const orphan of await findOrphanSessions(knownServers(metas), named)) {
+    listed.push({
+      status: "orphaned",
+      name: orphan.name,
+      harness: "-",
+      session_id: null,
+      shim: "-",
+      cwd: "-",
+      tmux_session_id: orphan.sessionId,
+      events_file: "-",
+    });
   }
   return listed;
 }
@@ -70,7 +92,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   const pattern = parsed.positionals[0] ?? "";
   const workers = (await listWorkers()).filter((w) =>
-    w.name.includes(pattern) && (parsed.values.all === true || w.status !== "gone")
+    w.name.includes(pattern) &&
+    (parsed.values.all === true || (w.status !== "gone" && w.status !== "orphaned"))
   );
   if (parsed.values.json === true) {
     out(workers.map((w) => JSON.stringify(w) + "\n").join(""));

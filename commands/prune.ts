@@ -1,10 +1,12 @@
 /** `csd prune`: remove dead workers and orphaned files. */
-import { out, parse, printHelpIfAsked, runMain } from "../lib/cli.ts";
+import { err, out, parse, printHelpIfAsked, runMain } from "../lib/cli.ts";
 import { UsageError } from "../lib/errors.ts";
 import { removeWorkerFiles } from "../lib/launch.ts";
-import { listAllWorkerFileNames, listMetas } from "../lib/meta.ts";
+import { listAllWorkerFileNames, scanMetas } from "../lib/meta.ts";
+import { findOrphanSessions, knownServers, launching } from "../lib/orphans.ts";
 import { homesDir, shimDir, tmpDir, workerPaths } from "../lib/paths.ts";
 import { workerStatus } from "../lib/status.ts";
+import type { Tmux } from "../lib/tmux.ts";
 import { fromMeta } from "../lib/worker.ts";
 import { checkWorkerDir } from "../lib/worker_dir.ts";
 
@@ -15,8 +17,12 @@ USAGE:
 
 Removes every worker whose harness has exited (terminated: its tmux session is killed) or whose
 tmux session is gone, and every file in the worker dir that belongs to no worker (events, shims,
-staged homes left by crashes). Live workers (idle, working, unknown) are never touched, nor is a
-worker that is still launching. Prints one line per removal on stdout.
+staged homes left by crashes). Kills csd's orphaned tmux sessions: sessions whose pane runs a
+worker's start script from this worker dir but that have no meta (the dir was wiped). Live
+workers (idle, working, unknown) are never touched, nor is a worker that is still launching.
+Only what is proven dead goes: a worker whose meta cannot be read, or a name without a meta
+whose tmux session still runs, is kept and reported on stderr. Prints one line per removal on
+stdout.
 
 OPTIONS:
   -h, --help  show this help`;
@@ -27,13 +33,19 @@ export async function main(argv: string[]): Promise<number> {
   if (parsed.positionals.length > 0) {
     throw new UsageError(`Unexpected argument "${parsed.positionals[0]}"`);
   }
-  if (!checkWorkerDir()) return 0;
-  const live = new Set<string>();
-  for (const meta of listMetas()) {
+  const present = checkWorkerDir();
+  const { metas, bad } = scanMetas();
+  // Only what is proven dead is removed: a meta that cannot be read may belong to a live worker.
+  const keep = new Set<string>();
+  for (const meta of bad) {
+    keep.add(meta.name);
+    err(`warning: skipped "${meta.name}": ${meta.reason}\n`);
+  }
+  for (const meta of metas) {
     const worker = fromMeta(meta);
     const status = await workerStatus(worker);
     if (status !== "gone" && status !== "terminated") {
-      live.add(meta.name);
+      keep.add(meta.name);
       continue;
     }
     await worker.tmux.killSession(meta.tmux_session_id);
@@ -41,13 +53,36 @@ export async function main(argv: string[]): Promise<number> {
     worker.harness.cleanup(worker.paths, worker.meta);
     out(`pruned ${meta.name} (${status})\n`);
   }
-  for (const name of orphanNames(live)) {
+  const servers = knownServers(metas);
+  const named = new Set([...metas.map((m) => m.name), ...bad.map((b) => b.name)]);
+  for (const orphan of await findOrphanSessions(servers, named)) {
+    await orphan.tmux.killSession(orphan.sessionId);
+    out(`killed orphaned tmux session ${orphan.name}\n`);
+  }
+  if (!present) return 0;
+  for (const name of orphanNames(keep)) {
     if (launching(name)) continue;
+    const running = await sessionServer(servers, name);
+    if (running) {
+      err(
+        `warning: skipped "${name}": a tmux session of that name runs on ${running}; ` +
+          `its files are kept\n`,
+      );
+      continue;
+    }
     removeWorkerFiles(workerPaths(name));
     removeQuietly(workerPaths(name).lock);
     out(`removed orphaned files of ${name}\n`);
   }
   return 0;
+}
+
+/** The server (as a command prefix) where a session named exactly `name` runs, or null. */
+async function sessionServer(servers: Tmux[], name: string): Promise<string | null> {
+  for (const tmux of servers) {
+    if (await tmux.hasSession(name)) return tmux.commandPrefix().join(" ");
+  }
+  return null;
 }
 
 /** Names that have files in the worker dir, a shim or a staged home, but no live worker. */
@@ -61,17 +96,6 @@ function orphanNames(live: Set<string>): string[] {
     }
   }
   return [...names].filter((name) => !live.has(name)).sort();
-}
-
-/** A launch in progress holds the lock with its pid: its files are not orphans yet. */
-function launching(name: string): boolean {
-  try {
-    const pid = Number(Deno.readTextFileSync(workerPaths(name).lock).trim());
-    Deno.statSync(`/proc/${pid}`);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function removeQuietly(path: string): void {

@@ -4,7 +4,7 @@
  * touches `Deno.exit`, so commands stay testable in-process.
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { CsdError, ExitCode, UsageError } from "./errors.ts";
+import { CsdError, ExitCode, fsErrorToCsdError, UsageError } from "./errors.ts";
 
 export type Options = NonNullable<ParseArgsConfig["options"]>;
 
@@ -105,9 +105,10 @@ export function reportError(error: unknown, help: string): number {
     err(`error: ${error.message}\n${usageLine(help)}`);
     return error.exitCode;
   }
-  if (error instanceof CsdError) {
-    err(`error: ${error.message}\n`);
-    return error.exitCode;
+  const known = error instanceof CsdError ? error : fsErrorToCsdError(error);
+  if (known) {
+    err(`error: ${known.message}\n`);
+    return known.exitCode;
   }
   const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
   err(`error: ${message}\n`);

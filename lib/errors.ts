@@ -48,3 +48,42 @@ export class TurnFailedError extends CsdError {
     this.eventLine = eventLine;
   }
 }
+
+/** Deno's names for the file operations in its error messages, as the verb of ours. */
+const FS_VERBS: Record<string, string> = {
+  open: "open",
+  readfile: "read",
+  writefile: "write",
+  read: "read",
+  write: "write",
+  mkdir: "create",
+  remove: "remove",
+  rename: "rename",
+  stat: "stat",
+  lstat: "stat",
+  readdir: "read",
+  chmod: "change the mode of",
+  symlink: "create the symlink",
+  realpath: "resolve",
+};
+
+/**
+ * A file-system error (ENOSPC, ENOTDIR, EACCES, …) as one CsdError line, or undefined for any
+ * other error. Deno's message reads `No space left on device (os error 28): writefile '<path>'`
+ * and the error carries a stack: a full disk made `send` and `launch` print six lines of it.
+ */
+export function fsErrorToCsdError(error: unknown): CsdError | undefined {
+  if (!(error instanceof Error) || error instanceof CsdError) return undefined;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== "string" && !Object.values(Deno.errors).some((k) => error instanceof k)) {
+    return undefined;
+  }
+  const text = error.message.split("\n")[0]!;
+  const match = text.match(/^(.*?) \(os error \d+\): (\w+) '([^']*)'/);
+  if (!match) return new CsdError(text);
+  const [, reason, op, path] = match as unknown as [string, string, string, string];
+  const verb = FS_VERBS[op] ?? op;
+  return new CsdError(
+    `Cannot ${verb} "${path}": ${reason.charAt(0).toLowerCase()}${reason.slice(1)}`,
+  );
+}

@@ -3,11 +3,11 @@
  * worker ends up fully registered (meta, shim, events file, a ready harness), or everything this
  * call made is removed again and the error shows the pane's last lines.
  */
-import { CsdError } from "./errors.ts";
+import { CsdError, UsageError } from "./errors.ts";
 import { harnessFor } from "./harness/mod.ts";
 import type { Harness } from "./harness/types.ts";
 import { readEventsFrom } from "./jsonl.ts";
-import { readMeta, writeMeta } from "./meta.ts";
+import { readMeta, socketLabelProblem, writeMeta } from "./meta.ts";
 import { consentFile, homeDir, type WorkerPaths, workerPaths } from "./paths.ts";
 import type { HarnessName, WorkerMeta } from "./schema.ts";
 import { shellJoin } from "./shell.ts";
@@ -52,6 +52,9 @@ export async function startWorker(request: StartRequest): Promise<Started> {
   const dir = ensureWorkerDir();
   const paths = workerPaths(name, dir);
   const tmux = Tmux.fromEnv();
+  // Readers refuse a meta whose label leaves tmux's socket folder: refuse it before starting.
+  const badSocket = tmux.socket === null ? null : socketLabelProblem(tmux.socket);
+  if (badSocket) throw new UsageError(`Invalid CSD_TMUX_SOCKET: ${badSocket}`);
   const releaseLock = takeLaunchLock(paths.lock, name);
   try {
     if (readMeta(name, dir)) {

@@ -2,17 +2,28 @@
  * Every file location csd uses, in one place. Nothing else builds a worker-dir path by hand:
  * the bash csd wrote `/tmp/claude-workers/...` in ~40 places and they drifted.
  */
+import { resolve } from "node:path";
 
 /** The default worker dir; `/tmp/claude-workers` is kept as a back-compat symlink to it. */
 export const DEFAULT_WORKER_DIR = "/tmp/csd-workers";
 /** The old worker dir name that existing controllers and muscle memory still use. */
 export const LEGACY_WORKER_DIR = "/tmp/claude-workers";
 
-/** The worker dir: `CSD_WORKER_DIR` or the default. */
+/**
+ * The worker dir: `CSD_WORKER_DIR` (made absolute: the start script path handed to tmux and the
+ * shim's baked-in dir must not depend on the caller's cwd) or the default.
+ */
 export function workerDir(): string {
   const fromEnv = Deno.env.get("CSD_WORKER_DIR");
-  return fromEnv && fromEnv.length > 0 ? stripTrailingSlash(fromEnv) : DEFAULT_WORKER_DIR;
+  return fromEnv && fromEnv.length > 0 ? resolve(fromEnv) : DEFAULT_WORKER_DIR;
 }
+
+/**
+ * Worker names become tmux session names and file names. tmux silently rewrites `.` and `:`
+ * (so `a.b` would address another session), and `/` or a leading `.`/`-` could escape the worker
+ * dir or read as a flag: only letters, digits, `_` and `-` are allowed.
+ */
+export const WORKER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 /** True when the worker dir is the default one (only then is the legacy symlink managed). */
 export function usingDefaultWorkerDir(): boolean {

@@ -47,5 +47,10 @@ export function renderStartScript(script: StartScript): string {
 export function writeStartScript(path: string, script: StartScript): string {
   Deno.writeTextFileSync(path, renderStartScript(script), { mode: 0o600 });
   Deno.chmodSync(path, 0o600);
+  return startCommand(path);
+}
+
+/** The pane command that runs the start script at `path` (prune recognises csd's panes by it). */
+export function startCommand(path: string): string {
   return `/bin/sh ${shellQuote(path)}`;
 }

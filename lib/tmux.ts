@@ -174,6 +174,22 @@ export class Tmux {
     return result.stdout.split("\n").filter((line) => line.length > 0).map(parsePaneLine);
   }
 
+  /**
+   * Every pane's session and start command, in one call: list and prune recognise csd's own
+   * sessions that lost their meta by the start script they run.
+   */
+  async listStartCommands(): Promise<
+    { sessionId: string; paneId: string; sessionName: string; startCommand: string }[]
+  > {
+    const fields = ["#{session_id}", "#{pane_id}", "#{session_name}", "#{pane_start_command}"];
+    const result = await this.raw(["list-panes", "-a", "-F", fields.join(SEP)]);
+    if (result.code !== 0) return [];
+    return result.stdout.split("\n").filter((line) => line.length > 0).map((line) => {
+      const [sessionId = "", paneId = "", sessionName = "", ...command] = line.split(SEP);
+      return { sessionId, paneId, sessionName, startCommand: command.join(SEP) };
+    });
+  }
+
   /** One pane's state, or null when it no longer exists. */
   async pane(paneId: string): Promise<PaneInfo | null> {
     const result = await this.raw([

@@ -3,20 +3,13 @@ import { CsdError, UsageError } from "./errors.ts";
 import { harnessFor } from "./harness/mod.ts";
 import type { Harness } from "./harness/types.ts";
 import { readMeta } from "./meta.ts";
-import { workerDir, type WorkerPaths, workerPaths } from "./paths.ts";
+import { WORKER_NAME_PATTERN, workerDir, type WorkerPaths, workerPaths } from "./paths.ts";
 import type { WorkerMeta } from "./schema.ts";
 import { Tmux } from "./tmux.ts";
 
-/**
- * Worker names become tmux session names and file names. tmux silently rewrites `.` and `:`
- * (so `a.b` would address another session), and `/` or a leading `.`/`-` could escape the worker
- * dir or read as a flag: only letters, digits, `_` and `-` are allowed.
- */
-const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
-
 /** Throws a UsageError unless `name` is a valid worker name. */
 export function validateWorkerName(name: string): string {
-  if (!NAME_PATTERN.test(name)) {
+  if (!WORKER_NAME_PATTERN.test(name)) {
     throw new UsageError(
       `Invalid worker name "${name}": use 1-64 letters, digits, "_" or "-", starting with a ` +
         `letter or digit (tmux rewrites "." and ":", and the name becomes a file name)`,

@@ -25,17 +25,62 @@ export function ensureWorkerDir(): string {
   return dir;
 }
 
-/** Checks the worker dir without creating anything (for readers); false when absent. */
-export function checkWorkerDir(): boolean {
-  const dir = workerDir();
-  let info: Deno.FileInfo;
-  try {
-    info = Deno.lstatSync(dir);
-  } catch {
-    return false;
-  }
+/**
+ * Checks the worker dir for a reader, creating nothing; false when it is absent. Readers act on
+ * what the dir holds — a meta names the tmux server a prompt is pasted into, prune deletes what
+ * it finds — so a planted dir (another user's `/tmp/csd-workers`) must never be read: the dir
+ * and its bin/, homes/ and tmp/ must be the user's own, not symlinks, and writable by nobody
+ * else. Readable by others is accepted: it shows only names (every file inside is 0600), and
+ * refusing would lock a user out of workers launched before the dir was tightened.
+ */
+export function checkWorkerDir(dir: string = workerDir()): boolean {
+  const info = lstatOrNull(dir);
+  if (!info) return false;
   assertSafe(dir, info);
+  assertNotWritableByOthers(dir, info);
+  for (const sub of [shimDir(dir), homesDir(dir), tmpDir(dir)]) {
+    const subInfo = lstatOrNull(sub);
+    if (!subInfo) continue;
+    assertSafe(sub, subInfo);
+    assertNotWritableByOthers(sub, subInfo);
+  }
   return true;
+}
+
+/**
+ * Throws unless `path` is a regular file owned by the user: a file another user planted before
+ * launch tightened the dir keeps its owner.
+ */
+export function assertOwnFile(path: string, info: Deno.FileInfo, what: string): void {
+  if (!info.isFile) {
+    throw new CsdError(
+      `Refusing ${what} ${path}: it is ${info.isSymlink ? "a symlink" : "not a regular file"}`,
+    );
+  }
+  const uid = Deno.uid();
+  if (uid !== null && info.uid !== null && info.uid !== uid) {
+    throw new CsdError(
+      `Refusing ${what} ${path}: it is owned by uid ${info.uid}, not you (uid ${uid})`,
+    );
+  }
+}
+
+function lstatOrNull(path: string): Deno.FileInfo | null {
+  try {
+    return Deno.lstatSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw new CsdError(`Cannot check worker dir ${path}: ${message(error)}`);
+  }
+}
+
+function assertNotWritableByOthers(dir: string, info: Deno.FileInfo): void {
+  if (info.mode === null || (info.mode & 0o022) === 0) return;
+  const mode = (info.mode & 0o777).toString(8).padStart(4, "0");
+  throw new CsdError(
+    `Refusing worker dir ${dir}: it is writable by group or others (mode ${mode}); ` +
+      `check its contents, then run chmod 700 on it`,
+  );
 }
 
 function ensurePrivateDir(dir: string): void {
@@ -61,7 +106,12 @@ function ensurePrivateDir(dir: string): void {
 
 function assertSafe(dir: string, info: Deno.FileInfo): void {
   if (info.isSymlink) {
-    const target = Deno.realPathSync(dir);
+    let target: string;
+    try {
+      target = Deno.realPathSync(dir);
+    } catch {
+      target = Deno.readLinkSync(dir);
+    }
     throw new CsdError(
       `Refusing worker dir ${dir}: it is a symlink to ${target}; remove it or set CSD_WORKER_DIR`,
     );

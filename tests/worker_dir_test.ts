@@ -1,6 +1,7 @@
 /** The worker dir's safety checks, and readers meeting half-written files. */
-import { assert, assertEquals, assertStringIncludes } from "./support/assert.ts";
-import { TestEnv } from "./support/env.ts";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "./support/assert.ts";
+import { eventually, exists, TestEnv } from "./support/env.ts";
+import { fsErrorToCsdError } from "../lib/errors.ts";
 import { LineCursor, readEventsFrom, readLinesFrom } from "../lib/jsonl.ts";
 import { parseEventLine } from "../lib/schema.ts";
 import { statusFromEvents } from "../lib/events.ts";
@@ -79,3 +80,266 @@ Deno.test("statusFromEvents(): session_start never hides a running turn", () => 
   assertEquals(statusFromEvents([]), undefined);
   assert(statusFromEvents([e("subagent_stop")]) === "working", "a subagent's stop is not idle");
 });
+
+/** Rewrites fields of a worker's meta in place, as a corrupting or hostile writer would. */
+function patchMeta(env: TestEnv, name: string, patch: Record<string, unknown>): void {
+  const path = `${env.workerDir}/${name}.meta.json`;
+  const meta = JSON.parse(Deno.readTextFileSync(path));
+  Deno.writeTextFileSync(path, JSON.stringify({ ...meta, ...patch }));
+}
+
+/** One `error: …` line and nothing else: no stack, no multi-line dump. */
+function assertOneLine(stderr: string, ...expected: string[]): void {
+  assertEquals(stderr.trimEnd().split("\n").length, 1, `one line expected:\n${stderr}`);
+  assert(!stderr.includes("    at "), `no stack trace:\n${stderr}`);
+  for (const text of expected) assertStringIncludes(stderr, text);
+}
+
+Deno.test(
+  "a meta whose name climbs out of the worker dir is refused: stop and prune delete nothing outside",
+  opts,
+  async () => {
+    const env = await TestEnv.create();
+    try {
+      await env.launch("w1");
+      await env.launch("w2");
+      for (const victim of ["victim", "victim2"]) {
+        Deno.mkdirSync(`${env.root}/${victim}`);
+        Deno.writeTextFileSync(`${env.root}/${victim}/keep.txt`, "keep");
+      }
+      // homes/../../victim is <root>/victim.
+      patchMeta(env, "w1", { name: "../../victim" });
+      patchMeta(env, "w2", { name: "../../victim2" });
+      await env.tmux("kill-session", "-t", "=w2");
+
+      const stop = await env.shim("w1", ["stop"]);
+      assertEquals(stop.code, 1, stop.stderr);
+      assertOneLine(stop.stderr, `${env.workerDir}/w1.meta.json`, '"name"');
+      assert(exists(`${env.root}/victim/keep.txt`), "stop deleted a folder outside the dir");
+      assertEquals((await env.tmux("has-session", "-t", "=w1")).code, 0, "w1 left running");
+
+      const prune = await env.csd(["prune"]);
+      assertEquals(prune.code, 0, prune.stderr);
+      assert(exists(`${env.root}/victim2/keep.txt`), "prune deleted a folder outside the dir");
+      assertStringIncludes(prune.stderr, `${env.workerDir}/w2.meta.json`);
+      assert(exists(`${env.workerDir}/w2.meta.json`), "a bad meta is reported, not acted on");
+
+      const list = await env.csd(["list", "--all"]);
+      assertEquals(list.code, 0, list.stderr);
+      assert(!list.stdout.includes("victim"), list.stdout);
+      assertStringIncludes(list.stderr, `${env.workerDir}/w1.meta.json`);
+      assertStringIncludes(list.stderr, `${env.workerDir}/w2.meta.json`);
+    } finally {
+      await env.dispose();
+    }
+  },
+);
+
+Deno.test("a meta's tmux socket label cannot reach another tmux server", opts, async () => {
+  const env = await TestEnv.create();
+  const evil = `${env.root}/evil.sock`;
+  const evilTmux = (...args: string[]) =>
+    new Deno.Command("tmux", { args: ["-S", evil, ...args], stdout: "piped", stderr: "piped" })
+      .output();
+  try {
+    await env.launch("task");
+    // The attacker's server: a pane that shows whatever is typed into it.
+    await evilTmux("new-session", "-d", "-s", "task", "cat");
+    const ids = new TextDecoder().decode(
+      (await evilTmux("list-panes", "-a", "-F", "#{session_id} #{pane_id}")).stdout,
+    ).trim().split(" ");
+    // tmux puts -L labels in /tmp/tmux-<uid>/ and follows "..": this label is the evil socket.
+    patchMeta(env, "task", {
+      tmux_socket: `../..${evil}`,
+      tmux_session_id: ids[0],
+      tmux_pane_id: ids[1],
+    });
+    const send = await env.shim("task", ["send", "SECRET hunter2"], {
+      env: { CSD_SUBMIT_TIMEOUT: "2" },
+    });
+    const screen = new TextDecoder().decode((await evilTmux("capture-pane", "-p")).stdout);
+    assert(!screen.includes("hunter2"), `the prompt reached the planted server:\n${screen}`);
+    assertEquals(send.code, 1, send.stderr);
+    assertOneLine(send.stderr, `${env.workerDir}/task.meta.json`, '"tmux_socket"');
+  } finally {
+    await evilTmux("kill-server");
+    await env.dispose();
+  }
+});
+
+Deno.test(
+  "readers refuse a worker dir (or bin/, homes/, tmp/, a meta) owned by another user or writable by others",
+  opts,
+  async () => {
+    // CI runs as root; only root can hand a folder to another uid.
+    assert(Deno.uid() === 0, "this test needs root to create files owned by another user");
+    const env = await TestEnv.create();
+    const other = 4242;
+    try {
+      await env.launch("w1");
+      const readers = [
+        ["list"],
+        ["--worker", "w1", "status"],
+        ["--worker", "w1", "send", "hello"],
+        ["prune"],
+      ];
+      const refusedBy = async (what: string, path: string, expected: string) => {
+        for (const args of readers) {
+          const run = await env.csd(args);
+          assertEquals(run.code, 1, `${what}: csd ${args.join(" ")}: ${run.stdout}${run.stderr}`);
+          assertOneLine(run.stderr, path, expected);
+        }
+      };
+
+      Deno.chownSync(env.workerDir, other, other);
+      await refusedBy("dir owned by another user", env.workerDir, `owned by uid ${other}`);
+      Deno.chownSync(env.workerDir, 0, 0);
+
+      Deno.chmodSync(env.workerDir, 0o770);
+      await refusedBy("group-writable dir", env.workerDir, "writable by group or others");
+      Deno.chmodSync(env.workerDir, 0o700);
+
+      for (const sub of ["bin", "homes", "tmp"]) {
+        Deno.chownSync(`${env.workerDir}/${sub}`, other, other);
+        await refusedBy(`${sub}/ of another user`, `${env.workerDir}/${sub}`, `uid ${other}`);
+        Deno.chownSync(`${env.workerDir}/${sub}`, 0, 0);
+      }
+
+      // Planted before launch tightened the dir: the file keeps its owner.
+      Deno.chownSync(`${env.workerDir}/w1.meta.json`, other, other);
+      const status = await env.csd(["--worker", "w1", "status"]);
+      assertEquals(status.code, 1);
+      assertOneLine(status.stderr, `${env.workerDir}/w1.meta.json`, `owned by uid ${other}`);
+      Deno.chownSync(`${env.workerDir}/w1.meta.json`, 0, 0);
+
+      // Readable by others is allowed (names only: every file inside is 0600).
+      Deno.chmodSync(env.workerDir, 0o755);
+      assertEquals((await env.csd(["--worker", "w1", "status"])).stdout, "idle\n");
+    } finally {
+      await env.dispose();
+    }
+  },
+);
+
+Deno.test(
+  "prune skips, and reports, a live worker with a corrupt meta and a meta-less name whose tmux session runs",
+  opts,
+  async () => {
+    const env = await TestEnv.create();
+    try {
+      await env.launch("w1");
+      Deno.writeTextFileSync(`${env.workerDir}/w1.meta.json`, "{not json");
+      // Files of a name without a meta, whose tmux session is not csd's: not proven dead.
+      Deno.writeTextFileSync(`${env.workerDir}/mine.events.jsonl`, "{}\n");
+      await env.tmux("new-session", "-d", "-s", "mine", "sleep 600");
+
+      const prune = await env.csd(["prune"]);
+      assertEquals(prune.code, 0, prune.stderr);
+      assertEquals(prune.stdout, "");
+      assertStringIncludes(prune.stderr, `${env.workerDir}/w1.meta.json`);
+      assertStringIncludes(prune.stderr, '"mine"');
+      for (const file of ["w1.meta.json", "w1.events.jsonl", "bin/w1", "mine.events.jsonl"]) {
+        assert(exists(`${env.workerDir}/${file}`), `prune removed ${file}`);
+      }
+      assertEquals((await env.tmux("has-session", "-t", "=w1")).code, 0);
+      assertEquals((await env.tmux("has-session", "-t", "=mine")).code, 0);
+    } finally {
+      await env.dispose();
+    }
+  },
+);
+
+Deno.test(
+  "worker dir wiped mid-turn: converse fails fast, list --all shows the orphan, prune kills it",
+  opts,
+  async () => {
+    const env = await TestEnv.create();
+    try {
+      env.script({ rules: [{ match: "slow", delayMs: 60_000, text: "late" }] });
+      const shim = await env.launch("w1");
+      await env.tmux("new-session", "-d", "-s", "bystander", "sleep 600");
+      const converse = env.exec(shim, ["converse", "slow one", "30"]);
+      await eventually(
+        () => env.events("w1").some((e) => e.event === "user_prompt_submit"),
+        10_000,
+        "the prompt to be submitted",
+      );
+      Deno.removeSync(env.workerDir, { recursive: true });
+      const run = await converse;
+      assertEquals(run.code, 1, run.stderr);
+      assertOneLine(run.stderr, "w1", "gone");
+
+      assertEquals((await env.csd(["list"])).stdout.includes("w1"), false);
+      const list = await env.csd(["list", "--all"]);
+      assertEquals(list.code, 0, list.stderr);
+      assertStringIncludes(list.stdout, "orphaned\tw1");
+      assert(!list.stdout.includes("bystander"), list.stdout);
+
+      const prune = await env.csd(["prune"]);
+      assertEquals(prune.code, 0, prune.stderr);
+      assertStringIncludes(prune.stdout, "killed orphaned tmux session w1");
+      assert((await env.tmux("has-session", "-t", "=w1")).code !== 0, "the orphan was killed");
+      assertEquals((await env.tmux("has-session", "-t", "=bystander")).code, 0);
+    } finally {
+      await env.dispose();
+    }
+  },
+);
+
+Deno.test("a relative CSD_WORKER_DIR is made absolute", opts, async () => {
+  const env = await TestEnv.create();
+  try {
+    // env.exec runs in env.root, so "workers" is env.workerDir.
+    const run = await env.csd(["launch", "rel", env.project], {
+      env: { CSD_WORKER_DIR: "workers" },
+    });
+    assertEquals(run.code, 0, run.stderr);
+    assertEquals(run.stdout.trim(), `${env.workerDir}/bin/rel`);
+    assertStringIncludes(Deno.readTextFileSync(`${env.workerDir}/bin/rel`), env.workerDir);
+    assertEquals((await env.shim("rel", ["converse", "hi", "30"])).stdout, "fake reply: hi\n");
+  } finally {
+    await env.dispose();
+  }
+});
+
+Deno.test(
+  "one-line errors: worker dir is a file, wrong-shape meta, file system errors",
+  opts,
+  async () => {
+    const env = await TestEnv.create();
+    try {
+      Deno.writeTextFileSync(env.workerDir, "not a dir");
+      for (const args of [["--worker", "f1", "status"], ["list"], ["prune"]]) {
+        const run = await env.csd(args);
+        assertEquals(run.code, 1, args.join(" "));
+        assertOneLine(run.stderr, env.workerDir, "not a directory");
+      }
+      Deno.removeSync(env.workerDir);
+      Deno.mkdirSync(env.workerDir, { mode: 0o700 });
+      Deno.writeTextFileSync(`${env.workerDir}/w.meta.json`, '{"version":2}');
+      const status = await env.csd(["--worker", "w", "status"]);
+      assertEquals(status.code, 1);
+      assertOneLine(status.stderr, `${env.workerDir}/w.meta.json`, '"version"');
+    } finally {
+      await env.dispose();
+    }
+    for (
+      const write of [
+        () => Deno.writeTextFileSync("/dev/full", "x"),
+        () => Deno.readTextFileSync("/dev/null/x"),
+      ]
+    ) {
+      let thrown: unknown;
+      try {
+        write();
+      } catch (error) {
+        thrown = error;
+      }
+      const mapped = fsErrorToCsdError(thrown);
+      assert(mapped, `not mapped: ${thrown}`);
+      assertEquals(mapped.exitCode, 1);
+      assert(!mapped.message.includes("\n"), mapped.message);
+      assertMatch(mapped.message, /^Cannot (write|read) "\/dev\/(full|null\/x)": [a-z]/);
+    }
+  },
+);
