@@ -37,11 +37,11 @@ export interface ListedWorker {
 }
 
 /**
- * Every worker with its status, using one tmux call per tmux server in use, then csd's orphaned
- * tmux sessions (no meta: the worker dir was wiped). A meta that cannot be read is reported on
- * stderr, never silently dropped.
+ * Every worker with its status, using one tmux call per tmux server in use, and with `orphans`
+ * csd's orphaned tmux sessions (no meta: the worker dir was wiped). A meta that cannot be read
+ * is reported on stderr, never silently dropped.
  */
-export async function listWorkers(): Promise<ListedWorker[]> {
+export async function listWorkers(options: { orphans?: boolean } = {}): Promise<ListedWorker[]> {
   const { metas, bad } = scanMetas();
   for (const meta of bad) err(`warning: skipped "${meta.name}": ${meta.reason}\n`);
   const panesBySocket = new Map<string | null, Map<string, PaneInfo>>();
@@ -55,6 +55,7 @@ export async function listWorkers(): Promise<ListedWorker[]> {
     const pane = panesBySocket.get(meta.tmux_socket)?.get(meta.tmux_pane_id) ?? null;
     listed.push(describe(meta, await workerStatus(worker, pane), worker.paths.shim));
   }
+  if (!options.orphans) return listed;
   const named = new Set([...metas.map((m) => m.name), ...bad.map((b) => b.name)]);
   for (const orphan of await findOrphanSessions(knownServers(metas), named)) {
     listed.push({
@@ -91,9 +92,10 @@ export async function main(argv: string[]): Promise<number> {
     throw new UsageError(`Unexpected argument "${parsed.positionals[1]}"`);
   }
   const pattern = parsed.positionals[0] ?? "";
-  const workers = (await listWorkers()).filter((w) =>
+  const all = parsed.values.all === true;
+  const workers = (await listWorkers({ orphans: all })).filter((w) =>
     w.name.includes(pattern) &&
-    (parsed.values.all === true || (w.status !== "gone" && w.status !== "orphaned"))
+    (all || w.status !== "gone")
   );
   if (parsed.values.json === true) {
     out(workers.map((w) => JSON.stringify(w) + "\n").join(""));
