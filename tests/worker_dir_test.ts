@@ -1,7 +1,9 @@
 /** The worker dir's safety checks, and readers meeting half-written files. */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./support/assert.ts";
 import { eventually, exists, TestEnv } from "./support/env.ts";
-import { fsErrorToCsdError } from "../lib/errors.ts";
+import { CsdError, fsErrorToCsdError } from "../lib/errors.ts";
+import { readMeta, writeMeta } from "../lib/meta.ts";
+import type { WorkerMeta } from "../lib/schema.ts";
 import { LineCursor, readEventsFrom, readLinesFrom } from "../lib/jsonl.ts";
 import { parseEventLine } from "../lib/schema.ts";
 import { statusFromEvents } from "../lib/events.ts";
@@ -343,3 +345,59 @@ Deno.test(
     }
   },
 );
+
+Deno.test("readMeta() refuses a meta field that would steer csd elsewhere", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const good: WorkerMeta = {
+      version: 1,
+      name: "w",
+      harness: "codex",
+      session_id: null,
+      cwd: "/srv/project",
+      tmux_socket: "csd-test.1",
+      tmux_session_id: "$3",
+      tmux_pane_id: "%7",
+      events_file: `${dir}/w.events.jsonl`,
+      transcript_path: null,
+      home: "/root",
+      harness_args: [],
+      reproduce: "csd launch w /srv/project",
+      created_at: "2026-12-01T00:00:00Z",
+      adopted: false,
+      ready: true,
+      harness_home: `${dir}/homes/w`,
+    };
+    writeMeta(good, dir);
+    assertEquals(readMeta("w", dir), good);
+    const bad: [keyof WorkerMeta, unknown][] = [
+      ["name", "../../victim"],
+      ["tmux_socket", "../../tmp/x/evil.sock"],
+      ["tmux_socket", ".."],
+      ["tmux_session_id", "=victim"],
+      ["tmux_pane_id", "victim:0.0"],
+      ["events_file", "/etc/passwd"],
+      ["harness_home", `${dir}/homes/../../victim`],
+      ["transcript_path", "relative/t.jsonl"],
+      ["transcript_path", "/x/../etc/shadow"],
+      ["cwd", "project"],
+      ["version", 2],
+    ];
+    for (const [field, value] of bad) {
+      Deno.writeTextFileSync(`${dir}/w.meta.json`, JSON.stringify({ ...good, [field]: value }));
+      let message = "";
+      try {
+        readMeta("w", dir);
+      } catch (error) {
+        assert(error instanceof CsdError, String(error));
+        message = error.message;
+      }
+      assertStringIncludes(message, `${dir}/w.meta.json`);
+      assertStringIncludes(message, `field "${field}"`);
+      assert(!message.includes("\n"), message);
+    }
+    assertEquals(readMeta("absent", dir), null);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
