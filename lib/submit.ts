@@ -10,7 +10,7 @@ import { squash } from "./harness/screen.ts";
 import { readTailEvents } from "./jsonl.ts";
 import { statusFromEvents } from "./events.ts";
 import { waitUntil } from "./wait.ts";
-import type { Worker } from "./worker.ts";
+import { assertStillRegistered, type Worker } from "./worker.ts";
 import { dirname } from "node:path";
 
 /** Submission timing, from CSD_SUBMIT_TIMEOUT / CSD_SUBMIT_RETRY_INTERVAL (seconds). */
@@ -96,6 +96,7 @@ export async function submitPrompt(
     }
     if (Date.now() < nextRetry) return undefined;
     nextRetry = Date.now() + timing.retryMs;
+    assertStillRegistered(worker);
     const screen = await worker.tmux.capture(paneId);
     const dialog = worker.harness.dialogOnScreen(screen);
     if (dialog) {

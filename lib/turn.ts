@@ -3,11 +3,10 @@
  * Driven by file events (see wait.ts); the pane is checked about once a second so a worker
  * that dies without a final event (SIGKILL, tmux kill) still ends the wait promptly.
  */
-import { CsdError } from "./errors.ts";
 import { type EventAt, LineCursor, parseEvents } from "./jsonl.ts";
 import type { EventLine } from "./schema.ts";
 import { waitUntil } from "./wait.ts";
-import type { Worker } from "./worker.ts";
+import { assertStillRegistered, type Worker } from "./worker.ts";
 import { dirname } from "node:path";
 import { harnessWatchDirs, reconcileEvents, reconcileScreen } from "./reconcile.ts";
 
@@ -56,24 +55,6 @@ export async function followEvents<T>(
     return scan() ??
       onGone(pane ? "the worker's process exited" : "the worker's tmux pane is gone");
   }, { watch: [dirname(worker.paths.events), ...harnessWatchDirs(worker)], deadline });
-}
-
-/**
- * A wiped worker dir (`rm -rf`, a tmp cleaner) leaves the harness running with nowhere to report
- * to: converse waited out its whole timeout, then pointed at a `status` that knew no such worker.
- * The meta is the mark; the events file alone may vanish and come back (the hook recreates it).
- */
-function assertStillRegistered(worker: Worker): void {
-  try {
-    Deno.statSync(worker.paths.meta);
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) return;
-    throw new CsdError(
-      `The files of worker "${worker.meta.name}" are gone from ${dirname(worker.paths.meta)} ` +
-        `(was the worker dir wiped?): its harness still runs in tmux session ` +
-        `"${worker.meta.name}"; see csd list --all, then csd adopt or csd prune`,
-    );
-  }
 }
 
 /** Waits for the next turn end after byte `offset`. A subagent's stop is not a turn end. */

@@ -46,6 +46,24 @@ export function fromMeta(meta: WorkerMeta): Worker {
   };
 }
 
+/**
+ * A wiped worker dir (`rm -rf`, a tmp cleaner) leaves the harness running with nowhere to report
+ * to: converse waited out its whole timeout, then pointed at a `status` that knew no such worker.
+ * The meta is the mark; the events file alone may vanish and come back (the hook recreates it).
+ */
+export function assertStillRegistered(worker: Worker): void {
+  try {
+    Deno.statSync(worker.paths.meta);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) return;
+    throw new CsdError(
+      `The files of worker "${worker.meta.name}" are gone from ${workerDir()} ` +
+        `(was the worker dir wiped?): its harness may still run in tmux session ` +
+        `"${worker.meta.name}"; see csd list --all, then csd adopt or csd prune`,
+    );
+  }
+}
+
 /** The worker name a per-worker command was given (`--worker`, added by the shim). */
 export function requireWorkerFlag(value: string | undefined): string {
   if (!value) {

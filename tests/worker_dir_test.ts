@@ -288,6 +288,32 @@ Deno.test(
   },
 );
 
+Deno.test(
+  "worker dir wiped before the prompt is confirmed: converse fails fast, not after the submit timeout",
+  opts,
+  async () => {
+    const env = await TestEnv.create();
+    try {
+      env.script({ ignoreEnters: 1000 });
+      const shim = await env.launch("w1");
+      const converse = env.exec(shim, ["converse", "never confirmed", "30"], {
+        env: { CSD_SUBMIT_TIMEOUT: "30", CSD_SUBMIT_RETRY_INTERVAL: "0.3" },
+      });
+      await eventually(
+        async () => (await env.tmux("capture-pane", "-p", "-t", "=w1:")).stdout.includes("never"),
+        10_000,
+        "the prompt to sit in the box",
+      );
+      Deno.removeSync(env.workerDir, { recursive: true });
+      const run = await converse;
+      assertEquals(run.code, 1, run.stderr);
+      assertOneLine(run.stderr, "w1", "gone");
+    } finally {
+      await env.dispose();
+    }
+  },
+);
+
 Deno.test("a relative CSD_WORKER_DIR is made absolute", opts, async () => {
   const env = await TestEnv.create();
   try {
