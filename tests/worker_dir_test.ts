@@ -251,6 +251,19 @@ Deno.test(
   },
 );
 
+/** Wipes the worker dir once `ready` holds; the running converse must fail at once, exit 1. */
+async function wipeDuring(
+  env: TestEnv,
+  converse: Promise<{ code: number; stderr: string }>,
+  ready: () => boolean | Promise<boolean>,
+): Promise<void> {
+  await eventually(ready, 10_000, "converse to be under way");
+  Deno.removeSync(env.workerDir, { recursive: true });
+  const run = await converse;
+  assertEquals(run.code, 1, run.stderr);
+  assertOneLine(run.stderr, "w1", "gone");
+}
+
 Deno.test(
   "worker dir wiped mid-turn: converse fails fast, list --all shows the orphan, prune kills it",
   opts,
@@ -260,16 +273,11 @@ Deno.test(
       env.script({ rules: [{ match: "slow", delayMs: 60_000, text: "late" }] });
       const shim = await env.launch("w1");
       await env.tmux("new-session", "-d", "-s", "bystander", "sleep 600");
-      const converse = env.exec(shim, ["converse", "slow one", "30"]);
-      await eventually(
+      await wipeDuring(
+        env,
+        env.exec(shim, ["converse", "slow one", "30"]),
         () => env.events("w1").some((e) => e.event === "user_prompt_submit"),
-        10_000,
-        "the prompt to be submitted",
       );
-      Deno.removeSync(env.workerDir, { recursive: true });
-      const run = await converse;
-      assertEquals(run.code, 1, run.stderr);
-      assertOneLine(run.stderr, "w1", "gone");
 
       assertEquals((await env.csd(["list"])).stdout.includes("w1"), false);
       const list = await env.csd(["list", "--all"]);
@@ -299,15 +307,12 @@ Deno.test(
       const converse = env.exec(shim, ["converse", "never confirmed", "30"], {
         env: { CSD_SUBMIT_TIMEOUT: "30", CSD_SUBMIT_RETRY_INTERVAL: "0.3" },
       });
-      await eventually(
+      // The prompt sits in the box, unconfirmed.
+      await wipeDuring(
+        env,
+        converse,
         async () => (await env.tmux("capture-pane", "-p", "-t", "=w1:")).stdout.includes("never"),
-        10_000,
-        "the prompt to sit in the box",
       );
-      Deno.removeSync(env.workerDir, { recursive: true });
-      const run = await converse;
-      assertEquals(run.code, 1, run.stderr);
-      assertOneLine(run.stderr, "w1", "gone");
     } finally {
       await env.dispose();
     }
