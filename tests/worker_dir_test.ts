@@ -163,6 +163,13 @@ Deno.test("a meta's tmux socket label cannot reach another tmux server", opts, a
     assert(!screen.includes("hunter2"), `the prompt reached the planted server:\n${screen}`);
     assertEquals(send.code, 1, send.stderr);
     assertOneLine(send.stderr, `${env.workerDir}/task.meta.json`, '"tmux_socket"');
+    // Launch never writes a label readers would refuse.
+    const launch = await env.csd(["launch", "other", env.project], {
+      env: { CSD_TMUX_SOCKET: `../..${evil}` },
+    });
+    assertEquals(launch.code, 2, launch.stderr);
+    assertStringIncludes(launch.stderr, "Invalid CSD_TMUX_SOCKET");
+    assert(!exists(`${env.workerDir}/other.meta.json`));
   } finally {
     await evilTmux("kill-server");
     await env.dispose();
