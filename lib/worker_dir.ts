@@ -30,7 +30,7 @@ export function ensureWorkerDir(): string {
  * what the dir holds — a meta names the tmux server a prompt is pasted into, prune deletes what
  * it finds — so a planted dir (another user's `/tmp/csd-workers`) must never be read: the dir
  * and its bin/, homes/ and tmp/ must be the user's own, not symlinks, and writable by nobody
- * else. Readable by others is accepted: it shows only names (every file inside is 0600), and
+ * else. Readable by others is accepted: it shows only names (the files inside are private), and
  * refusing would lock a user out of workers launched before the dir was tightened.
  */
 export function checkWorkerDir(dir: string = workerDir()): boolean {

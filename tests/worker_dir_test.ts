@@ -221,7 +221,7 @@ Deno.test(
       assertOneLine(status.stderr, `${env.workerDir}/w1.meta.json`, `owned by uid ${other}`);
       Deno.chownSync(`${env.workerDir}/w1.meta.json`, 0, 0);
 
-      // Readable by others is allowed (names only: every file inside is 0600).
+      // Readable by others is allowed (names only: the files inside are private).
       Deno.chmodSync(env.workerDir, 0o755);
       assertEquals((await env.csd(["--worker", "w1", "status"])).stdout, "idle\n");
     } finally {
