@@ -40,12 +40,9 @@ export class TimeoutError extends CsdError {
 
 /** The worker's turn ended badly: an API error, a crash, or the session ending mid-turn. */
 export class TurnFailedError extends CsdError {
-  /** The event line that proved the failure, when there was one. */
-  readonly eventLine: string | undefined;
-  constructor(message: string, eventLine?: string) {
+  constructor(message: string) {
     super(message, ExitCode.turnFailed);
     this.name = "TurnFailedError";
-    this.eventLine = eventLine;
   }
 }
 

@@ -116,11 +116,6 @@ export function binDir(): string {
   return fromEnv ? stripTrailingSlash(fromEnv) : folder;
 }
 
-/** The per-command executable for subcommand `sub`. */
-export function commandExecutable(sub: string): string {
-  return `${binDir()}/csd-${sub}`;
-}
-
 /** The hook program Claude Code and Codex run for every event. */
 export function hookExecutable(): string {
   return `${binDir()}/csd-hook`;

@@ -121,13 +121,3 @@ function raceAbort(promise: Promise<void>, signal: AbortSignal | undefined): Pro
     });
   });
 }
-
-/** Sleeps `ms` milliseconds. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** A deadline `seconds` from now, in ms since epoch. */
-export function deadlineIn(seconds: number): number {
-  return Date.now() + seconds * 1000;
-}
