@@ -14,7 +14,7 @@ import type {
   RenderContext,
   Reply,
   RequestAnalysis,
-} from "./mock_model.ts";
+} from "./mock_model_types.ts";
 import { isRecord } from "./mock_model_tools.ts";
 
 /** A content block of the answer, in Messages API shape. */

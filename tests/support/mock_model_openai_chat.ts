@@ -34,7 +34,7 @@ import type {
   RenderContext,
   Reply,
   RequestAnalysis,
-} from "./mock_model.ts";
+} from "./mock_model_types.ts";
 import { isRecord, shellCommand } from "./mock_model_tools.ts";
 import { openAiError } from "./mock_model_openai_responses.ts";
 

@@ -44,7 +44,7 @@ import type {
   RenderContext,
   Reply,
   RequestAnalysis,
-} from "./mock_model.ts";
+} from "./mock_model_types.ts";
 import { isRecord, shellCommand } from "./mock_model_tools.ts";
 
 /**

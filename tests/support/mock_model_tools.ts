@@ -1,8 +1,8 @@
 /**
  * Helpers the mock model's dialects share (kept out of mock_model.ts, which imports the dialects,
- * so no import cycle forms).
+ * so no import cycle forms; the types they share live in mock_model_types.ts for the same reason).
  */
-import type { Reply } from "./mock_model.ts";
+import type { Reply } from "./mock_model_types.ts";
 
 /** True for a plain JSON object. */
 export function isRecord(v: unknown): v is Record<string, unknown> {
