@@ -1,7 +1,8 @@
 /**
  * An isolated world for one test: a private tmux server (`tmux -L <unique>`), a temp worker
  * dir, a temp HOME and a project folder. Nothing reaches the user's tmux server, ~/.claude or
- * /tmp/csd-workers. `dispose` kills only this test's tmux server and removes its folder.
+ * /tmp/csd-workers. `dispose` kills only this test's tmux server and removes its folder and
+ * socket file.
  */
 import { fileURLToPath } from "node:url";
 import { dirname } from "node:path";
@@ -190,9 +191,20 @@ export class TestEnv {
     }
   }
 
-  /** Kills this test's tmux server and removes its folder. */
+  /**
+   * This test's tmux socket file. tmux puts `-L` sockets in `$TMUX_TMPDIR/tmux-<uid>/`, and
+   * neither `tmux()` nor csd's calls see a TMUX_TMPDIR, so it is /tmp's.
+   */
+  get socketPath(): string {
+    return `/tmp/tmux-${Deno.uid()}/${this.socket}`;
+  }
+
+  /** Kills this test's tmux server and removes its folder and socket file. */
   async dispose(): Promise<void> {
     await this.tmux("kill-server");
+    // tmux 3.3a leaves the socket file behind (after kill-server, and when the last session
+    // exits), so every test used to leave one stale csd-test-* entry in /tmp/tmux-<uid>/.
+    await Deno.remove(this.socketPath).catch(() => {});
     await Deno.remove(this.root, { recursive: true }).catch(() => {});
   }
 }
