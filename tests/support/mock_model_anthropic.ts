@@ -15,7 +15,7 @@ import type {
   Reply,
   RequestAnalysis,
 } from "./mock_model_types.ts";
-import { isRecord } from "./mock_model_tools.ts";
+import { isRecord, isTitleRequest, tokens } from "./mock_model_tools.ts";
 
 /** A content block of the answer, in Messages API shape. */
 type OutBlock =
@@ -41,26 +41,6 @@ function textsOf(content: unknown): string[] {
     out.push(block.text);
   }
   return out;
-}
-
-/**
- * The title side request: no tools and a structured-output schema with a `title` property.
- * Claude Code sends it in parallel with the first turn.
- */
-function isTitleRequest(body: Record<string, unknown>): boolean {
-  const tools = body.tools;
-  if (Array.isArray(tools) && tools.length > 0) return false;
-  const config = body.output_config;
-  if (!isRecord(config) || !isRecord(config.format)) return false;
-  const format = config.format;
-  if (format.type !== "json_schema" || !isRecord(format.schema)) return false;
-  const props = format.schema.properties;
-  return isRecord(props) && "title" in props;
-}
-
-/** Rough but deterministic token count, so the harness's context meter stays quiet. */
-function tokens(s: string): number {
-  return Math.max(1, Math.ceil(s.length / 4));
 }
 
 function blocksFor(reply: Exclude<Reply, { kind: "error" }>, ctx: RenderContext): OutBlock[] {
@@ -204,7 +184,8 @@ export const anthropicDialect: Dialect = {
       stream: body.stream === true,
       model: typeof body.model === "string" ? body.model : "mock-model",
     };
-    if (isTitleRequest(body)) analysis.side = "title";
+    // Claude Code sends its title request in parallel with the first turn.
+    if (isTitleRequest(body, "output_config")) analysis.side = "title";
     return analysis;
   },
 

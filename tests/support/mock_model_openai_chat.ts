@@ -35,7 +35,7 @@ import type {
   Reply,
   RequestAnalysis,
 } from "./mock_model_types.ts";
-import { isRecord, shellCommand } from "./mock_model_tools.ts";
+import { isRecord, shellCommand, tokens } from "./mock_model_tools.ts";
 import { openAiError } from "./mock_model_openai_responses.ts";
 
 /** Texts Pi puts in user messages that are not prompts. */
@@ -64,10 +64,6 @@ export function piToolCall(
   const args: Record<string, unknown> = { command };
   if (typeof reply.input.timeout === "number") args.timeout = reply.input.timeout;
   return { name: "bash", arguments: JSON.stringify(args) };
-}
-
-function tokens(s: string): number {
-  return Math.max(1, Math.ceil(s.length / 4));
 }
 
 /** The assistant message of a reply, in non-streamed Chat Completions shape. */

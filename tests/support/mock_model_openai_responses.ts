@@ -45,7 +45,7 @@ import type {
   Reply,
   RequestAnalysis,
 } from "./mock_model_types.ts";
-import { isRecord, shellCommand } from "./mock_model_tools.ts";
+import { isRecord, isTitleRequest, shellCommand, tokens } from "./mock_model_tools.ts";
 
 /**
  * Context Codex sends as `role: "user"` messages around the real prompt. A text that is wholly
@@ -126,22 +126,6 @@ export function responsesMessages(input: unknown): NeutralMessage[] {
     out.push(c === "other" ? { role: "other", texts: [] } : c);
   }
   return out;
-}
-
-/** The title side request: no tools, and a json_schema text format with a `title` property. */
-function isTitleRequest(body: Record<string, unknown>): boolean {
-  const tools = body.tools;
-  if (Array.isArray(tools) && tools.length > 0) return false;
-  const text = body.text;
-  if (!isRecord(text) || !isRecord(text.format)) return false;
-  const format = text.format;
-  if (format.type !== "json_schema" || !isRecord(format.schema)) return false;
-  const props = format.schema.properties;
-  return isRecord(props) && "title" in props;
-}
-
-function tokens(s: string): number {
-  return Math.max(1, Math.ceil(s.length / 4));
 }
 
 type OutItem = Record<string, unknown> & { type: string };
@@ -281,7 +265,7 @@ export const openaiResponsesDialect: Dialect = {
       stream: body.stream === true,
       model: typeof body.model === "string" ? body.model : "mock-model",
     };
-    if (isTitleRequest(body)) analysis.side = "title";
+    if (isTitleRequest(body, "text")) analysis.side = "title";
     return analysis;
   },
 

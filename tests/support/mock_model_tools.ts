@@ -9,6 +9,30 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+/** Rough but deterministic token count, so the harness's context meter stays quiet. */
+export function tokens(s: string): number {
+  return Math.max(1, Math.ceil(s.length / 4));
+}
+
+/**
+ * Whether a request is the harness's title side request: no tools, and a `json_schema`
+ * structured-output format whose schema has a `title` property. The format sits under
+ * `output_config` (Anthropic Messages) or `text` (OpenAI Responses).
+ */
+export function isTitleRequest(
+  body: Record<string, unknown>,
+  formatKey: "output_config" | "text",
+): boolean {
+  const tools = body.tools;
+  if (Array.isArray(tools) && tools.length > 0) return false;
+  const holder = body[formatKey];
+  if (!isRecord(holder) || !isRecord(holder.format)) return false;
+  const format = holder.format;
+  if (format.type !== "json_schema" || !isRecord(format.schema)) return false;
+  const props = format.schema.properties;
+  return isRecord(props) && "title" in props;
+}
+
 /** Tool names the OpenAI dialects translate into their harness's own shell tool. */
 const SHELL_TOOL_NAMES = new Set(["Bash", "bash", "shell", "exec_command"]);
 
