@@ -26,7 +26,7 @@ export DENO_DIR := $(TOOLS)/deno-dir
 export DENO_NO_UPDATE_CHECK := 1
 NPM_INSTALL := npm install --no-audit --no-fund --loglevel=error
 
-SUBCOMMANDS := launch adopt list prune grant-consent help converse send wait-for-turn status \
+SUBCOMMANDS := launch adopt list prune grant-consent doctor help converse send wait-for-turn status \
 	read-events read-turn stop handoff session-id events-file
 ENTRYPOINTS := $(SUBCOMMANDS:%=commands/%.ts) hooks/event_hook.ts
 
