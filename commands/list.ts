@@ -12,13 +12,14 @@ export const HELP = `csd list — list workers
 USAGE:
   csd list [--all] [--json] [<pattern>]
 
-Prints one worker per line: STATUS, NAME, HARNESS, SESSION_ID, SHIM, CWD (tab-separated, with
-a header). Workers whose tmux session is gone are shown only with --all. <pattern> keeps names
+Prints one worker per line: STATUS, NAME, HARNESS, SESSION_ID, SHIM, CWD, VERSION (the
+harness's version at launch; tab-separated, with a header). Workers whose tmux session is gone are shown only with --all. <pattern> keeps names
 containing it. With --json, prints one JSON object per worker instead.
 
 OPTIONS:
   --all       include gone workers
-  --json      JSON lines: {"status","name","harness","session_id","shim","cwd",...}
+  --json      JSON lines: {"status","name","harness","session_id","shim","cwd",
+              "harness_version",...}
   -h, --help  show this help`;
 
 export interface ListedWorker {
@@ -30,6 +31,7 @@ export interface ListedWorker {
   cwd: string;
   tmux_session_id: string;
   events_file: string;
+  harness_version: string | null;
 }
 
 /** Every worker with its status, using one tmux call per tmux server in use. */
@@ -59,6 +61,7 @@ function describe(meta: WorkerMeta, status: WorkerStatus, shim: string): ListedW
     cwd: meta.cwd,
     tmux_session_id: meta.tmux_session_id,
     events_file: meta.events_file,
+    harness_version: meta.harness_version ?? null,
   };
 }
 
@@ -76,9 +79,11 @@ export async function main(argv: string[]): Promise<number> {
     out(workers.map((w) => JSON.stringify(w) + "\n").join(""));
     return 0;
   }
-  const rows = [["STATUS", "NAME", "HARNESS", "SESSION_ID", "SHIM", "CWD"]];
+  // VERSION comes last: scripts that read the earlier columns by position keep working.
+  const rows = [["STATUS", "NAME", "HARNESS", "SESSION_ID", "SHIM", "CWD", "VERSION"]];
   for (const w of workers) {
-    rows.push([w.status, w.name, w.harness, w.session_id ?? "-", w.shim, w.cwd]);
+    const version = w.harness_version ?? "-";
+    rows.push([w.status, w.name, w.harness, w.session_id ?? "-", w.shim, w.cwd, version]);
   }
   out(rows.map((row) => row.join("\t") + "\n").join(""));
   return 0;

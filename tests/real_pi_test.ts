@@ -399,6 +399,8 @@ Deno.test(
       await launchPi(env, "pn2");
       const run = await env.shim("pn2", ["converse", "which node", "60"]);
       assertEquals(run.code, 0, run.stderr);
+      const listed = JSON.parse((await env.csd(["list", "--json"])).stdout.trim());
+      assertEquals(listed.harness_version, packageOf(PI_BIN, TESTED.pi.packages)?.version);
       const seen = world.mock.requests.map((r) => JSON.stringify(r.body)).join("\n");
       assert(/"v22\.\d+\.\d+/.test(seen) || /v22\.\d+\.\d+\\n/.test(seen), "the tool saw Node 22");
     } finally {
