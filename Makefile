@@ -139,4 +139,5 @@ bench: bin bundle
 	$(DENO) run -A --no-check bench/startup.ts
 
 bench-turns: bin harnesses
-	$(DENO) run -A --no-check bench/turns.ts
+	CSD_TEST_HARNESS_SET=oldest $(DENO) run -A --no-check bench/turns.ts
+	CSD_TEST_HARNESS_SET=current $(DENO) run -A --no-check bench/turns.ts
