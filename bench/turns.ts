@@ -81,7 +81,13 @@ try {
       await env.shim(name, ["stop"]);
     }
     const version = packageOf(BINARIES[harness], TESTED[harness].packages)?.version ?? "?";
-    rows.push([`${harness} ${version}`, summary(launches), summary(plain), summary(tool), summary(detection)]);
+    rows.push([
+      `${harness} ${version}`,
+      summary(launches),
+      summary(plain),
+      summary(tool),
+      summary(detection),
+    ]);
   }
 } finally {
   await world.dispose();

@@ -386,6 +386,17 @@ Deno.test(
       // A node that reports a version below anything pi accepts.
       const oldNode = `${env.home}/old-node`;
       Deno.writeTextFileSync(oldNode, "#!/bin/sh\necho v18.0.0\n", { mode: 0o755 });
+      // The default: the node on the worker's PATH is checked.
+      const oldBin = `${env.home}/old-bin`;
+      Deno.mkdirSync(oldBin);
+      Deno.symlinkSync(oldNode, `${oldBin}/node`);
+      const onPath = await env.csd(["launch", "--harness", "pi", "pn0", env.project], {
+        env: { PATH: `${oldBin}:${Deno.env.get("PATH")}` },
+      });
+      assertEquals(onPath.code, 1);
+      assertStringIncludes(onPath.stderr, `the node on PATH (${oldBin}/node) is Node 18.0.0`);
+      assertStringIncludes(onPath.stderr, "set CSD_PI_NODE");
+
       env.vars.CSD_PI_NODE = oldNode;
       const started = Date.now();
       const refused = await env.csd(["launch", "--harness", "pi", "pn1", env.project]);
