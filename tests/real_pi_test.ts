@@ -386,7 +386,8 @@ Deno.test(
       // A node that reports a version below anything pi accepts.
       const oldNode = `${env.home}/old-node`;
       Deno.writeTextFileSync(oldNode, "#!/bin/sh\necho v18.0.0\n", { mode: 0o755 });
-      // The default: the node on the worker's PATH is checked.
+      // The default (no CSD_PI_NODE): the node on the worker's PATH is checked.
+      delete env.vars.CSD_PI_NODE;
       const oldBin = `${env.home}/old-bin`;
       Deno.mkdirSync(oldBin);
       Deno.symlinkSync(oldNode, `${oldBin}/node`);

@@ -22,8 +22,9 @@ for h in "${harnesses[@]}"; do
 done
 bash tools/install_harnesses.sh "$prefix" "${specs[@]}"
 
-logs=$(mktemp -d)
-trap 'rm -rf "$logs"' EXIT
+# Kept for the operator: the failing tests' output.
+logs=$prefix/logs
+mkdir -p "$logs"
 status=0
 rows=()
 for h in "${harnesses[@]}"; do
@@ -38,6 +39,7 @@ for h in "${harnesses[@]}"; do
   elif [ "$failed" != 0 ]; then
     # The failing tests' names, for the operator's first look.
     grep -E '^.+ => \./tests/' "$log" | sort -u | sed "s/^/$h: FAILED /" >&2 || true
+    echo "$h: the suite's output is in $log" >&2
   fi
   rows+=("$h" "${version[$h]}" "${passed:-0}" "${failed:-?}")
 done
