@@ -33,7 +33,7 @@ SUBCOMMANDS := launch adopt list prune grant-consent doctor help converse send w
 ENTRYPOINTS := $(SUBCOMMANDS:%=commands/%.ts) hooks/event_hook.ts
 
 .PHONY: all deno deps bin harnesses test test-fast demo lint ok fmt clean
-.PHONY: bundle compile install uninstall test-installed bench bench-turns test-real test-latest
+.PHONY: bundle compile install uninstall test-installed bench bench-turns test-latest
 
 all: bin
 
