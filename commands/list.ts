@@ -13,15 +13,17 @@ export const HELP = `csd list — list workers
 USAGE:
   csd list [--all] [--json] [<pattern>]
 
-Prints one worker per line: STATUS, NAME, HARNESS, SESSION_ID, SHIM, CWD (tab-separated, with
-a header). Workers whose tmux session is gone are shown only with --all, and so are csd's
-orphaned tmux sessions (status orphaned: the worker's meta is gone, its harness still runs; adopt
-or prune it). A meta that cannot be read is reported on stderr. <pattern> keeps names
-containing it. With --json, prints one JSON object per worker instead.
+Prints one worker per line: STATUS, NAME, HARNESS, SESSION_ID, SHIM, CWD, VERSION (the
+harness's version at launch; tab-separated, with a header). Workers whose tmux session is gone
+are shown only with --all, and so are csd's orphaned tmux sessions (status orphaned: the worker's
+meta is gone, its harness still runs; adopt or prune it). A meta that cannot be read is reported
+on stderr. <pattern> keeps names containing it. With --json, prints one JSON object per worker
+instead.
 
 OPTIONS:
   --all       include gone workers and orphaned sessions
-  --json      JSON lines: {"status","name","harness","session_id","shim","cwd",...}
+  --json      JSON lines: {"status","name","harness","session_id","shim","cwd",
+              "harness_version",...}
   -h, --help  show this help`;
 
 export interface ListedWorker {
@@ -34,6 +36,7 @@ export interface ListedWorker {
   cwd: string;
   tmux_session_id: string;
   events_file: string;
+  harness_version: string | null;
 }
 
 /**
@@ -67,6 +70,7 @@ export async function listWorkers(options: { orphans?: boolean } = {}): Promise<
       cwd: "-",
       tmux_session_id: orphan.sessionId,
       events_file: "-",
+      harness_version: null,
     });
   }
   return listed;
@@ -82,6 +86,7 @@ function describe(meta: WorkerMeta, status: WorkerStatus, shim: string): ListedW
     cwd: meta.cwd,
     tmux_session_id: meta.tmux_session_id,
     events_file: meta.events_file,
+    harness_version: meta.harness_version ?? null,
   };
 }
 
@@ -101,9 +106,11 @@ export async function main(argv: string[]): Promise<number> {
     out(workers.map((w) => JSON.stringify(w) + "\n").join(""));
     return 0;
   }
-  const rows = [["STATUS", "NAME", "HARNESS", "SESSION_ID", "SHIM", "CWD"]];
+  // VERSION comes last: scripts that read the earlier columns by position keep working.
+  const rows = [["STATUS", "NAME", "HARNESS", "SESSION_ID", "SHIM", "CWD", "VERSION"]];
   for (const w of workers) {
-    rows.push([w.status, w.name, w.harness, w.session_id ?? "-", w.shim, w.cwd]);
+    const version = w.harness_version ?? "-";
+    rows.push([w.status, w.name, w.harness, w.session_id ?? "-", w.shim, w.cwd, version]);
   }
   out(rows.map((row) => row.join("\t") + "\n").join(""));
   return 0;

@@ -4,7 +4,9 @@
  * call made is removed again and the error shows the pane's last lines.
  */
 import { CsdError, UsageError } from "./errors.ts";
+import { binaryVersion } from "./harness/binary.ts";
 import { harnessFor } from "./harness/mod.ts";
+import { TESTED } from "./harness/tested.ts";
 import type { Harness } from "./harness/types.ts";
 import { readEventsFrom } from "./jsonl.ts";
 import { readMeta, socketLabelProblem, writeMeta } from "./meta.ts";
@@ -104,10 +106,13 @@ async function startRegistered(context: StartContext): Promise<Started> {
       env: controllerEnv,
       ...(request.resumeSessionId ? { resumeSessionId: request.resumeSessionId } : {}),
     });
+    const workerEnv = workerEnvironment(controllerEnv, plan.env);
+    // Read from the package.json beside the binary, else `--version`, while the harness starts.
+    const version = binaryVersion(plan.argv[0]!, TESTED[harness.name].packages, workerEnv);
     const command = writeStartScript(paths.startScript, {
       workerName: name,
       cwd,
-      env: workerEnvironment(controllerEnv, plan.env),
+      env: workerEnv,
       argv: plan.argv,
       exitStatusFile: paths.exitStatus,
     });
@@ -145,6 +150,7 @@ async function startRegistered(context: StartContext): Promise<Started> {
       ready: true,
       session_id: meta.session_id ?? await registerSessionId(harness, meta, paths),
       transcript_path: harness.transcriptPath(meta, events),
+      harness_version: await version,
     };
     writeMeta(registered, context.dir);
     return { meta: registered, shim: paths.shim, respawned: existing !== null };

@@ -117,5 +117,7 @@ export const WorkerMeta = z.object({
   ready: z.boolean(),
   /** The staged per-worker harness home (CODEX_HOME, PI_CODING_AGENT_DIR), removed at stop. */
   harness_home: z.nullable(z.string()),
+  /** The harness's version at launch (null: it did not say); absent in metas before it. */
+  harness_version: z.optional(z.nullable(z.string())),
 });
 export type WorkerMeta = z.infer<typeof WorkerMeta>;

@@ -115,6 +115,13 @@ export default function csdExtension(pi: PiApi): void {
       write({ event: "stop", ...base, last_assistant_message: cut(text) });
     }
   });
+  // Pi >= 1: csd decided at launch (lib/harness/pi.ts) that the worker's own cwd is trusted for
+  // this process under the user's consent; any other folder (a /resume elsewhere) is left to
+  // Pi. Not remembered: nothing is written to the user's trust.json.
+  pi.on("project_trust", (event) => {
+    const granted = process.env.CSD_PI_TRUST_CWD;
+    return { trusted: granted && event.cwd === granted ? "yes" : "undecided" };
+  });
   pi.on("session_shutdown", (event) => {
     shared.ended = true;
     write({ event: "session_end", reason: String(event.reason ?? "shutdown") });

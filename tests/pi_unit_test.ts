@@ -3,7 +3,8 @@ import { assert, assertEquals, assertStringIncludes } from "./support/assert.ts"
 import { editorText, findPiSession, pi } from "../lib/harness/pi.ts";
 import { lastPiTurn, parsePiSession, piSessionId } from "../lib/transcript/pi.ts";
 import { finalText, renderTurn } from "../lib/transcript/markdown.ts";
-import { piSessionFolder, stagePiAgentDir } from "../lib/harness/pi_home.ts";
+import { piSessionFolder, piWouldAskTrust, stagePiAgentDir } from "../lib/harness/pi_home.ts";
+import { minimumVersion } from "../lib/harness/pi_node.ts";
 
 function fixture(name: string): string {
   return Deno.readTextFileSync(new URL(`./fixtures/pi/${name}`, import.meta.url));
@@ -58,5 +59,52 @@ Deno.test("stagePiAgentDir() copies files, links folders; findPiSession() finds 
     assertEquals(findPiSession(`${source}/sessions`, "missing"), null);
   } finally {
     Deno.removeSync(root, { recursive: true });
+  }
+});
+
+Deno.test("pi: its project-trust dialog is never answered by keys; the launch fails at once", () => {
+  // Pi 1.6.0's dialog as drawn in a tmux pane; "→ Trust" (saved for good) is highlighted.
+  const screen = [
+    "─".repeat(60),
+    " Trust project folder?",
+    " /tmp/project",
+    " This allows pi to load .pi settings and resources, install missing project packages, and",
+    " → Trust",
+    "   Trust parent folder (/tmp)",
+    "   Trust (this session only)",
+    "   Do not trust",
+    "   Do not trust (this session only)",
+    " ↑↓ navigate  enter select  escape/ctrl+c cancel",
+    "─".repeat(60),
+  ].join("\n");
+  const action = pi.startupScreenAction(screen);
+  assertEquals(action?.kind, "fail");
+  assertEquals(pi.dialogOnScreen(screen), "project-trust dialog");
+  assertEquals(pi.startupScreenAction(`${"─".repeat(60)}\n hello\n${"─".repeat(60)}`), null);
+});
+
+Deno.test("pi node: the lowest version an engines.node range accepts", () => {
+  assertEquals(minimumVersion(">=22.19.0"), "22.19.0");
+  assertEquals(minimumVersion(">= 20.6"), "20.6");
+  assertEquals(minimumVersion("^18"), "18");
+  assertEquals(minimumVersion("22.x"), "22");
+  assertEquals(minimumVersion(">=18 <23"), null);
+});
+
+Deno.test("pi trust: csd answers only when Pi would ask; the user's saved decision or policy stands", () => {
+  const agent = Deno.makeTempDirSync();
+  try {
+    assertEquals(piWouldAskTrust(agent, "/work/repo"), true);
+    Deno.writeTextFileSync(`${agent}/trust.json`, JSON.stringify({ "/work": false }));
+    assertEquals(piWouldAskTrust(agent, "/work/repo"), false, "a parent's saved no");
+    Deno.writeTextFileSync(`${agent}/trust.json`, JSON.stringify({ "/elsewhere": true }));
+    assertEquals(piWouldAskTrust(agent, "/work/repo"), true);
+    Deno.writeTextFileSync(
+      `${agent}/settings.json`,
+      JSON.stringify({ defaultProjectTrust: "never" }),
+    );
+    assertEquals(piWouldAskTrust(agent, "/work/repo"), false, "defaultProjectTrust never");
+  } finally {
+    Deno.removeSync(agent, { recursive: true });
   }
 });

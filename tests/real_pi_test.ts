@@ -8,7 +8,10 @@ import { assert, assertEquals, assertStringIncludes } from "./support/assert.ts"
 import { eventually, exists, type TestEnv } from "./support/env.ts";
 import { realWorld } from "./support/real_claude.ts";
 import { withCodex } from "./support/real_codex.ts";
-import { withPi } from "./support/real_pi.ts";
+import { PI_BIN, withPi } from "./support/real_pi.ts";
+import { NODE22 } from "./support/harness_set.ts";
+import { packageOf } from "../lib/harness/binary.ts";
+import { TESTED } from "../lib/harness/tested.ts";
 import type { Rule } from "./support/mock_model.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -160,10 +163,9 @@ Deno.test(
       assert(Date.now() - started < 60_000);
       assertStringIncludes(run.stderr, "mock outage");
       assertEquals(env.events("pi3").at(-1)?.event, "stop_failure");
-      assertStringIncludes(
-        (await env.shim("pi3", ["read-turn"])).stdout,
-        "**Error:** 500 mock outage",
-      );
+      // Pi 0.73 words it "500 mock outage", Pi 1.x "500: {<the response body>}".
+      const turn = (await env.shim("pi3", ["read-turn"])).stdout;
+      assert(/\*\*Error:\*\* 500:? .*mock outage/.test(turn), turn);
       const after = await env.shim("pi3", ["converse", "recovered?", "90"]);
       assertEquals(after.stdout, "mock reply to: recovered?\n");
     } finally {
@@ -320,6 +322,99 @@ Deno.test(
       const wait = await waiting;
       assertEquals(wait.code, 3, wait.stderr);
       assertEquals(JSON.parse(wait.stdout).error, "aborted");
+    } finally {
+      await world.dispose();
+    }
+  },
+);
+
+/** The installed pi's major version (0 on the oldest set, 1 on today's). */
+function piMajor(): number {
+  const info = packageOf(PI_BIN, TESTED.pi.packages);
+  assert(info, `${PI_BIN} belongs to a pi package`);
+  return Number(info.version.split(".")[0]);
+}
+
+Deno.test(
+  "real pi: a folder Pi 1.x asks to trust launches at once, trusted for the worker only; a saved no holds",
+  opts,
+  async () => {
+    const world = await piWorld([{ match: "hello", replies: [{ kind: "text", text: "hi" }] }]);
+    const { env } = world;
+    try {
+      // Project config Pi >= 1 gates behind its trust dialog; the extension proves it loaded.
+      const marker = `${env.home}/project-extension-loaded`;
+      Deno.mkdirSync(`${env.project}/.pi/extensions`, { recursive: true });
+      Deno.mkdirSync(`${env.project}/.agents/skills`, { recursive: true });
+      Deno.writeTextFileSync(`${env.project}/AGENTS.md`, "Be brief.\n");
+      Deno.writeTextFileSync(
+        `${env.project}/.pi/extensions/mark.ts`,
+        `import { writeFileSync } from "node:fs";\n` +
+          `export default function () { writeFileSync(${JSON.stringify(marker)}, "loaded"); }\n`,
+      );
+      const userTrust = `${env.home}/.pi/agent/trust.json`;
+      await launchPi(env, "pt1");
+      assertEquals((await env.shim("pt1", ["converse", "hello", "60"])).stdout, "hi\n");
+      assert(exists(marker), "the project's extension loaded: the folder was trusted");
+      assert(!exists(userTrust), "nothing saved to the user's trust.json");
+      assertEquals((await env.shim("pt1", ["stop"])).code, 0);
+
+      // The user said no to this folder: csd does not overrule them (Pi 0.73 has no trust).
+      Deno.removeSync(marker);
+      Deno.writeTextFileSync(userTrust, JSON.stringify({ [env.project]: false }));
+      await launchPi(env, "pt2");
+      assertEquals((await env.shim("pt2", ["converse", "hello", "60"])).stdout, "hi\n");
+      assertEquals(exists(marker), piMajor() === 0, "a saved no keeps the extension out");
+      assertEquals(JSON.parse(Deno.readTextFileSync(userTrust)), { [env.project]: false });
+    } finally {
+      await world.dispose();
+    }
+  },
+);
+
+Deno.test(
+  "real pi: CSD_PI_NODE runs pi on that node; a node too old for the pi fails the launch at once",
+  opts,
+  async () => {
+    const world = await piWorld([{
+      match: "which node",
+      replies: [shell("node --version"), { kind: "text", text: "told" }],
+    }]);
+    const { env } = world;
+    try {
+      const needs = packageOf(PI_BIN, TESTED.pi.packages)?.node ?? "";
+      // A node that reports a version below anything pi accepts.
+      const oldNode = `${env.home}/old-node`;
+      Deno.writeTextFileSync(oldNode, "#!/bin/sh\necho v18.0.0\n", { mode: 0o755 });
+      // The default (no CSD_PI_NODE): the node on the worker's PATH is checked.
+      delete env.vars.CSD_PI_NODE;
+      const oldBin = `${env.home}/old-bin`;
+      Deno.mkdirSync(oldBin);
+      Deno.symlinkSync(oldNode, `${oldBin}/node`);
+      const onPath = await env.csd(["launch", "--harness", "pi", "pn0", env.project], {
+        env: { PATH: `${oldBin}:${Deno.env.get("PATH")}` },
+      });
+      assertEquals(onPath.code, 1);
+      assertStringIncludes(onPath.stderr, `the node on PATH (${oldBin}/node) is Node 18.0.0`);
+      assertStringIncludes(onPath.stderr, "set CSD_PI_NODE");
+
+      env.vars.CSD_PI_NODE = oldNode;
+      const started = Date.now();
+      const refused = await env.csd(["launch", "--harness", "pi", "pn1", env.project]);
+      assertEquals(refused.code, 1);
+      assert(Date.now() - started < 20_000, "refused before any wait for readiness");
+      assertStringIncludes(refused.stderr, `CSD_PI_NODE=${oldNode} is Node 18.0.0`);
+      assertStringIncludes(refused.stderr, `needs Node ${needs.replace(/^>=/, "")} or newer`);
+      assertEquals((await env.tmux("has-session", "-t", "=pn1")).code !== 0, true);
+
+      env.vars.CSD_PI_NODE = NODE22;
+      await launchPi(env, "pn2");
+      const run = await env.shim("pn2", ["converse", "which node", "60"]);
+      assertEquals(run.code, 0, run.stderr);
+      const listed = JSON.parse((await env.csd(["list", "--json"])).stdout.trim());
+      assertEquals(listed.harness_version, packageOf(PI_BIN, TESTED.pi.packages)?.version);
+      const seen = world.mock.requests.map((r) => JSON.stringify(r.body)).join("\n");
+      assert(/"v22\.\d+\.\d+/.test(seen) || /v22\.\d+\.\d+\\n/.test(seen), "the tool saw Node 22");
     } finally {
       await world.dispose();
     }

@@ -66,7 +66,15 @@ export function examples(markdown: string): Example[] {
 }
 
 /** The top-level subcommands (the per-worker ones are the shim's list). */
-const TOP_LEVEL_SUBCOMMANDS = ["launch", "adopt", "list", "prune", "grant-consent", "help"];
+const TOP_LEVEL_SUBCOMMANDS = [
+  "launch",
+  "adopt",
+  "list",
+  "prune",
+  "grant-consent",
+  "doctor",
+  "help",
+];
 
 Deno.test("examples() reads sh blocks, continuations and annotations", () => {
   const doc = [

@@ -24,7 +24,7 @@ if [ "\${1-}" = --worker ]; then
 fi
 case "\${1-help}" in
   -h|--help|help) exec "\$bin/csd-help" ;;
-  launch|adopt|list|prune|grant-consent) sub=\$1; shift; exec "\$bin/csd-\$sub" "\$@" ;;
+  launch|adopt|list|prune|grant-consent|doctor) sub=\$1; shift; exec "\$bin/csd-\$sub" "\$@" ;;
   converse|send|wait-for-turn|status|read-events|read-turn|stop|handoff|session-id|events-file)
     echo "error: \"\$1\" acts on a worker: use its shim or csd --worker <name> \$1" >&2; exit 2 ;;
   *) echo "error: unknown subcommand \"\$1\" (see csd help)" >&2; exit 2 ;;

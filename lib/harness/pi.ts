@@ -10,11 +10,14 @@ import type { Turn } from "../transcript/markdown.ts";
 import { lastPiTurn, parsePiSession, piSessionId } from "../transcript/pi.ts";
 import { CsdError } from "../errors.ts";
 import { resolveExecutable } from "./binary.ts";
-import { piSessionFolder, realPiAgentDir, stagePiAgentDir } from "./pi_home.ts";
+import { piNodeDir } from "./pi_node.ts";
+import { piSessionFolder, piWouldAskTrust, realPiAgentDir, stagePiAgentDir } from "./pi_home.ts";
 import { boxShowsText, dialogOptions } from "./screen.ts";
 import type { Harness, LaunchContext, LaunchPlan } from "./types.ts";
 
 const RULE = /^─{10,}\s*$/;
+/** Pi 1.x's project-trust dialog. */
+const TRUST_DIALOG = /^\s*Trust project folder\?\s*$/m;
 
 export const pi: Harness = {
   name: "pi",
@@ -24,9 +27,19 @@ export const pi: Harness = {
     return resolveExecutable(env.CSD_PI_BIN || "pi", env.PATH, "CSD_PI_BIN");
   },
 
-  prepare(context: LaunchContext): Promise<LaunchPlan> {
+  async prepare(context: LaunchContext): Promise<LaunchPlan> {
+    const binary = this.binary(context.env);
+    // Checked before the pane opens: a pi on a too-old node dies at once, its error lost.
+    const nodeDir = await piNodeDir(context.env, binary);
     const source = realPiAgentDir(context.env, context.home);
     stagePiAgentDir(source, context.paths.home);
+    // Pi >= 1 asks whether to trust a folder with project config (.pi/settings.json,
+    // .pi/extensions, .agents/skills…), a dialog no controller can answer safely by keys. csd
+    // trusts the worker's cwd for this process only, under the consent `csd grant-consent`
+    // records (as it answers Claude's folder-trust dialog and marks the cwd trusted for Codex);
+    // csd's extension answers Pi's `project_trust` event, nothing is saved to trust.json, and a
+    // decision the user saved or a defaultProjectTrust they set still applies.
+    const trustCwd = piWouldAskTrust(context.paths.home, context.cwd) ? context.cwd : null;
     const sessions = `${source}/sessions/${piSessionFolder(context.cwd)}`;
     Deno.mkdirSync(sessions, { recursive: true, mode: 0o700 });
     const resume = context.resumeSessionId;
@@ -37,9 +50,9 @@ export const pi: Harness = {
       }_${crypto.randomUUID()}.jsonl`;
     if (!sessionFile) throw new CsdError(`No Pi session ${resume} under ${source}/sessions`);
     const model = context.env.CSD_PI_MODEL;
-    return Promise.resolve({
+    return {
       argv: [
-        this.binary(context.env),
+        binary,
         "-e",
         piExtension(),
         "--session",
@@ -52,11 +65,16 @@ export const pi: Harness = {
         CSD_EVENTS_FILE: context.paths.events,
         CSD_WORKER: context.name,
         CSD_HARNESS: "pi",
+        // Always set: a value inherited from a controller that is itself a pi worker must not
+        // stand in for this decision.
+        CSD_PI_TRUST_CWD: trustCwd ?? "",
+        // Pi's bin is `#!/usr/bin/env node`: the chosen node must come first on PATH.
+        ...(nodeDir ? { PATH: `${nodeDir}:${context.env.PATH ?? ""}` } : {}),
       },
       sessionId: resume ?? null,
       transcriptPath: sessionFile,
       harnessHome: context.paths.home,
-    });
+    };
   },
 
   isReady(events) {
@@ -64,11 +82,19 @@ export const pi: Harness = {
     return events.some((e) => e.event.event === "session_start");
   },
 
-  startupScreenAction() {
-    return null;
+  startupScreenAction(screen) {
+    // Never answered by keys (its highlighted default saves a permanent "Trust"); csd's
+    // extension decides it before it can show, so seeing it means that did not happen.
+    if (!TRUST_DIALOG.test(screen)) return null;
+    return {
+      kind: "fail",
+      why: "Pi asks whether to trust the project folder and csd did not answer it; " +
+        "run pi there once and choose, or save a decision in ~/.pi/agent/trust.json",
+    };
   },
 
   dialogOnScreen(screen) {
+    if (TRUST_DIALOG.test(screen)) return "project-trust dialog";
     if (editorText(screen) !== undefined) return null;
     return dialogOptions(screen).length > 0 ? "selection dialog" : null;
   },

@@ -30,3 +30,27 @@ export function stagePiAgentDir(source: string, target: string): void {
     }
   }
 }
+
+/**
+ * Whether Pi (>= 1) would ASK the user to trust `cwd`: no decision saved in the agent dir's
+ * trust.json for it or a parent, and `defaultProjectTrust` left at "ask". A decision the user
+ * made (a saved yes or no, "always", "never") is theirs and Pi applies it itself.
+ */
+export function piWouldAskTrust(agentDir: string, cwd: string): boolean {
+  const saved = readJsonObject(`${agentDir}/trust.json`);
+  for (let dir = cwd;; dir = dir.replace(/\/[^/]*$/, "") || "/") {
+    if (typeof saved[dir] === "boolean") return false;
+    if (dir === "/") break;
+  }
+  const policy = readJsonObject(`${agentDir}/settings.json`).defaultProjectTrust;
+  return policy === undefined || policy === "ask";
+}
+
+function readJsonObject(path: string): Record<string, unknown> {
+  try {
+    const parsed = JSON.parse(Deno.readTextFileSync(path));
+    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? parsed : {};
+  } catch {
+    return {};
+  }
+}

