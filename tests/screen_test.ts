@@ -61,3 +61,22 @@ Deno.test("asPromptText() keeps / and ! prompts from running as commands", () =>
   assertEquals(claude.asPromptText("!rm -rf"), " !rm -rf");
   assertEquals(claude.asPromptText("plain"), "plain");
 });
+
+Deno.test("the 2.1.332 trust dialog (options without numbers, No highlighted) is answered Yes", () => {
+  const dialog = screen("trust_dialog_2.1.332");
+  assertEquals(claude.dialogOnScreen(dialog), "folder-trust dialog");
+  assertEquals(
+    dialogOptions(dialog).map((o) => [o.label, o.highlighted]),
+    [["No, exit", true], ["Yes, I trust this folder", false]],
+  );
+  // "No, exit" is highlighted: csd moves down first and confirms only once it is on "Yes".
+  const first = claude.startupScreenAction(dialog);
+  assertEquals(first?.kind === "keys" ? first.keys : first, ["Down"]);
+  const second = claude.startupScreenAction(screen("trust_dialog_2.1.332_down"));
+  assertEquals(second?.kind === "keys" ? second.keys : second, ["Enter"]);
+});
+
+Deno.test("dialogOptions() reads no unnumbered options from an idle input box", () => {
+  assertEquals(dialogOptions(screen("idle")), []);
+  assertEquals(dialogOptions(screen("pending_short")), []);
+});

@@ -1,6 +1,6 @@
 /**
- * Reading a harness's screen (tmux capture-pane text). Selection dialogs are drawn as numbered
- * option lines with a marker (❯ or ›) on the highlighted one; csd reads them before pressing
+ * Reading a harness's screen (tmux capture-pane text). Selection dialogs are drawn as option
+ * lines (numbered, or not) with a marker (❯ or ›) on the highlighted one; csd reads them before pressing
  * anything, because a blind Enter has exited workers whose dialog defaulted to "No".
  */
 
@@ -13,7 +13,15 @@ export interface DialogOption {
 
 const OPTION_LINE = /^\s*[│|]?\s*([❯›>▶➤])?\s*(\d{1,2})\.\s+(.+?)\s*[│|]?\s*$/;
 
-/** The numbered options on screen (the last contiguous group), in order. */
+/** A dialog's footer: the lines just above it are its options. */
+const CONFIRM_FOOTER = /^\s*[│|]?\s*Enter to confirm\b/;
+const UNNUMBERED_OPTION_LINE = /^\s*[│|]?\s?([❯›>▶➤]|\s)\s(\S.*?)\s*[│|]?\s*$/;
+
+/**
+ * The options of the selection dialog on screen, in order: numbered ones (the last contiguous
+ * group), else — Claude Code 2.1.332 draws its trust dialog without numbers, with "No, exit"
+ * highlighted — the marked and indented lines right above an "Enter to confirm" footer.
+ */
 export function dialogOptions(screen: string): DialogOption[] {
   const options: DialogOption[] = [];
   for (const line of screen.split("\n")) {
@@ -23,7 +31,25 @@ export function dialogOptions(screen: string): DialogOption[] {
     if (number === 1) options.length = 0;
     options.push({ number, label: match[3]!, highlighted: match[1] !== undefined });
   }
-  return options.length >= 2 && options.some((o) => o.highlighted) ? options : [];
+  if (options.length >= 2 && options.some((o) => o.highlighted)) return options;
+  return unnumberedOptions(screen);
+}
+
+function unnumberedOptions(screen: string): DialogOption[] {
+  const lines = screen.split("\n");
+  const footer = lines.findLastIndex((line) => CONFIRM_FOOTER.test(line));
+  if (footer < 0) return [];
+  const group: DialogOption[] = [];
+  let above = footer - 1;
+  while (above >= 0 && lines[above]!.trim() === "") above--;
+  for (let i = above; i >= 0; i--) {
+    const match = lines[i]!.match(UNNUMBERED_OPTION_LINE);
+    if (!match) break;
+    group.unshift({ number: 0, label: match[2]!, highlighted: match[1]!.trim() !== "" });
+  }
+  const options = group.map((option, index) => ({ ...option, number: index + 1 }));
+  // Exactly one highlighted line, or this is not a selection dialog (it could be wrapped text).
+  return options.length >= 2 && options.filter((o) => o.highlighted).length === 1 ? options : [];
 }
 
 /**
