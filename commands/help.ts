@@ -8,7 +8,7 @@ USAGE:
   csd adopt [--harness claude|codex|pi] <name> <cwd> <session-id> [-- harness-args...]
   csd list [--all] [--json] [<pattern>]
   csd prune
-  csd grant-consent [--revoke]
+  csd grant-consent [--yes | --revoke]
   csd help
 
   <shim> converse [--with-turn] <prompt> [timeout=120]

@@ -3,7 +3,7 @@
  * turns, timeouts with diagnostics, ignored Enter keys, trust dialogs, usage errors.
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./support/assert.ts";
-import { TestEnv } from "./support/env.ts";
+import { exists, TestEnv } from "./support/env.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -33,7 +33,7 @@ Deno.test("launch refuses bad names, missing cwd, no consent and a taken name", 
     const noConsent = await env.csd(["launch", "w", env.project]);
     assertEquals(noConsent.code, 1);
     assertStringIncludes(noConsent.stderr, "csd grant-consent");
-    const grant = await env.csd(["grant-consent"]);
+    const grant = await env.csd(["grant-consent", "--yes"]);
     assertEquals(grant.code, 0);
 
     const shim = await env.launch("taken");
@@ -315,6 +315,35 @@ Deno.test("usage errors exit 2 with one error line on every command", opts, asyn
     assertEquals(help.code, 0);
     assertStringIncludes(help.stdout, "USAGE:");
     assertEquals((await env.shim("u", ["status"])).stdout, "idle\n", "nothing was lost");
+  } finally {
+    await env.dispose();
+  }
+});
+
+Deno.test("grant-consent asks: only y/yes grants, --yes grants without asking", opts, async () => {
+  const env = await TestEnv.create({ consent: false });
+  const consent = `${env.home}/.claude/.claude-session-driver-consent`;
+  try {
+    // Refusals: an answer other than y/yes, an empty line, end of input, no stdin at all.
+    for (const stdin of ["no\n", "n\n", "\n", "", "yess\n", "maybe yes\n", undefined]) {
+      const run = await env.csd(["grant-consent"], stdin === undefined ? {} : { stdin });
+      const what = `stdin ${JSON.stringify(stdin)}: ${run.stderr}`;
+      assertEquals(run.code, 1, what);
+      assertStringIncludes(run.stderr, "permission prompts bypassed", what);
+      assertMatch(run.stderr, /\nerror: Consent not given/, what);
+      assert(!exists(consent), `consent recorded for ${what}`);
+    }
+    for (const stdin of ["y\n", "YES\n", " Yes \r\n", "y"]) {
+      const run = await env.csd(["grant-consent"], stdin === undefined ? {} : { stdin });
+      assertEquals(run.code, 0, `stdin ${JSON.stringify(stdin)}: ${run.stderr}`);
+      assert(exists(consent), `no consent for ${JSON.stringify(stdin)}`);
+      assertEquals((await env.csd(["grant-consent", "--revoke"])).code, 0);
+      assert(!exists(consent));
+    }
+    const scripted = await env.csd(["grant-consent", "--yes"]);
+    assertEquals(scripted.code, 0, scripted.stderr);
+    assert(exists(consent));
+    assertEquals((await env.csd(["grant-consent", "--yes", "--revoke"])).code, 2);
   } finally {
     await env.dispose();
   }
