@@ -7,7 +7,13 @@ import { promptMatches, submitPrompt, submitTimingFromEnv } from "../lib/submit.
 import { renderTurn } from "../lib/transcript/markdown.ts";
 import { followEvents, waitForTurnEnd } from "../lib/turn.ts";
 import { loadWorker, type Worker } from "../lib/worker.ts";
-import { maxPositionals, parseWorkerCommand, promptArgument } from "../lib/worker_command.ts";
+import {
+  maxPositionals,
+  parseWorkerCommand,
+  PROMPT_ARGS,
+  PROMPT_RULE,
+  promptArgument,
+} from "../lib/worker_command.ts";
 
 export const HELP = `converse — send a prompt, wait for the turn to end, print the reply
 
@@ -17,6 +23,8 @@ USAGE:
 Delivers <prompt> (\`-\` reads it from stdin), waits up to <timeout> seconds for the turn it
 started to end, and prints that turn's final assistant text on stdout — never an earlier
 turn's. With --with-turn, prints the whole turn as markdown instead (as read-turn does).
+${PROMPT_RULE} Prompts on the command line show in \`ps\` to every local user: pass a
+confidential one on stdin (\`-\`).
 
 On a timeout, when CSD_CONVERSE_DIAG_FILE is set, a diagnostic (process tree, pane, transcript
 and events tails) is written there and \`csd-diagnostic: <path>\` is printed on stderr. The
@@ -30,7 +38,12 @@ EXIT CODES: 0 reply printed, 1 error (worker gone, prompt not confirmed), 2 usag
   3 the turn failed (API error, the worker exited mid-turn), 124 timeout.`;
 
 export async function main(argv: string[]): Promise<number> {
-  const command = parseWorkerCommand(argv, { "with-turn": { type: "boolean" } }, HELP);
+  const command = parseWorkerCommand(
+    argv,
+    { "with-turn": { type: "boolean" } },
+    HELP,
+    PROMPT_ARGS,
+  );
   if (!command) return 0;
   const { parsed } = command;
   maxPositionals(parsed, 2);

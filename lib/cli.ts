@@ -15,20 +15,60 @@ export interface Parsed {
   help: boolean;
 }
 
+/** An option: `--name` or `--name=value`. */
+const LONG_OPTION = /^--[A-Za-z][A-Za-z0-9-]*(?:=[\s\S]*)?$/;
+/** A short option (csd has only `-h`): a dash and a letter, so "-5" stays a number. */
+const SHORT_OPTION = /^-[A-Za-z]/;
+
+/** How `parse` treats arguments that start with a dash. */
+export interface ParseRules {
+  /**
+   * Only long options and `-h` are options; any other argument that starts with "-" is text.
+   * For commands that take a prompt: node's parseArgs refused "-n is not an option here" as
+   * the unknown option `-n`.
+   */
+  dashText?: boolean;
+  /** Appended to the unknown-option error (how to pass such text instead). */
+  unknownHint?: string;
+}
+
 /**
- * Parses `argv` strictly. Unknown flags become a UsageError with node's message.
+ * Parses `argv` strictly: options may come before, between and after the arguments; after a
+ * `--`, everything is an argument. An unknown option is a UsageError with csd's own message
+ * (node's suggests `--`, which launch and adopt reserve for harness arguments).
  * @param argv the arguments after the subcommand name
  * @param options flag definitions; `help` is added
- * @param allowNegativeNumbers keeps a leading `--` separator meaningful for pass-through args
  */
-export function parse(argv: string[], options: Options = {}): Parsed {
+export function parse(argv: string[], options: Options = {}, rules: ParseRules = {}): Parsed {
+  const isOption = (arg: string) =>
+    LONG_OPTION.test(arg) || (rules.dashText ? arg === "-h" : SHORT_OPTION.test(arg));
+  const all: Options = { ...options, help: { type: "boolean", short: "h" } };
+  const flags: string[] = [];
+  const positionals: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--") {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!isOption(arg)) {
+      positionals.push(arg);
+      continue;
+    }
+    const name = arg === "-h" ? "help" : arg.startsWith("--") ? arg.slice(2).split("=")[0]! : "";
+    const spec = Object.hasOwn(all, name) ? all[name] : undefined;
+    if (!spec) throw new UsageError(`Unknown option "${arg}"${rules.unknownHint ?? ""}`);
+    // A value is taken as-is (`--last -1` is the value "-1", which the command then judges).
+    const value = spec.type === "string" && !arg.includes("=") ? argv[i + 1] : undefined;
+    if (value === undefined) {
+      flags.push(arg);
+    } else {
+      flags.push(`${arg}=${value}`);
+      i++;
+    }
+  }
   try {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      options: { ...options, help: { type: "boolean", short: "h" } },
-      allowPositionals: true,
-      strict: true,
-    });
+    const { values } = parseArgs({ args: flags, options: all, strict: true });
     const help = values.help === true;
     return { values: values as Parsed["values"], positionals, help };
   } catch (error) {

@@ -3,7 +3,7 @@
  * turns, timeouts with diagnostics, ignored Enter keys, trust dialogs, usage errors.
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./support/assert.ts";
-import { exists, TestEnv } from "./support/env.ts";
+import { eventually, exists, TestEnv } from "./support/env.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -348,3 +348,99 @@ Deno.test("grant-consent asks: only y/yes grants, --yes grants without asking", 
     await env.dispose();
   }
 });
+
+Deno.test("a prompt or command that starts with '-' is text, not an option", opts, async () => {
+  const env = await TestEnv.create();
+  try {
+    await env.launch("dash");
+    const converse = async (args: string[]) => {
+      const run = await env.shim("dash", ["converse", ...args]);
+      assertEquals(run.code, 0, `converse ${JSON.stringify(args)}: ${run.stderr}`);
+      return run.stdout;
+    };
+    assertEquals(
+      await converse(["-n is not an option here"]),
+      "fake reply: -n is not an option here\n",
+    );
+    assertEquals(await converse(["-x", "30"]), "fake reply: -x\n");
+    assertEquals(await converse(["--", "-y"]), "fake reply: -y\n");
+    assertEquals(await converse(["--", "--help", "30"]), "fake reply: --help\n");
+    assertEquals(
+      await converse(["--with-turn is a flag", "30"]),
+      "fake reply: --with-turn is a flag\n",
+    );
+    // Options still count before and after the prompt and its timeout.
+    assertStringIncludes(await converse(["-z", "30", "--with-turn"]), "fake reply: -z");
+    assertStringIncludes(await converse(["--with-turn", "--", "-w"]), "## ");
+
+    const send = await env.shim("dash", ["send", "-s"]);
+    assertEquals(send.code, 0, send.stderr);
+    const wait = await env.shim("dash", ["wait-for-turn", "30"]);
+    assertEquals(JSON.parse(wait.stdout).last_assistant_message, "fake reply: -s");
+
+    // tmux must not read a command's text as its own flags (F17): the fake answers "-t" as a
+    // prompt, which proves it arrived.
+    for (const text of ["-t", "-Rx"]) {
+      const run = await env.shim("dash", ["send", "--command", "--", text]);
+      assertEquals(run.code, 0, `--command ${text}: ${run.stderr}`);
+      const turn = await env.shim("dash", ["wait-for-turn", "30"]);
+      assertEquals(JSON.parse(turn.stdout).last_assistant_message, `fake reply: ${text}`);
+    }
+
+    // What looks like an option and is not one is still refused, with csd's own hint.
+    const bogus = await env.shim("dash", ["converse", "--bogus", "hi"]);
+    assertEquals(bogus.code, 2);
+    assertMatch(bogus.stderr, /^error: Unknown option "--bogus" \(a prompt that starts with -- /);
+    const negative = await env.shim("dash", ["converse", "hi", "-5"]);
+    assertEquals(negative.code, 2);
+    assertStringIncludes(negative.stderr, 'Invalid timeout: "-5"');
+  } finally {
+    await env.dispose();
+  }
+});
+
+/** Pids whose command line contains `text`. */
+function pidsShowing(text: string): number[] {
+  const found: number[] = [];
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      if (Deno.readTextFileSync(`/proc/${entry.name}/cmdline`).includes(text)) {
+        found.push(Number(entry.name));
+      }
+    } catch {
+      // Exited meanwhile.
+    }
+  }
+  return found.filter((pid) => pid !== Deno.pid);
+}
+
+Deno.test(
+  "no csd process puts a prompt on a command line (ps shows it to all users)",
+  opts,
+  async () => {
+    const env = await TestEnv.create();
+    try {
+      env.script({ rules: [{ match: "secret", text: "noted", delayMs: 3000 }] });
+      await env.launch("quiet");
+      for (const viaStdin of [true, false]) {
+        const secret = `secret-${crypto.randomUUID()}`;
+        const child = env.spawnShim("quiet", ["converse", viaStdin ? "-" : secret, "30"], secret);
+        // While the turn runs: the shim, dispatch, deno, tmux and the harness all took their part.
+        await eventually(
+          () => env.events("quiet").some((e) => e.prompt === secret),
+          10_000,
+          "the prompt's user_prompt_submit",
+        );
+        const showing = pidsShowing(secret);
+        const output = await child.output();
+        assertEquals(output.code, 0, new TextDecoder().decode(output.stderr));
+        // Given on stdin it is on no command line; given as an argument, only on the caller's own
+        // process (the shim execs its way to deno under the same pid), never on a new one.
+        assertEquals(showing, viaStdin ? [] : [child.pid], `via stdin: ${viaStdin}`);
+      }
+    } finally {
+      await env.dispose();
+    }
+  },
+);

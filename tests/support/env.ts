@@ -114,15 +114,24 @@ export class TestEnv {
     return this.exec(`${this.workerDir}/bin/${name}`, args, options);
   }
 
-  /** Starts a worker's shim in the background (e.g. `read-events --follow`), output piped. */
-  spawnShim(name: string, args: string[]): Deno.ChildProcess {
-    return new Deno.Command(`${this.workerDir}/bin/${name}`, {
+  /**
+   * Starts a worker's shim in the background (e.g. `read-events --follow`), output piped;
+   * `stdin` is written to it and closed.
+   */
+  spawnShim(name: string, args: string[], stdin?: string): Deno.ChildProcess {
+    const child = new Deno.Command(`${this.workerDir}/bin/${name}`, {
       args,
       env: this.environment(),
       clearEnv: true,
+      stdin: stdin === undefined ? "null" : "piped",
       stdout: "piped",
       stderr: "piped",
     }).spawn();
+    if (stdin !== undefined) {
+      const writer = child.stdin.getWriter();
+      writer.write(new TextEncoder().encode(stdin)).then(() => writer.close()).catch(() => {});
+    }
+    return child;
   }
 
   /** Runs any program with the isolated environment. */
