@@ -27,7 +27,8 @@ ${PROMPT_RULE} Prompts on the command line show in \`ps\` to every local user: p
 confidential one on stdin (\`-\`).
 
 On a timeout, when CSD_CONVERSE_DIAG_FILE is set, a diagnostic (process tree, pane, transcript
-and events tails) is written there and \`csd-diagnostic: <path>\` is printed on stderr. The
+and events tails) is written there (0600; missing folders made 0700; never through a symlink or
+over another user's file) and \`csd-diagnostic: <path>\` is printed on stderr. The
 worker keeps running: check \`status\` (idle means the turn ended meanwhile; read-turn shows it).
 
 OPTIONS:
@@ -114,7 +115,8 @@ async function timedOut(worker: Worker, timeout: number, why: string): Promise<n
       await writeDiagnostic(worker, diagFile, `converse timed out after ${timeout}s: ${why}`);
       err(`csd-diagnostic: ${diagFile}\n`);
     } catch (error) {
-      err(`warning: cannot write the diagnostic to ${diagFile}: ${error}\n`);
+      const why = error instanceof Error ? error.message : String(error);
+      err(`warning: cannot write the diagnostic to ${diagFile}: ${why}\n`);
     }
   }
   return ExitCode.timeout;

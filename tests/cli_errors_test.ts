@@ -444,3 +444,68 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "the converse diagnostic: new folder made 0700, file 0600, never through a symlink or over another's file",
+  opts,
+  async () => {
+    const env = await TestEnv.create();
+    try {
+      env.script({ rules: [{ match: "long", text: "finally", delayMs: 60_000 }] });
+      await env.launch("diag");
+      const converse = (diag: string) =>
+        env.shim("diag", ["converse", "a long job", "1"], {
+          env: { CSD_CONVERSE_DIAG_FILE: diag },
+        });
+
+      const nested = `${env.root}/reports/today/diag.txt`;
+      const first = await converse(nested);
+      assertEquals(first.code, 124, first.stderr);
+      assertStringIncludes(first.stderr, `csd-diagnostic: ${nested}\n`);
+      assertStringIncludes(Deno.readTextFileSync(nested), "## process tree");
+      assertEquals(Deno.statSync(nested).mode! & 0o777, 0o600);
+      assertEquals(Deno.statSync(`${env.root}/reports`).mode! & 0o777, 0o700);
+      assertEquals(Deno.statSync(`${env.root}/reports/today`).mode! & 0o777, 0o700);
+      // Our own earlier diagnostic is replaced.
+      Deno.writeTextFileSync(nested, "old\n");
+      assertEquals((await converse(nested)).code, 124);
+      assertStringIncludes(Deno.readTextFileSync(nested), "## process tree");
+      assertEquals(Deno.statSync(nested).mode! & 0o777, 0o600);
+
+      // A planted symlink: the file it names stays untouched, and so does the link.
+      const victim = `${env.root}/victim.txt`;
+      Deno.writeTextFileSync(victim, "precious\n");
+      const link = `${env.root}/planted.txt`;
+      Deno.symlinkSync(victim, link);
+      const planted = await converse(link);
+      assertEquals(planted.code, 124);
+      assertMatch(
+        planted.stderr,
+        /warning: cannot write the diagnostic to .*planted\.txt: .*symbolic link/,
+      );
+      assert(!planted.stderr.includes("csd-diagnostic:"));
+      assertEquals(Deno.readTextFileSync(victim), "precious\n");
+      assertEquals(Deno.readLinkSync(link), victim);
+
+      if (Deno.uid() === 0) {
+        const foreign = `${env.root}/foreign.txt`;
+        Deno.writeTextFileSync(foreign, "theirs\n");
+        Deno.chownSync(foreign, 65534, 65534);
+        const run = await converse(foreign);
+        assertEquals(run.code, 124);
+        assertMatch(
+          run.stderr,
+          /warning: cannot write the diagnostic to .*foreign\.txt: .*another user/,
+        );
+        assertEquals(Deno.readTextFileSync(foreign), "theirs\n");
+      }
+      assertEquals(
+        [...Deno.readDirSync(env.root)].filter((e) => e.name.includes(".tmp")).map((e) => e.name),
+        [],
+        "no temp file left",
+      );
+    } finally {
+      await env.dispose();
+    }
+  },
+);
