@@ -23,13 +23,13 @@ USAGE:
 Delivers <prompt> (\`-\` reads it from stdin), waits up to <timeout> seconds for the turn it
 started to end, and prints that turn's final assistant text on stdout — never an earlier
 turn's. With --with-turn, prints the whole turn as markdown instead (as read-turn does).
-${PROMPT_RULE} Prompts on the command line show in \`ps\` to every local user: pass a
-confidential one on stdin (\`-\`).
+
+${PROMPT_RULE}
 
 On a timeout, when CSD_CONVERSE_DIAG_FILE is set, a diagnostic (process tree, pane, transcript
 and events tails) is written there (0600; missing folders made 0700; never through a symlink or
-over another user's file) and \`csd-diagnostic: <path>\` is printed on stderr. The
-worker keeps running: check \`status\` (idle means the turn ended meanwhile; read-turn shows it).
+over another user's file) and \`csd-diagnostic: <path>\` is printed on stderr. The worker
+keeps running: check \`status\` (idle means the turn ended meanwhile; read-turn shows it).
 
 OPTIONS:
   --with-turn  print the whole turn as markdown

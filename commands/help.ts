@@ -39,6 +39,8 @@ ENVIRONMENT:
   CSD_CONVERSE_DIAG_FILE     converse: write a diagnostic here on timeout
   HOME                       ~/.claude (transcripts, consent), ~/.codex and ~/.pi/agent (seeds
                              of the staged per-worker homes; their sessions folders keep rollouts)
+  Seconds (variables and timeout arguments) are digits with an optional decimal point (30, 0.5);
+  a bad value in any CSD_*_TIMEOUT or CSD_*_INTERVAL variable exits 2 before a command acts.
 
 EXIT CODES:
   0 success, 1 error, 2 usage error, 3 the turn failed (API error, worker exited mid-turn),

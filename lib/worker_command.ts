@@ -39,11 +39,12 @@ export const PROMPT_ARGS: ParseRules = {
   unknownHint: " (a prompt that starts with -- goes after a -- of its own)",
 };
 
-/** The argument rule, as the help texts of the prompt commands state it. */
+/** The argument rule and the `ps` caveat, a paragraph of the prompt commands' help texts. */
 export const PROMPT_RULE =
   `<prompt> is text whatever it starts with ("-n is wrong" and "-x" are prompts); only the
-options below are options, before or after it, and after \`--\` nothing is (\`-- --help\`
-sends "--help").`;
+options below are options, before or after it, and after \`--\` nothing is (\`-- --help\` sends
+"--help"). A prompt on the command line shows in \`ps\` to every local user: pass a
+confidential one on stdin (\`-\`).`;
 
 /** Reads a prompt argument; `-` means standard input (for prompts too long for argv). */
 export async function promptArgument(value: string): Promise<string> {

@@ -509,3 +509,57 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "seconds follow one rule on the command line and in CSD_* variables, checked up front",
+  opts,
+  async () => {
+    const env = await TestEnv.create();
+    try {
+      // A bad launch timeout used to start (and kill) the harness first, then exit 1.
+      for (const value of ["abc", "1e-9", "0", "-1", " 5", "0x10", "Infinity"]) {
+        const run = await env.csd(["launch", "w", env.project], {
+          env: { CSD_LAUNCH_TIMEOUT: value },
+        });
+        assertEquals(run.code, 2, `CSD_LAUNCH_TIMEOUT=${value}: ${run.stderr}`);
+        assertEquals(
+          run.stderr.split("\n")[0],
+          `error: Invalid CSD_LAUNCH_TIMEOUT: "${value}" is not a positive number of seconds (digits with an optional decimal point, e.g. 30 or 0.5)`,
+        );
+        assertEquals(files(env.workerDir).filter((f) => f.startsWith("w")), []);
+        assertEquals(
+          (await env.tmux("has-session", "-t", "=w")).code !== 0,
+          true,
+          "nothing started",
+        );
+      }
+      const shim = await env.launch("w", [], { CSD_LAUNCH_TIMEOUT: "20.5" });
+      for (
+        const name of ["CSD_SUBMIT_TIMEOUT", "CSD_SUBMIT_RETRY_INTERVAL", "CSD_REGISTER_TIMEOUT"]
+      ) {
+        const run = await env.exec(shim, ["send", "hi"], { env: { [name]: "1e3" } });
+        assertEquals(run.code, 2, `${name}: ${run.stderr}`);
+        assertStringIncludes(run.stderr, `Invalid ${name}: "1e3"`);
+      }
+      assertEquals(
+        env.events("w").filter((e) => e.event === "user_prompt_submit"),
+        [],
+        "nothing sent",
+      );
+      for (const timeout of ["1e9", "1e-9", " 5"]) {
+        const run = await env.exec(shim, ["wait-for-turn", timeout]);
+        assertEquals(run.code, 2, `wait-for-turn ${timeout}: ${run.stderr}`);
+        assertStringIncludes(
+          run.stderr,
+          `Invalid timeout: "${timeout}" is not a positive number of seconds (digits`,
+        );
+      }
+      const fine = await env.exec(shim, ["converse", "hi", "30.5"], {
+        env: { CSD_SUBMIT_TIMEOUT: "9.5" },
+      });
+      assertEquals(fine.stdout, "fake reply: hi\n", fine.stderr);
+    } finally {
+      await env.dispose();
+    }
+  },
+);
