@@ -3,7 +3,7 @@
  * turns, timeouts with diagnostics, ignored Enter keys, trust dialogs, usage errors.
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./support/assert.ts";
-import { eventually, exists, TestEnv } from "./support/env.ts";
+import { eventually, exists, linesUntil, TestEnv } from "./support/env.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -558,6 +558,37 @@ Deno.test(
         env: { CSD_SUBMIT_TIMEOUT: "9.5" },
       });
       assertEquals(fine.stdout, "fake reply: hi\n", fine.stderr);
+    } finally {
+      await env.dispose();
+    }
+  },
+);
+
+Deno.test(
+  "read-events --follow shows the stop_failure csd derives from the screen (Escape, no hook)",
+  opts,
+  async () => {
+    const env = await TestEnv.create();
+    try {
+      env.script({ rules: [{ match: "endless", text: "never", delayMs: 60_000 }] });
+      await env.launch("esc");
+      assertEquals((await env.shim("esc", ["send", "an endless task"])).code, 0);
+      const follower = env.spawnShim("esc", ["read-events", "--follow", "--last", "1"]);
+      await env.tmux("send-keys", "-t", "=esc:", "Escape");
+      // No other csd command runs meanwhile: the follower alone must notice.
+      const lines = await linesUntil(
+        follower.stdout,
+        (seen) => seen.some((l) => JSON.parse(l).event === "stop_failure"),
+        20_000,
+      );
+      follower.kill("SIGTERM");
+      assertEquals((await follower.status).code, 0);
+      const failure = lines.map((l) => JSON.parse(l)).find((e) => e.event === "stop_failure");
+      assertEquals(
+        [failure?.error, failure?.derived_from],
+        ["interrupted", "screen"],
+        lines.join("\n"),
+      );
     } finally {
       await env.dispose();
     }

@@ -5,7 +5,7 @@
  * prompt pasted while a turn runs, parallel workers with their own homes.
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./support/assert.ts";
-import { eventually, exists } from "./support/env.ts";
+import { eventually, exists, linesUntil } from "./support/env.ts";
 import { realWorld } from "./support/real_claude.ts";
 import { withCodex } from "./support/real_codex.ts";
 import type { Rule } from "./support/mock_model.ts";
@@ -172,6 +172,34 @@ Deno.test(
       const after = await env.shim("cx4", ["converse", "are you back", "90"]);
       assertEquals(after.code, 0, after.stderr);
       assertEquals(after.stdout, "mock reply to: are you back\n");
+    } finally {
+      await world.dispose();
+    }
+  },
+);
+
+Deno.test(
+  "real codex: read-events --follow shows the stop_failure csd derives from a failed turn",
+  opts,
+  async () => {
+    const world = await codexWorld([
+      { match: "fail now", replies: [{ kind: "error", status: 500, message: "mock outage" }] },
+    ]);
+    const { env } = world;
+    try {
+      await env.csd(["launch", "--harness", "codex", "cxf", env.project]);
+      const follower = env.spawnShim("cxf", ["read-events", "--follow"]);
+      assertEquals((await env.shim("cxf", ["send", "fail now"])).code, 0);
+      // No other csd command runs meanwhile: the follower alone must derive the end.
+      const lines = await linesUntil(
+        follower.stdout,
+        (seen) => seen.some((l) => JSON.parse(l).event === "stop_failure"),
+        60_000,
+      );
+      follower.kill("SIGTERM");
+      assertEquals((await follower.status).code, 0);
+      const failure = lines.map((l) => JSON.parse(l)).find((e) => e.event === "stop_failure");
+      assertEquals(failure?.derived_from, "rollout", lines.join("\n"));
     } finally {
       await world.dispose();
     }

@@ -229,3 +229,29 @@ export async function eventually(
   }
   throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
 }
+
+/**
+ * Reads `stream` (a follower's stdout) until `done` holds for the lines read so far, the stream
+ * ends, or `ms` pass; returns the complete lines read. The stream stays locked to this reader.
+ */
+export async function linesUntil(
+  stream: ReadableStream<Uint8Array>,
+  done: (lines: string[]) => boolean,
+  ms = 30_000,
+): Promise<string[]> {
+  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  const deadline = Date.now() + ms;
+  let text = "";
+  const lines = () => text.split("\n").slice(0, -1);
+  while (!done(lines()) && Date.now() < deadline) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), deadline - Date.now());
+    });
+    const chunk = await Promise.race([reader.read(), timeout]);
+    clearTimeout(timer);
+    if (chunk === null || chunk.done) break;
+    text += chunk.value;
+  }
+  return lines();
+}
