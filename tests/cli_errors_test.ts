@@ -3,7 +3,7 @@
  * turns, timeouts with diagnostics, ignored Enter keys, trust dialogs, usage errors.
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./support/assert.ts";
-import { eventually, exists, linesUntil, TestEnv } from "./support/env.ts";
+import { BIN, eventually, exists, linesUntil, TestEnv } from "./support/env.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -423,9 +423,12 @@ Deno.test(
     try {
       env.script({ rules: [{ match: "secret", text: "noted", delayMs: 3000 }] });
       await env.launch("quiet");
-      for (const viaStdin of [true, false]) {
+      for (const [via, viaStdin] of [["shim", true], ["shim", false], ["csd", false]] as const) {
         const secret = `secret-${crypto.randomUUID()}`;
-        const child = env.spawnShim("quiet", ["converse", viaStdin ? "-" : secret, "30"], secret);
+        const args = ["converse", viaStdin ? "-" : secret, "30"];
+        const child = via === "shim"
+          ? env.spawnShim("quiet", args, secret)
+          : env.spawn(`${BIN}/csd`, ["--worker", "quiet", ...args], secret);
         // While the turn runs: the shim, dispatch, deno, tmux and the harness all took their part.
         await eventually(
           () => env.events("quiet").some((e) => e.prompt === secret),
@@ -437,7 +440,7 @@ Deno.test(
         assertEquals(output.code, 0, new TextDecoder().decode(output.stderr));
         // Given on stdin it is on no command line; given as an argument, only on the caller's own
         // process (the shim execs its way to deno under the same pid), never on a new one.
-        assertEquals(showing, viaStdin ? [] : [child.pid], `via stdin: ${viaStdin}`);
+        assertEquals(showing, viaStdin ? [] : [child.pid], `${via}, via stdin: ${viaStdin}`);
       }
     } finally {
       await env.dispose();

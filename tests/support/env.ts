@@ -119,7 +119,12 @@ export class TestEnv {
    * `stdin` is written to it and closed.
    */
   spawnShim(name: string, args: string[], stdin?: string): Deno.ChildProcess {
-    const child = new Deno.Command(`${this.workerDir}/bin/${name}`, {
+    return this.spawn(`${this.workerDir}/bin/${name}`, args, stdin);
+  }
+
+  /** Starts any program in the background with the isolated environment (see spawnShim). */
+  spawn(program: string, args: string[], stdin?: string): Deno.ChildProcess {
+    const child = new Deno.Command(program, {
       args,
       env: this.environment(),
       clearEnv: true,
