@@ -379,12 +379,15 @@ Deno.test("a prompt or command that starts with '-' is text, not an option", opt
     assertEquals(JSON.parse(wait.stdout).last_assistant_message, "fake reply: -s");
 
     // tmux must not read a command's text as its own flags (F17): the fake answers "-t" as a
-    // prompt, which proves it arrived.
+    // prompt, which proves it arrived. (--command writes no marker for wait-for-turn.)
     for (const text of ["-t", "-Rx"]) {
       const run = await env.shim("dash", ["send", "--command", "--", text]);
       assertEquals(run.code, 0, `--command ${text}: ${run.stderr}`);
-      const turn = await env.shim("dash", ["wait-for-turn", "30"]);
-      assertEquals(JSON.parse(turn.stdout).last_assistant_message, `fake reply: ${text}`);
+      await eventually(
+        () => env.events("dash").some((e) => e.last_assistant_message === `fake reply: ${text}`),
+        10_000,
+        `the turn of ${text}`,
+      );
     }
 
     // What looks like an option and is not one is still refused, with csd's own hint.
