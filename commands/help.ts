@@ -24,6 +24,8 @@ USAGE:
 
 <shim> is the path launch prints: <worker dir>/bin/<name> (default /tmp/csd-workers/bin/<name>).
 \`csd --worker <name> <sub> ...\` does the same without the shim. Every command takes -h/--help.
+A <prompt> is text whatever it starts with ("-x" is a prompt; after \`--\` so is "--help"); \`-\`
+reads it from stdin, where other local users cannot see it (\`ps\` shows command lines).
 
 ENVIRONMENT:
   CSD_WORKER_DIR             worker dir (default /tmp/csd-workers)
