@@ -23,6 +23,14 @@ Deno.test("launch refuses bad names, missing cwd, no consent and a taken name", 
       assertEquals(run.code, 2, `name ${JSON.stringify(name)}: ${run.stderr}`);
       assertMatch(run.stderr, /^error: /);
     }
+    // node's own hint ("place it at the end of the command after '--'") would make the name a
+    // harness argument: csd says what a name is instead (F19).
+    const dashed = await env.csd(["launch", "-lead", env.project]);
+    assertEquals(
+      dashed.stderr.split("\n")[0],
+      'error: Unknown option "-lead" (a worker name starts with a letter or digit; ' +
+        "harness arguments go after --)",
+    );
     const missing = await env.csd(["launch", "w", `${env.root}/nope`]);
     assertEquals(missing.code, 1);
     assertMatch(missing.stderr, /^error: Working directory ".*nope" does not exist\n$/);
