@@ -196,10 +196,21 @@ Deno.test(
         (seen) => seen.some((l) => JSON.parse(l).event === "stop_failure"),
         60_000,
       );
-      follower.kill("SIGTERM");
-      assertEquals((await follower.status).code, 0);
       const failure = lines.map((l) => JSON.parse(l)).find((e) => e.event === "stop_failure");
       assertEquals(failure?.derived_from, "rollout", lines.join("\n"));
+
+      // Followers and a converse notice the same rollout change at once: the end is written once.
+      const more = [0, 1].map(() =>
+        env.spawnShim("cxf", ["read-events", "--follow", "--last", "0"])
+      );
+      const run = await env.shim("cxf", ["converse", "fail now again", "60"]);
+      assertEquals(run.code, 3, run.stderr);
+      for (const child of [follower, ...more]) {
+        child.kill("SIGTERM");
+        assertEquals((await child.status).code, 0);
+      }
+      const ends = env.events("cxf").filter((e) => e.event === "stop_failure");
+      assertEquals(ends.length, 2, JSON.stringify(env.events("cxf"), null, 1));
     } finally {
       await world.dispose();
     }
