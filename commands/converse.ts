@@ -7,7 +7,13 @@ import { promptMatches, submitPrompt, submitTimingFromEnv } from "../lib/submit.
 import { renderTurn } from "../lib/transcript/markdown.ts";
 import { followEvents, waitForTurnEnd } from "../lib/turn.ts";
 import { loadWorker, type Worker } from "../lib/worker.ts";
-import { maxPositionals, parseWorkerCommand, promptArgument } from "../lib/worker_command.ts";
+import {
+  maxPositionals,
+  parseWorkerCommand,
+  PROMPT_ARGS,
+  PROMPT_RULE,
+  promptArgument,
+} from "../lib/worker_command.ts";
 
 export const HELP = `converse — send a prompt, wait for the turn to end, print the reply
 
@@ -18,9 +24,12 @@ Delivers <prompt> (\`-\` reads it from stdin), waits up to <timeout> seconds for
 started to end, and prints that turn's final assistant text on stdout — never an earlier
 turn's. With --with-turn, prints the whole turn as markdown instead (as read-turn does).
 
+${PROMPT_RULE}
+
 On a timeout, when CSD_CONVERSE_DIAG_FILE is set, a diagnostic (process tree, pane, transcript
-and events tails) is written there and \`csd-diagnostic: <path>\` is printed on stderr. The
-worker keeps running: check \`status\` (idle means the turn ended meanwhile; read-turn shows it).
+and events tails) is written there (0600; missing folders made 0700; never through a symlink or
+over another user's file) and \`csd-diagnostic: <path>\` is printed on stderr. The worker
+keeps running: check \`status\` (idle means the turn ended meanwhile; read-turn shows it).
 
 OPTIONS:
   --with-turn  print the whole turn as markdown
@@ -30,7 +39,12 @@ EXIT CODES: 0 reply printed, 1 error (worker gone, prompt not confirmed), 2 usag
   3 the turn failed (API error, the worker exited mid-turn), 124 timeout.`;
 
 export async function main(argv: string[]): Promise<number> {
-  const command = parseWorkerCommand(argv, { "with-turn": { type: "boolean" } }, HELP);
+  const command = parseWorkerCommand(
+    argv,
+    { "with-turn": { type: "boolean" } },
+    HELP,
+    PROMPT_ARGS,
+  );
   if (!command) return 0;
   const { parsed } = command;
   maxPositionals(parsed, 2);
@@ -101,7 +115,8 @@ async function timedOut(worker: Worker, timeout: number, why: string): Promise<n
       await writeDiagnostic(worker, diagFile, `converse timed out after ${timeout}s: ${why}`);
       err(`csd-diagnostic: ${diagFile}\n`);
     } catch (error) {
-      err(`warning: cannot write the diagnostic to ${diagFile}: ${error}\n`);
+      const why = error instanceof Error ? error.message : String(error);
+      err(`warning: cannot write the diagnostic to ${diagFile}: ${why}\n`);
     }
   }
   return ExitCode.timeout;

@@ -8,7 +8,7 @@ USAGE:
   csd adopt [--harness claude|codex|pi] <name> <cwd> <session-id> [-- harness-args...]
   csd list [--all] [--json] [<pattern>]
   csd prune
-  csd grant-consent [--revoke]
+  csd grant-consent [--yes | --revoke]
   csd doctor [--json]
   csd help
 
@@ -25,6 +25,8 @@ USAGE:
 
 <shim> is the path launch prints: <worker dir>/bin/<name> (default /tmp/csd-workers/bin/<name>).
 \`csd --worker <name> <sub> ...\` does the same without the shim. Every command takes -h/--help.
+A <prompt> is text whatever it starts with ("-x" is a prompt; after \`--\` so is "--help"); \`-\`
+reads it from stdin, where other local users cannot see it (\`ps\` shows command lines).
 
 ENVIRONMENT:
   CSD_WORKER_DIR             worker dir (default /tmp/csd-workers)
@@ -42,6 +44,8 @@ ENVIRONMENT:
   CSD_CONVERSE_DIAG_FILE     converse: write a diagnostic here on timeout
   HOME                       ~/.claude (transcripts, consent), ~/.codex and ~/.pi/agent (seeds
                              of the staged per-worker homes; their sessions folders keep rollouts)
+  Seconds (variables and timeout arguments) are digits with an optional decimal point (30, 0.5);
+  a bad value in any CSD_*_TIMEOUT or CSD_*_INTERVAL variable exits 2 before a command acts.
 
 EXIT CODES:
   0 success, 1 error, 2 usage error, 3 the turn failed (API error, worker exited mid-turn),

@@ -28,7 +28,9 @@ EXIT CODES: 0 launched, 1 failed (name taken, no such cwd, no consent, not ready
 /** Parses launch's arguments. */
 export function parseLaunchArgs(argv: string[]) {
   const { own, rest } = splitPassThrough(argv);
-  const parsed = parse(own, { harness: { type: "string" } });
+  const parsed = parse(own, { harness: { type: "string" } }, {
+    unknownHint: " (a worker name starts with a letter or digit; harness arguments go after --)",
+  });
   if (parsed.help) return { help: true as const };
   const harness = HarnessName.safeParse(stringFlag(parsed, "harness") ?? "claude");
   if (!harness.success) {

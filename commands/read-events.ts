@@ -1,12 +1,11 @@
 /** `<shim> read-events`: print (and optionally follow) the worker's event stream. */
 import { out, parseCount, runMain, stringFlag } from "../lib/cli.ts";
 import { UsageError } from "../lib/errors.ts";
-import { type EventAt, LineCursor, parseEvents, readEventsFrom } from "../lib/jsonl.ts";
+import { type EventAt, readEventsFrom } from "../lib/jsonl.ts";
 import { EVENT_TYPES, type EventType } from "../lib/schema.ts";
-import { waitUntil } from "../lib/wait.ts";
+import { followEvents } from "../lib/turn.ts";
 import { loadWorker, type Worker } from "../lib/worker.ts";
 import { maxPositionals, parseWorkerCommand } from "../lib/worker_command.ts";
-import { dirname } from "node:path";
 
 export const HELP = `read-events — print the worker's events (JSON lines)
 
@@ -16,8 +15,9 @@ USAGE:
 OPTIONS:
   --last N    only the last N (matching) events; with --follow, caps the backlog
   --type T    only events of type T: ${EVENT_TYPES.join(", ")}
-  --follow    keep printing new events as they arrive; ends when the worker is stopped or
-              its tmux pane is gone (or on Ctrl-C / SIGTERM)
+  --follow    keep printing new events as they arrive, the ones csd derives included (a turn
+              that failed without a hook, an Escape); ends when the worker's harness exits,
+              it is stopped or its tmux pane is gone (or on Ctrl-C / SIGTERM)
   -h, --help  show this help
 
 EXIT CODES: 0 ok, 1 no such worker, 2 usage error (an unknown --type fails fast).`;
@@ -54,33 +54,28 @@ function parseType(value: string | undefined): EventType | undefined {
   return value as EventType;
 }
 
-/** Prints new events until the worker's files are removed or its pane is gone. */
+/**
+ * Prints new events until the worker's harness exits or its pane is gone (stop kills it), or
+ * on SIGINT/SIGTERM. It reads through followEvents, as converse and wait-for-turn do, so the
+ * lines csd derives (a Codex turn that failed without a hook, a Claude turn cut by Escape) are
+ * written and shown even when no other csd command runs meanwhile.
+ */
 async function follow(worker: Worker, offset: number, matches: (e: EventAt) => boolean) {
-  const cursor = new LineCursor(worker.paths.events, offset);
   const stop = new AbortController();
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     Deno.addSignalListener(signal, () => stop.abort());
   }
-  const flush = () => {
-    const fresh = parseEvents(cursor.next()).filter(matches);
-    if (fresh.length > 0) out(fresh.map((e) => e.text + "\n").join(""));
-  };
-  let lastPaneCheck = 0;
-  await waitUntil<true>(async () => {
-    flush();
-    if (stop.signal.aborted) return true;
-    try {
-      Deno.statSync(worker.paths.events);
-    } catch {
-      return true; // stop removed the worker
-    }
-    if (Date.now() - lastPaneCheck < 1000) return undefined;
-    lastPaneCheck = Date.now();
-    const pane = await worker.tmux.pane(worker.meta.tmux_pane_id);
-    if (pane) return undefined;
-    flush();
-    return true;
-  }, { watch: [dirname(worker.paths.events)], deadline: undefined, signal: stop.signal });
+  await followEvents<true>(
+    worker,
+    offset,
+    undefined,
+    (event) => {
+      if (matches(event)) out(event.text + "\n");
+      return undefined;
+    },
+    () => true,
+    stop.signal,
+  );
 }
 
 if (import.meta.main) await runMain(main, HELP);

@@ -4,7 +4,13 @@ import { UsageError } from "../lib/errors.ts";
 import { writeFileAtomic } from "../lib/meta.ts";
 import { submitCommand, submitPrompt, submitTimingFromEnv } from "../lib/submit.ts";
 import { loadWorker } from "../lib/worker.ts";
-import { maxPositionals, parseWorkerCommand, promptArgument } from "../lib/worker_command.ts";
+import {
+  maxPositionals,
+  parseWorkerCommand,
+  PROMPT_ARGS,
+  PROMPT_RULE,
+  promptArgument,
+} from "../lib/worker_command.ts";
 
 export const HELP = `send — deliver a prompt to the worker without waiting
 
@@ -17,6 +23,8 @@ once the worker confirms it (its user_prompt_submit event), re-pressing Enter wh
 still sits in the input box — never into a dialog. A prompt starting with "/" or "!" is
 delivered as text, not run as a command. A prompt sent while a turn runs is queued by the
 harness; send then returns once the text has left the input box.
+
+${PROMPT_RULE}
 
 The next \`wait-for-turn\` without --after-line waits for the end of the turn this prompt
 started, even if it ended before wait-for-turn was called.
@@ -36,7 +44,12 @@ EXIT CODES: 0 delivered, 1 not confirmed / worker gone / dialog on screen, 2 usa
   124 not confirmed within CSD_SUBMIT_TIMEOUT.`;
 
 export async function main(argv: string[]): Promise<number> {
-  const command = parseWorkerCommand(argv, { command: { type: "boolean" } }, HELP);
+  const command = parseWorkerCommand(
+    argv,
+    { command: { type: "boolean" } },
+    HELP,
+    PROMPT_ARGS,
+  );
   if (!command) return 0;
   const { parsed } = command;
   maxPositionals(parsed, 1);

@@ -3,11 +3,22 @@
  * worker's process tree, its screen, and the tails of its transcript and events, so a harness
  * around csd can ship the file off-box before the worker is reaped.
  */
+import { basename, dirname } from "node:path";
+import { CsdError } from "./errors.ts";
 import { readLinesFrom } from "./jsonl.ts";
 import type { Worker } from "./worker.ts";
 import { workerTranscript } from "./final_text.ts";
 
-/** Writes the diagnostic to `path` (overwriting it). */
+/**
+ * Writes the diagnostic to `path`: private (0600), creating missing folders (0700). It names a
+ * place the caller chose, often in a shared /tmp, and holds prompts and replies, so it never
+ * writes through a symlink planted there (one clobbered a root-owned file) nor over a file of
+ * another user. The text goes to a new temp file beside it (created exclusively, so it cannot be
+ * a planted link either) renamed over `path`: rename replaces a link, never follows it, and
+ * another user's file in a sticky /tmp cannot be renamed over. Our own earlier diagnostic is
+ * replaced.
+ * @throws CsdError when `path` is a symlink, not a regular file, or another user's
+ */
 export async function writeDiagnostic(worker: Worker, path: string, why: string): Promise<void> {
   const sections: string[] = [
     `# csd converse diagnostic for worker ${worker.meta.name}`,
@@ -27,7 +38,28 @@ export async function writeDiagnostic(worker: Worker, path: string, why: string)
     tail(worker.paths.events, 20),
     "",
   ];
-  await Deno.writeTextFile(path, sections.join("\n"));
+  await writePrivateFile(path, sections.join("\n"));
+}
+
+async function writePrivateFile(path: string, text: string): Promise<void> {
+  const existing = await Deno.lstat(path).catch(() => null);
+  if (existing?.isSymlink) {
+    throw new CsdError(`"${path}" is a symbolic link; not writing through it`);
+  }
+  if (existing && !existing.isFile) throw new CsdError(`"${path}" is not a regular file`);
+  if (existing && existing.uid !== Deno.uid()) {
+    throw new CsdError(`"${path}" belongs to another user; not replacing it`);
+  }
+  const folder = dirname(path);
+  await Deno.mkdir(folder, { recursive: true, mode: 0o700 });
+  const temp = `${folder}/.${basename(path)}.tmp-${crypto.randomUUID().slice(0, 8)}`;
+  try {
+    await Deno.writeTextFile(temp, text, { createNew: true, mode: 0o600 });
+    await Deno.rename(temp, path);
+  } catch (error) {
+    await Deno.remove(temp).catch(() => {});
+    throw error;
+  }
 }
 
 async function processTree(worker: Worker): Promise<string> {

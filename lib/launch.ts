@@ -15,7 +15,7 @@ import type { HarnessName, WorkerMeta } from "./schema.ts";
 import { shellJoin } from "./shell.ts";
 import { writeShim } from "./shim.ts";
 import { writeStartScript } from "./start_script.ts";
-import { secondsVar } from "./submit.ts";
+import { secondsVar } from "./cli.ts";
 import { Tmux } from "./tmux.ts";
 import { waitUntil } from "./wait.ts";
 import { registerSessionId } from "./register.ts";

@@ -7,15 +7,40 @@ import { dirname } from "node:path";
 import { appendEventLine } from "./append.ts";
 import { readTailEvents } from "./jsonl.ts";
 import { statusFromEvents } from "./events.ts";
+import type { EventLine } from "./schema.ts";
 import type { Worker } from "./worker.ts";
 
 /** Appends the event lines the harness's files prove and the events file lacks. */
 export function reconcileEvents(worker: Worker): void {
-  if (!worker.harness.reconcile) return;
-  const events = readTailEvents(worker.paths.events);
-  const path = worker.harness.transcriptPath(worker.meta, events);
-  for (const line of worker.harness.reconcile(worker.meta, events, path)) {
-    appendEventLine(worker.paths.events, line);
+  const reconcile = worker.harness.reconcile;
+  if (!reconcile) return;
+  appendDerived(worker, (events) => {
+    const path = worker.harness.transcriptPath(worker.meta, events);
+    return reconcile.call(worker.harness, worker.meta, events, path);
+  });
+}
+
+/**
+ * Appends the lines `derive` finds missing from the events, deciding and appending under an
+ * exclusive lock on the events file. Every reader reconciles (converse, status, each
+ * `read-events --follow`) and they wake on the same file change: unlocked, a failed Codex turn
+ * got its stop_failure written three times. The hook appends without the lock; only csd's
+ * derived lines need it. A removed events file (a stopped worker) is never recreated here.
+ */
+function appendDerived(worker: Worker, derive: (events: EventLine[]) => EventLine[]): void {
+  let file: Deno.FsFile;
+  try {
+    file = Deno.openSync(worker.paths.events, { read: true });
+  } catch {
+    return;
+  }
+  try {
+    file.lockSync(true);
+    for (const line of derive(readTailEvents(worker.paths.events))) {
+      appendEventLine(worker.paths.events, line);
+    }
+  } finally {
+    file.close(); // releases the lock
   }
 }
 
@@ -30,14 +55,19 @@ export async function reconcileScreen(worker: Worker): Promise<void> {
   const events = readTailEvents(worker.paths.events);
   if (statusFromEvents(events) !== "working") return;
   const screen = await worker.tmux.capture(worker.meta.tmux_pane_id).catch(() => "");
-  if (!screen || !check.call(worker.harness, screen, events)) return;
-  appendEventLine(worker.paths.events, {
-    ts: new Date().toISOString(),
-    event: "stop_failure",
-    harness: worker.harness.name,
-    ...(worker.meta.session_id ? { session_id: worker.meta.session_id } : {}),
-    error: "interrupted",
-    derived_from: "screen",
+  if (!screen) return;
+  // Decided again under the lock, on the events as they are now: another reader may have
+  // written this end while the screen was captured.
+  appendDerived(worker, (now) => {
+    if (statusFromEvents(now) !== "working" || !check.call(worker.harness, screen, now)) return [];
+    return [{
+      ts: new Date().toISOString(),
+      event: "stop_failure",
+      harness: worker.harness.name,
+      ...(worker.meta.session_id ? { session_id: worker.meta.session_id } : {}),
+      error: "interrupted",
+      derived_from: "screen",
+    }];
   });
 }
 

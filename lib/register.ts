@@ -9,7 +9,7 @@ import { readEventsFrom } from "./jsonl.ts";
 import { writeMeta } from "./meta.ts";
 import type { WorkerPaths } from "./paths.ts";
 import type { WorkerMeta } from "./schema.ts";
-import { secondsVar } from "./submit.ts";
+import { secondsVar } from "./cli.ts";
 import { waitUntil } from "./wait.ts";
 
 /**

@@ -1,7 +1,8 @@
 /**
  * The per-worker shim at `<worker dir>/bin/<name>`: a three-line sh script that bakes in the
  * worker's name and worker dir and execs the right per-command executable, so a controller
- * with no shell state between calls only needs one deterministic path.
+ * with no shell state between calls only needs one deterministic path. It execs, never spawns:
+ * a child would show a prompt argument on a second command line in `ps` for the whole turn.
  */
 import { binDir } from "./paths.ts";
 import { shellQuote } from "./shell.ts";

@@ -4,6 +4,7 @@
  * still sits in the input box (the harness ignored the first Enter, as Claude does for ~150 ms
  * after start) and never while a dialog is on screen.
  */
+import { secondsVar } from "./cli.ts";
 import { CsdError, TimeoutError, UsageError } from "./errors.ts";
 import { type EventAt, fileSize, LineCursor, parseEvents } from "./jsonl.ts";
 import { squash } from "./harness/screen.ts";
@@ -25,17 +26,6 @@ export function submitTimingFromEnv(): SubmitTiming {
     timeoutMs: secondsVar("CSD_SUBMIT_TIMEOUT", 10) * 1000,
     retryMs: secondsVar("CSD_SUBMIT_RETRY_INTERVAL", 2) * 1000,
   };
-}
-
-/** A positive number of seconds from an environment variable, or a UsageError. */
-export function secondsVar(name: string, fallback: number): number {
-  const raw = Deno.env.get(name);
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new UsageError(`Invalid ${name}: "${raw}" is not a positive number of seconds`);
-  }
-  return value;
 }
 
 /** How a submission came out. */

@@ -222,14 +222,17 @@ export class Tmux {
     await this.run(["paste-buffer", "-p", "-d", "-b", buffer, "-t", paneId]);
   }
 
-  /** Types text literally (no key-name lookup). */
+  /**
+   * Types text literally (no key-name lookup). `--` ends tmux's flags: without it a text such
+   * as "-t" was read as a flag and nothing was typed.
+   */
   async sendLiteral(paneId: string, text: string): Promise<void> {
-    await this.run(["send-keys", "-t", paneId, "-l", text]);
+    await this.run(["send-keys", "-t", paneId, "-l", "--", text]);
   }
 
-  /** Presses named keys (Enter, Escape, Up, C-u, …). */
+  /** Presses named keys (Enter, Escape, Up, C-u, …); `--` keeps a key from reading as a flag. */
   async sendKeys(paneId: string, ...keys: string[]): Promise<void> {
-    await this.run(["send-keys", "-t", paneId, ...keys]);
+    await this.run(["send-keys", "-t", paneId, "--", ...keys]);
   }
 
   /** Kills a session by id; a session that is already gone is not an error. */

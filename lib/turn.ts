@@ -20,7 +20,8 @@ const PANE_CHECK_MS = 1000;
 
 /**
  * Follows the worker's events from byte `offset`, handing each new event to `decide` until it
- * returns a result. Also ends when the pane dies (`onGone`) or the deadline passes (undefined).
+ * returns a result. Also ends when the pane dies (`onGone`), or the deadline passes or `signal`
+ * aborts (undefined).
  */
 export async function followEvents<T>(
   worker: Worker,
@@ -28,6 +29,7 @@ export async function followEvents<T>(
   deadline: number | undefined,
   decide: (event: EventAt) => T | undefined,
   onGone: (why: string) => T,
+  signal?: AbortSignal,
 ): Promise<T | undefined> {
   const cursor = new LineCursor(worker.paths.events, offset);
   let lastPaneCheck = Date.now();
@@ -54,7 +56,11 @@ export async function followEvents<T>(
     // The harness may have written its last event just before dying: read once more.
     return scan() ??
       onGone(pane ? "the worker's process exited" : "the worker's tmux pane is gone");
-  }, { watch: [dirname(worker.paths.events), ...harnessWatchDirs(worker)], deadline });
+  }, {
+    watch: [dirname(worker.paths.events), ...harnessWatchDirs(worker)],
+    deadline,
+    ...(signal ? { signal } : {}),
+  });
 }
 
 /** Waits for the next turn end after byte `offset`. A subagent's stop is not a turn end. */

@@ -3,7 +3,7 @@
  * turns, timeouts with diagnostics, ignored Enter keys, trust dialogs, usage errors.
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./support/assert.ts";
-import { TestEnv } from "./support/env.ts";
+import { BIN, eventually, exists, linesUntil, TestEnv } from "./support/env.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -23,6 +23,14 @@ Deno.test("launch refuses bad names, missing cwd, no consent and a taken name", 
       assertEquals(run.code, 2, `name ${JSON.stringify(name)}: ${run.stderr}`);
       assertMatch(run.stderr, /^error: /);
     }
+    // node's own hint ("place it at the end of the command after '--'") would make the name a
+    // harness argument: csd says what a name is instead (F19).
+    const dashed = await env.csd(["launch", "-lead", env.project]);
+    assertEquals(
+      dashed.stderr.split("\n")[0],
+      'error: Unknown option "-lead" (a worker name starts with a letter or digit; ' +
+        "harness arguments go after --)",
+    );
     const missing = await env.csd(["launch", "w", `${env.root}/nope`]);
     assertEquals(missing.code, 1);
     assertMatch(missing.stderr, /^error: Working directory ".*nope" does not exist\n$/);
@@ -33,7 +41,7 @@ Deno.test("launch refuses bad names, missing cwd, no consent and a taken name", 
     const noConsent = await env.csd(["launch", "w", env.project]);
     assertEquals(noConsent.code, 1);
     assertStringIncludes(noConsent.stderr, "csd grant-consent");
-    const grant = await env.csd(["grant-consent"]);
+    const grant = await env.csd(["grant-consent", "--yes"]);
     assertEquals(grant.code, 0);
 
     const shim = await env.launch("taken");
@@ -319,3 +327,284 @@ Deno.test("usage errors exit 2 with one error line on every command", opts, asyn
     await env.dispose();
   }
 });
+
+Deno.test("grant-consent asks: only y/yes grants, --yes grants without asking", opts, async () => {
+  const env = await TestEnv.create({ consent: false });
+  const consent = `${env.home}/.claude/.claude-session-driver-consent`;
+  try {
+    // Refusals: an answer other than y/yes, an empty line, end of input, no stdin at all.
+    for (const stdin of ["no\n", "n\n", "\n", "", "yess\n", "maybe yes\n", undefined]) {
+      const run = await env.csd(["grant-consent"], stdin === undefined ? {} : { stdin });
+      const what = `stdin ${JSON.stringify(stdin)}: ${run.stderr}`;
+      assertEquals(run.code, 1, what);
+      assertStringIncludes(run.stderr, "permission prompts bypassed", what);
+      assertMatch(run.stderr, /\nerror: Consent not given/, what);
+      assert(!exists(consent), `consent recorded for ${what}`);
+    }
+    for (const stdin of ["y\n", "YES\n", " Yes \r\n", "y"]) {
+      const run = await env.csd(["grant-consent"], stdin === undefined ? {} : { stdin });
+      assertEquals(run.code, 0, `stdin ${JSON.stringify(stdin)}: ${run.stderr}`);
+      assert(exists(consent), `no consent for ${JSON.stringify(stdin)}`);
+      assertEquals((await env.csd(["grant-consent", "--revoke"])).code, 0);
+      assert(!exists(consent));
+    }
+    const scripted = await env.csd(["grant-consent", "--yes"]);
+    assertEquals(scripted.code, 0, scripted.stderr);
+    assert(exists(consent));
+    assertEquals((await env.csd(["grant-consent", "--yes", "--revoke"])).code, 2);
+  } finally {
+    await env.dispose();
+  }
+});
+
+Deno.test("a prompt or command that starts with '-' is text, not an option", opts, async () => {
+  const env = await TestEnv.create();
+  try {
+    await env.launch("dash");
+    const converse = async (args: string[]) => {
+      const run = await env.shim("dash", ["converse", ...args]);
+      assertEquals(run.code, 0, `converse ${JSON.stringify(args)}: ${run.stderr}`);
+      return run.stdout;
+    };
+    assertEquals(
+      await converse(["-n is not an option here"]),
+      "fake reply: -n is not an option here\n",
+    );
+    assertEquals(await converse(["-x", "30"]), "fake reply: -x\n");
+    assertEquals(await converse(["--", "-y"]), "fake reply: -y\n");
+    assertEquals(await converse(["--", "--help", "30"]), "fake reply: --help\n");
+    assertEquals(
+      await converse(["--with-turn is a flag", "30"]),
+      "fake reply: --with-turn is a flag\n",
+    );
+    // Options still count before and after the prompt and its timeout.
+    assertStringIncludes(await converse(["-z", "30", "--with-turn"]), "fake reply: -z");
+    assertStringIncludes(await converse(["--with-turn", "--", "-w"]), "## ");
+
+    const send = await env.shim("dash", ["send", "-s"]);
+    assertEquals(send.code, 0, send.stderr);
+    const wait = await env.shim("dash", ["wait-for-turn", "30"]);
+    assertEquals(JSON.parse(wait.stdout).last_assistant_message, "fake reply: -s");
+
+    // tmux must not read a command's text as its own flags (F17): the fake answers "-t" as a
+    // prompt, which proves it arrived. (--command writes no marker for wait-for-turn.)
+    for (const text of ["-t", "-Rx"]) {
+      const run = await env.shim("dash", ["send", "--command", "--", text]);
+      assertEquals(run.code, 0, `--command ${text}: ${run.stderr}`);
+      await eventually(
+        () => env.events("dash").some((e) => e.last_assistant_message === `fake reply: ${text}`),
+        10_000,
+        `the turn of ${text}`,
+      );
+    }
+
+    // What looks like an option and is not one is still refused, with csd's own hint.
+    const bogus = await env.shim("dash", ["converse", "--bogus", "hi"]);
+    assertEquals(bogus.code, 2);
+    assertMatch(bogus.stderr, /^error: Unknown option "--bogus" \(a prompt that starts with -- /);
+    const negative = await env.shim("dash", ["converse", "hi", "-5"]);
+    assertEquals(negative.code, 2);
+    assertStringIncludes(negative.stderr, 'Invalid timeout: "-5"');
+  } finally {
+    await env.dispose();
+  }
+});
+
+/** Pids whose command line contains `text`. */
+function pidsShowing(text: string): number[] {
+  const found: number[] = [];
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      if (Deno.readTextFileSync(`/proc/${entry.name}/cmdline`).includes(text)) {
+        found.push(Number(entry.name));
+      }
+    } catch {
+      // Exited meanwhile.
+    }
+  }
+  return found.filter((pid) => pid !== Deno.pid);
+}
+
+Deno.test(
+  "no csd process puts a prompt on a command line (ps shows it to all users)",
+  opts,
+  async () => {
+    const env = await TestEnv.create();
+    try {
+      env.script({ rules: [{ match: "secret", text: "noted", delayMs: 3000 }] });
+      await env.launch("quiet");
+      for (const [via, viaStdin] of [["shim", true], ["shim", false], ["csd", false]] as const) {
+        const secret = `secret-${crypto.randomUUID()}`;
+        const args = ["converse", viaStdin ? "-" : secret, "30"];
+        const child = via === "shim"
+          ? env.spawnShim("quiet", args, secret)
+          : env.spawn(`${BIN}/csd`, ["--worker", "quiet", ...args], secret);
+        // While the turn runs: the shim, dispatch, deno, tmux and the harness all took their part.
+        await eventually(
+          () => env.events("quiet").some((e) => e.prompt === secret),
+          10_000,
+          "the prompt's user_prompt_submit",
+        );
+        const showing = pidsShowing(secret);
+        const output = await child.output();
+        assertEquals(output.code, 0, new TextDecoder().decode(output.stderr));
+        // Given on stdin it is on no command line; given as an argument, only on the caller's own
+        // process (the shim execs its way to deno under the same pid), never on a new one.
+        assertEquals(showing, viaStdin ? [] : [child.pid], `${via}, via stdin: ${viaStdin}`);
+      }
+    } finally {
+      await env.dispose();
+    }
+  },
+);
+
+Deno.test(
+  "the converse diagnostic: new folder made 0700, file 0600, never through a symlink or over another's file",
+  opts,
+  async () => {
+    const env = await TestEnv.create();
+    try {
+      env.script({ rules: [{ match: "long", text: "finally", delayMs: 60_000 }] });
+      await env.launch("diag");
+      const converse = (diag: string) =>
+        env.shim("diag", ["converse", "a long job", "1"], {
+          env: { CSD_CONVERSE_DIAG_FILE: diag },
+        });
+
+      const nested = `${env.root}/reports/today/diag.txt`;
+      const first = await converse(nested);
+      assertEquals(first.code, 124, first.stderr);
+      assertStringIncludes(first.stderr, `csd-diagnostic: ${nested}\n`);
+      assertStringIncludes(Deno.readTextFileSync(nested), "## process tree");
+      assertEquals(Deno.statSync(nested).mode! & 0o777, 0o600);
+      assertEquals(Deno.statSync(`${env.root}/reports`).mode! & 0o777, 0o700);
+      assertEquals(Deno.statSync(`${env.root}/reports/today`).mode! & 0o777, 0o700);
+      // Our own earlier diagnostic is replaced.
+      Deno.writeTextFileSync(nested, "old\n");
+      assertEquals((await converse(nested)).code, 124);
+      assertStringIncludes(Deno.readTextFileSync(nested), "## process tree");
+      assertEquals(Deno.statSync(nested).mode! & 0o777, 0o600);
+
+      // A planted symlink: the file it names stays untouched, and so does the link.
+      const victim = `${env.root}/victim.txt`;
+      Deno.writeTextFileSync(victim, "precious\n");
+      const link = `${env.root}/planted.txt`;
+      Deno.symlinkSync(victim, link);
+      const planted = await converse(link);
+      assertEquals(planted.code, 124);
+      assertMatch(
+        planted.stderr,
+        /warning: cannot write the diagnostic to .*planted\.txt: .*symbolic link/,
+      );
+      assert(!planted.stderr.includes("csd-diagnostic:"));
+      assertEquals(Deno.readTextFileSync(victim), "precious\n");
+      assertEquals(Deno.readLinkSync(link), victim);
+
+      if (Deno.uid() === 0) {
+        const foreign = `${env.root}/foreign.txt`;
+        Deno.writeTextFileSync(foreign, "theirs\n");
+        Deno.chownSync(foreign, 65534, 65534);
+        const run = await converse(foreign);
+        assertEquals(run.code, 124);
+        assertMatch(
+          run.stderr,
+          /warning: cannot write the diagnostic to .*foreign\.txt: .*another user/,
+        );
+        assertEquals(Deno.readTextFileSync(foreign), "theirs\n");
+      }
+      assertEquals(
+        [...Deno.readDirSync(env.root)].filter((e) => e.name.includes(".tmp")).map((e) => e.name),
+        [],
+        "no temp file left",
+      );
+    } finally {
+      await env.dispose();
+    }
+  },
+);
+
+Deno.test(
+  "seconds follow one rule on the command line and in CSD_* variables, checked up front",
+  opts,
+  async () => {
+    const env = await TestEnv.create();
+    try {
+      // A bad launch timeout used to start (and kill) the harness first, then exit 1.
+      for (const value of ["abc", "1e-9", "0", "-1", " 5", "0x10", "Infinity"]) {
+        const run = await env.csd(["launch", "w", env.project], {
+          env: { CSD_LAUNCH_TIMEOUT: value },
+        });
+        assertEquals(run.code, 2, `CSD_LAUNCH_TIMEOUT=${value}: ${run.stderr}`);
+        assertEquals(
+          run.stderr.split("\n")[0],
+          `error: Invalid CSD_LAUNCH_TIMEOUT: "${value}" is not a positive number of seconds (digits with an optional decimal point, e.g. 30 or 0.5)`,
+        );
+        assertEquals(files(env.workerDir).filter((f) => f.startsWith("w")), []);
+        assertEquals(
+          (await env.tmux("has-session", "-t", "=w")).code !== 0,
+          true,
+          "nothing started",
+        );
+      }
+      const shim = await env.launch("w", [], { CSD_LAUNCH_TIMEOUT: "20.5" });
+      for (
+        const name of ["CSD_SUBMIT_TIMEOUT", "CSD_SUBMIT_RETRY_INTERVAL", "CSD_REGISTER_TIMEOUT"]
+      ) {
+        const run = await env.exec(shim, ["send", "hi"], { env: { [name]: "1e3" } });
+        assertEquals(run.code, 2, `${name}: ${run.stderr}`);
+        assertStringIncludes(run.stderr, `Invalid ${name}: "1e3"`);
+      }
+      assertEquals(
+        env.events("w").filter((e) => e.event === "user_prompt_submit"),
+        [],
+        "nothing sent",
+      );
+      for (const timeout of ["1e9", "1e-9", " 5"]) {
+        const run = await env.exec(shim, ["wait-for-turn", timeout]);
+        assertEquals(run.code, 2, `wait-for-turn ${timeout}: ${run.stderr}`);
+        assertStringIncludes(
+          run.stderr,
+          `Invalid timeout: "${timeout}" is not a positive number of seconds (digits`,
+        );
+      }
+      const fine = await env.exec(shim, ["converse", "hi", "30.5"], {
+        env: { CSD_SUBMIT_TIMEOUT: "9.5" },
+      });
+      assertEquals(fine.stdout, "fake reply: hi\n", fine.stderr);
+    } finally {
+      await env.dispose();
+    }
+  },
+);
+
+Deno.test(
+  "read-events --follow shows the stop_failure csd derives from the screen (Escape, no hook)",
+  opts,
+  async () => {
+    const env = await TestEnv.create();
+    try {
+      env.script({ rules: [{ match: "endless", text: "never", delayMs: 60_000 }] });
+      await env.launch("esc");
+      assertEquals((await env.shim("esc", ["send", "an endless task"])).code, 0);
+      const follower = env.spawnShim("esc", ["read-events", "--follow", "--last", "1"]);
+      await env.tmux("send-keys", "-t", "=esc:", "Escape");
+      // No other csd command runs meanwhile: the follower alone must notice.
+      const lines = await linesUntil(
+        follower.stdout,
+        (seen) => seen.some((l) => JSON.parse(l).event === "stop_failure"),
+        20_000,
+      );
+      follower.kill("SIGTERM");
+      assertEquals((await follower.status).code, 0);
+      const failure = lines.map((l) => JSON.parse(l)).find((e) => e.event === "stop_failure");
+      assertEquals(
+        [failure?.error, failure?.derived_from],
+        ["interrupted", "screen"],
+        lines.join("\n"),
+      );
+    } finally {
+      await env.dispose();
+    }
+  },
+);

@@ -5,7 +5,7 @@
  * prompt pasted while a turn runs, parallel workers with their own homes.
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./support/assert.ts";
-import { eventually, exists } from "./support/env.ts";
+import { eventually, exists, linesUntil } from "./support/env.ts";
 import { realWorld } from "./support/real_claude.ts";
 import { withCodex } from "./support/real_codex.ts";
 import type { Rule } from "./support/mock_model.ts";
@@ -172,6 +172,45 @@ Deno.test(
       const after = await env.shim("cx4", ["converse", "are you back", "90"]);
       assertEquals(after.code, 0, after.stderr);
       assertEquals(after.stdout, "mock reply to: are you back\n");
+    } finally {
+      await world.dispose();
+    }
+  },
+);
+
+Deno.test(
+  "real codex: read-events --follow shows the stop_failure csd derives from a failed turn",
+  opts,
+  async () => {
+    const world = await codexWorld([
+      { match: "fail now", replies: [{ kind: "error", status: 500, message: "mock outage" }] },
+    ]);
+    const { env } = world;
+    try {
+      await env.csd(["launch", "--harness", "codex", "cxf", env.project]);
+      const follower = env.spawnShim("cxf", ["read-events", "--follow"]);
+      assertEquals((await env.shim("cxf", ["send", "fail now"])).code, 0);
+      // No other csd command runs meanwhile: the follower alone must derive the end.
+      const lines = await linesUntil(
+        follower.stdout,
+        (seen) => seen.some((l) => JSON.parse(l).event === "stop_failure"),
+        60_000,
+      );
+      const failure = lines.map((l) => JSON.parse(l)).find((e) => e.event === "stop_failure");
+      assertEquals(failure?.derived_from, "rollout", lines.join("\n"));
+
+      // Followers and a converse notice the same rollout change at once: the end is written once.
+      const more = [0, 1].map(() =>
+        env.spawnShim("cxf", ["read-events", "--follow", "--last", "0"])
+      );
+      const run = await env.shim("cxf", ["converse", "fail now again", "60"]);
+      assertEquals(run.code, 3, run.stderr);
+      for (const child of [follower, ...more]) {
+        child.kill("SIGTERM");
+        assertEquals((await child.status).code, 0);
+      }
+      const ends = env.events("cxf").filter((e) => e.event === "stop_failure");
+      assertEquals(ends.length, 2, JSON.stringify(env.events("cxf"), null, 1));
     } finally {
       await world.dispose();
     }

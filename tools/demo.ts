@@ -97,7 +97,7 @@ try {
       CLAUDE_BIN.replace(REPO + "/", "")
     }) against the mock model at ${mock.url}`,
   );
-  await run(csd, ["grant-consent"]);
+  await run(csd, ["grant-consent", "--yes"]);
   const shim = (await run(csd, ["launch", "demo", project])).trim();
   log(`shim: ${shim}`);
   log((await run(shim, ["converse", "Introduce yourself in one sentence.", "120"])).trimEnd());

@@ -2,6 +2,8 @@
 # Writes the csd dispatcher: `csd <sub>` execs the per-command executable csd-<sub> in <bin dir>.
 # One definition for both the source tree's bin/csd (tools/make_bin.sh) and an installed tree's
 # PREFIX/bin/csd (tools/install.sh), so the two cannot drift.
+# Every hop execs (same process, same arguments): a child would repeat a prompt argument on a
+# second command line, which `ps` shows to every local user for the whole turn (F11).
 # Usage: tools/dispatcher.sh <output file> <bin dir>
 
 q() { printf "'%s'" "${1//\'/\'\\\'\'}"; }

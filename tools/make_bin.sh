@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Generates bin/: one executable per subcommand (running commands/<sub>.ts with the project's
-# Deno), csd-hook, and the csd dispatcher, which execs the per-command executable.
+# Deno), csd-hook, and the csd dispatcher, which execs the per-command executable. Wrappers exec
+# Deno, never run it as a child: a prompt argument must not reach a second command line (F11).
 # Usage: tools/make_bin.sh <deno> <repo root> <subcommand>...
 set -euo pipefail
 deno=$1 root=$2

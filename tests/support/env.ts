@@ -115,15 +115,29 @@ export class TestEnv {
     return this.exec(`${this.workerDir}/bin/${name}`, args, options);
   }
 
-  /** Starts a worker's shim in the background (e.g. `read-events --follow`), output piped. */
-  spawnShim(name: string, args: string[]): Deno.ChildProcess {
-    return new Deno.Command(`${this.workerDir}/bin/${name}`, {
+  /**
+   * Starts a worker's shim in the background (e.g. `read-events --follow`), output piped;
+   * `stdin` is written to it and closed.
+   */
+  spawnShim(name: string, args: string[], stdin?: string): Deno.ChildProcess {
+    return this.spawn(`${this.workerDir}/bin/${name}`, args, stdin);
+  }
+
+  /** Starts any program in the background with the isolated environment (see spawnShim). */
+  spawn(program: string, args: string[], stdin?: string): Deno.ChildProcess {
+    const child = new Deno.Command(program, {
       args,
       env: this.environment(),
       clearEnv: true,
+      stdin: stdin === undefined ? "null" : "piped",
       stdout: "piped",
       stderr: "piped",
     }).spawn();
+    if (stdin !== undefined) {
+      const writer = child.stdin.getWriter();
+      writer.write(new TextEncoder().encode(stdin)).then(() => writer.close()).catch(() => {});
+    }
+    return child;
   }
 
   /** Runs any program with the isolated environment. */
@@ -231,4 +245,30 @@ export async function eventually(
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
+}
+
+/**
+ * Reads `stream` (a follower's stdout) until `done` holds for the lines read so far, the stream
+ * ends, or `ms` pass; returns the complete lines read. The stream stays locked to this reader.
+ */
+export async function linesUntil(
+  stream: ReadableStream<Uint8Array>,
+  done: (lines: string[]) => boolean,
+  ms = 30_000,
+): Promise<string[]> {
+  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  const deadline = Date.now() + ms;
+  let text = "";
+  const lines = () => text.split("\n").slice(0, -1);
+  while (!done(lines()) && Date.now() < deadline) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), deadline - Date.now());
+    });
+    const chunk = await Promise.race([reader.read(), timeout]);
+    clearTimeout(timer);
+    if (chunk === null || chunk.done) break;
+    text += chunk.value;
+  }
+  return lines();
 }
