@@ -325,3 +325,31 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "a prompt that rebuilds a paste end marker arrives as text; the worker survives (F3)",
+  opts,
+  async () => {
+    const env = await TestEnv.create();
+    try {
+      await env.launch("inject");
+      // A one-pass strip of the markers turned `\x1b[20\x1b[201~1~` into a paste end: the
+      // rest was typed as keys (Ctrl-U, /exit, Enter) and quit the worker.
+      const attack = "TAG hi \x1b[20\x1b[201~1~\x15/exit\r";
+      const run = await env.shim("inject", ["converse", "-", "30"], { stdin: attack });
+      assertEquals(run.code, 0, run.stderr);
+      const delivered = "TAG hi \u241b[20\u241b[201~1~\u2415/exit";
+      assertEquals(run.stdout, `fake reply: ${delivered}\n`);
+      const prompts = env.events("inject").filter((e) => e.event === "user_prompt_submit");
+      assertEquals(prompts.map((e) => e.prompt), [delivered]);
+      assertEquals((await env.shim("inject", ["status"])).stdout, "idle\n");
+      // A command is typed as keys: a control character in it is refused, not typed.
+      const command = await env.shim("inject", ["send", "--command", "/x\x1b[201~\x15/exit"]);
+      assertEquals(command.code, 2, command.stderr);
+      assertStringIncludes(command.stderr, "control character");
+      assertEquals((await env.shim("inject", ["status"])).stdout, "idle\n");
+    } finally {
+      await env.dispose();
+    }
+  },
+);

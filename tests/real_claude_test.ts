@@ -320,3 +320,37 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "real claude: control characters and a rebuilt paste end marker arrive as text (F3, F21)",
+  opts,
+  async () => {
+    const world = await realWorld([
+      { match: "TAGC", replies: [{ kind: "text", text: "Reply C." }] },
+      { match: "TAGM", replies: [{ kind: "text", text: "Reply M." }] },
+    ]);
+    const { env } = world;
+    try {
+      await env.launch("rx");
+      // Claude ate `ESC d` and turned `\r` into `\n`: csd's match failed and converse said 124
+      // although the turn ran.
+      const ctrl = await env.shim("rx", ["converse", "-", "90"], {
+        stdin: "TAGC one\x1bdtwo\rthree\x07",
+      });
+      assertEquals(ctrl.code, 0, ctrl.stderr);
+      assertEquals(ctrl.stdout, "Reply C.\n");
+      // A one-pass strip rebuilt `\x1b[201~`: the paste ended and `/exit` was typed as keys.
+      const attack = await env.shim("rx", ["converse", "-", "90"], {
+        stdin: "TAGM hi \x1b[20\x1b[201~1~\x15/exit\r",
+      });
+      assertEquals(attack.code, 0, attack.stderr);
+      assertEquals(attack.stdout, "Reply M.\n");
+      const seen = world.mock.requests.filter((r) => r.side === null).map((r) => r.prompt);
+      assert(seen.includes("TAGC one\u241bdtwo\nthree\u2407"), JSON.stringify(seen));
+      assert(seen.includes("TAGM hi \u241b[20\u241b[201~1~\u2415/exit"), JSON.stringify(seen));
+      assertEquals((await env.shim("rx", ["status"])).stdout, "idle\n");
+    } finally {
+      await world.dispose();
+    }
+  },
+);
