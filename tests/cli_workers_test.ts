@@ -353,3 +353,42 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "events file deleted, truncated or torn mid-turn: converse still gets its reply (F8)",
+  opts,
+  async () => {
+    const env = await TestEnv.create();
+    try {
+      env.script({ rules: [{ match: "slow", text: "slow reply {prompt}", delayMs: 2000 }] });
+      await env.launch("torn");
+      const events = `${env.workerDir}/torn.events.jsonl`;
+      const faults: Record<string, () => void> = {
+        deleted: () => Deno.removeSync(events),
+        truncated: () => Deno.truncateSync(events, 0),
+        torn: () => Deno.writeTextFileSync(events, 'x\n{"ts":"…","event":"sto', { append: true }),
+      };
+      for (const [fault, act] of Object.entries(faults)) {
+        const prompt = `slow ${fault}`;
+        const before = Deno.readTextFileSync(events).length;
+        // Before the fix each of these waited the whole timeout (124).
+        const converse = env.shim("torn", ["converse", prompt, "30"]);
+        await eventually(
+          () => Deno.readTextFileSync(events).slice(before).includes(`"prompt":"${prompt}"`),
+          20_000,
+          `the ${fault} prompt to be confirmed`,
+        );
+        act();
+        const run = await converse;
+        assertEquals(run.code, 0, `${fault}: ${run.stderr}`);
+        assertEquals(run.stdout, `slow reply ${prompt}\n`, fault);
+        assertEquals((await env.shim("torn", ["status"])).stdout, "idle\n", fault);
+      }
+      // The hook started a new line after the torn one: the stop was not glued to it.
+      const lines = Deno.readTextFileSync(events).split("\n");
+      assert(lines.includes('{"ts":"…","event":"sto'), "the torn line stands alone");
+    } finally {
+      await env.dispose();
+    }
+  },
+);

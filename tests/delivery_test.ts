@@ -5,6 +5,10 @@
  */
 import { assert, assertEquals } from "./support/assert.ts";
 import { promptAsText } from "../lib/submit.ts";
+import { LineCursor } from "../lib/jsonl.ts";
+import { appendEventLine } from "../lib/append.ts";
+import { parseEventLine } from "../lib/schema.ts";
+import { NODE22_BIN_DIR } from "./support/harness_set.ts";
 
 /** A small seeded PRNG (mulberry32), so a failing case can be replayed from its seed. */
 function random(seed: number): () => number {
@@ -82,4 +86,102 @@ Deno.test("promptAsText(): keeps text, \\n and \\t; names every other control ch
   assertEquals(promptAsText("\x00\x03\x07\x08\x0b\x0c\x15\x1f\x7f"), "␀␃␇␈␋␌␕␟␡");
   // C1 controls and other code points are text to every harness: left alone.
   assertEquals(promptAsText("\u0085\u009b201~"), "\u0085\u009b201~");
+});
+
+const line = (event: string, extra: Record<string, string> = {}) =>
+  JSON.stringify({ ts: "2026-12-01T00:00:00Z", event, ...extra }) + "\n";
+
+function eventsOf(cursor: LineCursor): string[] {
+  return cursor.next().map((l) => parseEventLine(l.text)?.event ?? "junk");
+}
+
+Deno.test("LineCursor: a deleted, truncated or rewritten file is read again from its start", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const path = `${dir}/w.events.jsonl`;
+    Deno.writeTextFileSync(path, line("session_start") + line("user_prompt_submit"));
+    const cursor = new LineCursor(path, 0);
+    assertEquals(eventsOf(cursor), ["session_start", "user_prompt_submit"]);
+
+    // Deleted, then recreated by the next append (possibly with the same inode number).
+    Deno.removeSync(path);
+    assertEquals(eventsOf(cursor), []);
+    Deno.writeTextFileSync(path, line("stop"));
+    assertEquals(eventsOf(cursor), ["stop"]);
+
+    // Truncated to 0, then appended to.
+    Deno.truncateSync(path, 0);
+    assertEquals(eventsOf(cursor), []);
+    Deno.writeTextFileSync(path, line("notification"), { append: true });
+    assertEquals(eventsOf(cursor), ["notification"]);
+
+    // Replaced by a longer file between two reads: the cursor's offset is no line start there.
+    const before = cursor.offset;
+    const long = line("stop", { last_assistant_message: "x".repeat(before + 10) });
+    Deno.writeTextFileSync(`${path}.new`, long);
+    Deno.renameSync(`${path}.new`, path);
+    assertEquals(eventsOf(cursor), ["stop"]);
+
+    // Truncated and refilled past the offset in place (same inode), unnoticed in between.
+    const offset = cursor.offset;
+    Deno.truncateSync(path, 0);
+    Deno.writeTextFileSync(
+      path,
+      line("user_prompt_submit", { prompt: "y".repeat(offset) }) + line("stop"),
+      { append: true },
+    );
+    assertEquals(eventsOf(cursor), ["user_prompt_submit", "stop"]);
+    // Plain appends keep working after all that.
+    Deno.writeTextFileSync(path, line("session_end"), { append: true });
+    assertEquals(eventsOf(cursor), ["session_end"]);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("appendEventLine(): after a partial last line, the event starts a line of its own", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const path = `${dir}/w.events.jsonl`;
+    const event = { ts: "2026-12-01T00:00:00Z", event: "stop" as const };
+    appendEventLine(path, event);
+    Deno.writeTextFileSync(path, 'x\n{"ts":"…","event":"sto', { append: true });
+    appendEventLine(path, event);
+    appendEventLine(path, event);
+    const cursor = new LineCursor(path, 0);
+    assertEquals(eventsOf(cursor), ["stop", "junk", "junk", "stop", "stop"]);
+    assertEquals(Deno.statSync(path).mode! & 0o777, 0o600);
+
+    // The same under Node, as the Pi extension runs it.
+    Deno.writeTextFileSync(path, '{"ts":"…","event":"sto', { append: true });
+    const module = new URL("../lib/append.ts", import.meta.url).href;
+    const node = new Deno.Command(`${NODE22_BIN_DIR}/node`, {
+      args: [
+        "--experimental-strip-types",
+        "--no-warnings",
+        "--input-type=module",
+        "-e",
+        `const { appendEventLine } = await import(${JSON.stringify(module)});
+         appendEventLine(${JSON.stringify(path)}, ${JSON.stringify(event)});`,
+      ],
+    }).outputSync();
+    assertEquals(node.code, 0, new TextDecoder().decode(node.stderr));
+    assertEquals(eventsOf(cursor), ["junk", "stop"]);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("LineCursor: a baseline just past a torn line does not replay the file", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const path = `${dir}/w.events.jsonl`;
+    Deno.writeTextFileSync(path, line("stop") + '{"ts":"…","event":"sto');
+    const cursor = new LineCursor(path, Deno.statSync(path).size);
+    assertEquals(eventsOf(cursor), []);
+    appendEventLine(path, { ts: "2026-12-01T00:00:01Z", event: "user_prompt_submit" });
+    assertEquals(eventsOf(cursor).filter((e) => e !== "junk"), ["user_prompt_submit"]);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });
