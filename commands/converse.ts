@@ -4,6 +4,7 @@ import { ExitCode, TurnFailedError, UsageError } from "../lib/errors.ts";
 import { writeDiagnostic } from "../lib/diagnostic.ts";
 import { finalTextOfTurn, turnForPrompt } from "../lib/final_text.ts";
 import { promptMatches, submitPrompt, submitTimingFromEnv } from "../lib/submit.ts";
+import { clearSentMarker, lockSubmission, recordSentMarker } from "../lib/submission.ts";
 import { renderTurn } from "../lib/transcript/markdown.ts";
 import { followEvents, waitForTurnEnd } from "../lib/turn.ts";
 import { loadWorker, type Worker } from "../lib/worker.ts";
@@ -20,13 +21,17 @@ turn's. With --with-turn, prints the whole turn as markdown instead (as read-tur
 
 On a timeout, when CSD_CONVERSE_DIAG_FILE is set, a diagnostic (process tree, pane, transcript
 and events tails) is written there and \`csd-diagnostic: <path>\` is printed on stderr. The
-worker keeps running: check \`status\` (idle means the turn ended meanwhile; read-turn shows it).
+worker keeps running: check \`status\` (idle means the turn ended meanwhile; read-turn shows it;
+working means \`wait-for-turn\`, which returns this turn's end even if it ends before the call).
+
+One send or converse at a time per worker: converse holds the worker until its turn ends; a
+second converse waits for it within its own timeout, then exits 1 naming the holder.
 
 OPTIONS:
   --with-turn  print the whole turn as markdown
   -h, --help   show this help
 
-EXIT CODES: 0 reply printed, 1 error (worker gone, prompt not confirmed), 2 usage error,
+EXIT CODES: 0 reply printed, 1 error (worker gone or busy, prompt not confirmed), 2 usage error,
   3 the turn failed (API error, the worker exited mid-turn), 124 timeout.`;
 
 export async function main(argv: string[]): Promise<number> {
@@ -41,9 +46,15 @@ export async function main(argv: string[]): Promise<number> {
   const prompt = await promptArgument(promptArg);
   const deadline = Date.now() + timeout * 1000;
 
-  // A marker from an earlier `send` would make a later wait-for-turn return this turn's end.
-  await Deno.remove(worker.paths.sent).catch(() => {});
+  // Held until the turn ends: a second controller's prompt would otherwise join or interrupt
+  // this turn, and each would take the other's reply.
+  using _lock = await lockSubmission(worker, "converse", deadline);
+  // A marker from an earlier `send` would make a later wait-for-turn return an older turn's end.
+  clearSentMarker(worker.paths.sent);
   const submitted = await submitPrompt(worker, prompt, submitTimingFromEnv());
+  // Left in place if this call times out, so the documented recovery (status, then
+  // wait-for-turn) still catches this turn when it ends in between.
+  recordSentMarker(worker.paths.sent, submitted);
   const start = submitted.confirmation?.end ??
     await waitForQueuedPrompt(worker, submitted.baseline, submitted.delivered, deadline);
   if (start === undefined) {
@@ -52,6 +63,8 @@ export async function main(argv: string[]): Promise<number> {
 
   const outcome = await waitForTurnEnd(worker, start, deadline);
   if (outcome.kind === "timeout") return await timedOut(worker, timeout, "the turn did not end");
+  // This call collects the turn: a later wait-for-turn waits for the next one.
+  clearSentMarker(worker.paths.sent);
   if (outcome.kind === "failed") {
     err(`error: ${outcome.why}\n`);
     return ExitCode.turnFailed;

@@ -2,7 +2,7 @@
  * Several workers, recovery and isolation, against the fake agent: parallel workers, adopt after
  * a reboot and in place, prune, the worker's environment, prompts that must arrive intact.
  */
-import { assert, assertEquals, assertStringIncludes } from "./support/assert.ts";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "./support/assert.ts";
 import { eventually, TestEnv } from "./support/env.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -387,6 +387,90 @@ Deno.test(
       // The hook started a new line after the torn one: the stop was not glued to it.
       const lines = Deno.readTextFileSync(events).split("\n");
       assert(lines.includes('{"ts":"…","event":"sto'), "the torn line stands alone");
+    } finally {
+      await env.dispose();
+    }
+  },
+);
+
+Deno.test(
+  "two controllers on one worker: each converse gets its own reply; a send is told busy (F5)",
+  opts,
+  async () => {
+    const env = await TestEnv.create();
+    try {
+      env.script({
+        rules: [
+          { match: "slow", text: "reply for {prompt}", delayMs: 1200 },
+          { match: "long", text: "long reply", delayMs: 5000 },
+        ],
+      });
+      await env.launch("shared");
+      const sent: string[] = [];
+      for (let round = 1; round <= 3; round++) {
+        const prompts = [`slow A${round}`, `slow B${round}`];
+        sent.push(...prompts);
+        const runs = await Promise.all(
+          prompts.map((p) => env.shim("shared", ["converse", p, "60"])),
+        );
+        runs.forEach((run, i) => {
+          assertEquals(run.code, 0, `${prompts[i]}: ${run.stderr}`);
+          assertEquals(run.stdout, `reply for ${prompts[i]}\n`, "its own reply, never the other's");
+        });
+      }
+      const submitted = env.events("shared").filter((e) => e.event === "user_prompt_submit");
+      assertEquals(submitted.map((e) => e.prompt).sort(), sent.sort(), "none merged or lost");
+
+      // converse holds the worker through its turn: a send meanwhile waits its bound, then is
+      // refused with the holder named, and nothing is typed.
+      const long = env.shim("shared", ["converse", "long one", "60"]);
+      await eventually(
+        () => env.events("shared").some((e) => e.prompt === "long one"),
+        20_000,
+        "the long prompt to start",
+      );
+      const busy = await env.shim("shared", ["send", "late"], { env: { CSD_SUBMIT_TIMEOUT: "1" } });
+      assertEquals(busy.code, 1, busy.stderr);
+      assertMatch(
+        busy.stderr,
+        /^error: Worker "shared" is busy: another controller's converse \(pid \d+/,
+      );
+      const longRun = await long;
+      assertEquals(longRun.code, 0, longRun.stderr);
+      assertEquals(longRun.stdout, "long reply\n");
+      assert(!env.events("shared").some((e) => e.prompt === "late"), "the busy send typed nothing");
+      assertEquals((await env.shim("shared", ["send", "late"])).code, 0, "free again");
+    } finally {
+      await env.dispose();
+    }
+  },
+);
+
+Deno.test(
+  "after a converse timeout, wait-for-turn returns the turn even if it ended before (F12)",
+  opts,
+  async () => {
+    const env = await TestEnv.create();
+    try {
+      env.script({ rules: [{ match: "slow", text: "slow reply", delayMs: 3000 }] });
+      await env.launch("late");
+      const converse = await env.shim("late", ["converse", "slow one", "1"]);
+      assertEquals(converse.code, 124, converse.stderr);
+      assertEquals((await env.shim("late", ["status"])).stdout, "working\n");
+      // The turn ends between the controller's status and its wait-for-turn.
+      await eventually(
+        () => env.events("late").some((e) => e.event === "stop"),
+        20_000,
+        "the turn to end",
+      );
+      const wait = await env.shim("late", ["wait-for-turn", "5"]);
+      assertEquals(wait.code, 0, wait.stderr);
+      assertEquals(JSON.parse(wait.stdout).last_assistant_message, "slow reply");
+      // Collected now: the next wait-for-turn waits for a new turn.
+      assertEquals((await env.shim("late", ["wait-for-turn", "1"])).code, 124);
+      // A converse that collected its own turn leaves nothing for wait-for-turn either.
+      assertEquals((await env.shim("late", ["converse", "quick", "30"])).code, 0);
+      assertEquals((await env.shim("late", ["wait-for-turn", "1"])).code, 124);
     } finally {
       await env.dispose();
     }
