@@ -35,7 +35,13 @@ export async function lockSubmission(
   deadline: number,
 ): Promise<SubmissionLock> {
   const path = worker.paths.submitLock;
-  const file = Deno.openSync(path, { read: true, write: true, create: true, mode: 0o600 });
+  let file: Deno.FsFile;
+  try {
+    file = Deno.openSync(path, { read: true, write: true, create: true, mode: 0o600 });
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new CsdError(`Cannot open the submission lock of worker "${worker.meta.name}": ${why}`);
+  }
   const started = Date.now();
   try {
     while (!file.tryLockSync(true)) {

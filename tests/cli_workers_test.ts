@@ -476,3 +476,75 @@ Deno.test(
     }
   },
 );
+
+/** Fills the filesystem holding `dir` (a private tmpfs) until writes fail with ENOSPC. */
+function fillDisk(dir: string): void {
+  const filler = Deno.openSync(`${dir}/filler`, { write: true, create: true });
+  try {
+    const block = new Uint8Array(4096);
+    while (true) filler.writeSync(block);
+  } catch (error) {
+    if (!(error instanceof Error) || !/No space left/.test(error.message)) throw error;
+  } finally {
+    filler.close();
+  }
+}
+
+/** Appends `text` to a file page by page until ENOSPC (the page slack of a tmpfs file). */
+function appendUntilFull(path: string, byte: string): void {
+  const file = Deno.openSync(path, { append: true });
+  try {
+    while (file.writeSync(new TextEncoder().encode(byte)) > 0) { /* fill */ }
+  } catch (error) {
+    if (!(error instanceof Error) || !/No space left/.test(error.message)) throw error;
+  } finally {
+    file.close();
+  }
+}
+
+Deno.test({
+  name: "disk full: send reports a delivered prompt once; an unrecorded prompt is named (F9)",
+  ...opts,
+  ignore: Deno.uid() !== 0, // mounts a private tmpfs as the worker dir
+  fn: async () => {
+    const env = await TestEnv.create();
+    Deno.mkdirSync(env.workerDir, { mode: 0o700 });
+    const mount = await new Deno.Command("mount", {
+      args: ["-t", "tmpfs", "-o", "size=256k,mode=0700", "tmpfs", env.workerDir],
+    }).output();
+    assertEquals(mount.code, 0, new TextDecoder().decode(mount.stderr));
+    try {
+      await env.launch("full");
+      const events = `${env.workerDir}/full.events.jsonl`;
+      // Room for this turn's events in the events file's last page, and none anywhere else.
+      const size = Deno.statSync(events).size;
+      Deno.writeTextFileSync(events, " ".repeat(4096 - (size % 4096)) + "\n", { append: true });
+      fillDisk(env.workerDir);
+      const send = await env.shim("full", ["send", "hello full disk"]);
+      // Before: exit 1 with a stack trace (ENOSPC writing the .sent marker) after a delivery.
+      assertEquals(send.code, 0, send.stderr);
+      assertMatch(send.stderr, /^warning: the prompt was delivered, but csd could not record it/);
+      assert(!send.stderr.includes("    at "), send.stderr);
+      await eventually(
+        () => env.events("full").some((e) => e.event === "stop"),
+        20_000,
+        "the turn to end",
+      );
+      // Now the hook cannot record anything: the events page is full too.
+      appendUntilFull(events, "\n");
+      const converse = await env.shim("full", ["converse", "unrecorded prompt", "30"], {
+        env: { CSD_SUBMIT_TIMEOUT: "3" },
+      });
+      // Before: 124 "raise CSD_SUBMIT_TIMEOUT", though the prompt ran.
+      assertEquals(converse.code, 1, converse.stderr);
+      assertStringIncludes(
+        converse.stderr,
+        `events not recorded: no space left on ${env.workerDir}`,
+      );
+    } finally {
+      await env.tmux("kill-server");
+      await new Deno.Command("umount", { args: ["-l", env.workerDir] }).output();
+      await env.dispose();
+    }
+  },
+});
