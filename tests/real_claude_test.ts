@@ -354,3 +354,36 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "real claude: two controllers conversing at once each get their own reply (F5)",
+  opts,
+  async () => {
+    const tags = [1, 2, 3].flatMap((round) => [`a${round}`, `b${round}`]);
+    const world = await realWorld(tags.map((tag) => ({
+      match: `TAG=${tag}`,
+      replies: [{ kind: "text" as const, text: `reply for ${tag}`, delayMs: 1400 }],
+    })));
+    const { env } = world;
+    try {
+      await env.launch("r5");
+      for (const round of [1, 2, 3]) {
+        const pair = [`a${round}`, `b${round}`];
+        // Before: B printed A's reply with exit 0, the two prompts merged, or one got lost.
+        const runs = await Promise.all(
+          pair.map((tag) => env.shim("r5", ["converse", `${tag} SLOW TAG=${tag}`, "90"])),
+        );
+        runs.forEach((run, i) => {
+          assertEquals(run.code, 0, `${pair[i]}: ${run.stderr}`);
+          assertEquals(run.stdout, `reply for ${pair[i]}\n`);
+        });
+      }
+      const prompts = world.mock.requests
+        .filter((r) => r.side === null && r.step === 0 && r.prompt !== null)
+        .map((r) => r.prompt).sort();
+      assertEquals(prompts, tags.map((tag) => `${tag} SLOW TAG=${tag}`).sort());
+    } finally {
+      await world.dispose();
+    }
+  },
+);
