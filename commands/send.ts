@@ -15,8 +15,10 @@ USAGE:
 Pastes <prompt> (\`-\` reads it from stdin) as one bracketed paste, presses Enter, and returns
 once the worker confirms it (its user_prompt_submit event), re-pressing Enter while the text
 still sits in the input box — never into a dialog. A prompt starting with "/" or "!" is
-delivered as text, not run as a command. A prompt sent while a turn runs is queued by the
-harness; send then returns once the text has left the input box.
+delivered as text, not run as a command. A prompt is always text: a control character other
+than newline and tab arrives as its visible picture (ESC as ␛; CR becomes a newline). A prompt
+sent while a turn runs is queued by the harness; send then returns once the text has left the
+input box.
 
 The next \`wait-for-turn\` without --after-line waits for the end of the turn this prompt
 started, even if it ended before wait-for-turn was called.
