@@ -440,6 +440,19 @@ Deno.test(
       assertEquals(longRun.stdout, "long reply\n");
       assert(!env.events("shared").some((e) => e.prompt === "late"), "the busy send typed nothing");
       assertEquals((await env.shim("shared", ["send", "late"])).code, 0, "free again");
+      assertEquals((await env.shim("shared", ["wait-for-turn", "30"])).code, 0);
+
+      // A controller killed while it holds the worker leaves no lock behind.
+      const doomed = env.spawnShim("shared", ["converse", "long two", "60"]);
+      await eventually(
+        () => env.events("shared").some((e) => e.prompt === "long two"),
+        20_000,
+        "the doomed prompt to start",
+      );
+      doomed.kill("SIGKILL");
+      await doomed.output();
+      const after = await env.shim("shared", ["send", "after the kill"]);
+      assertEquals(after.code, 0, after.stderr);
     } finally {
       await env.dispose();
     }
