@@ -130,13 +130,10 @@ export class LineCursor {
   constructor(path: string, offset: number) {
     this.path = path;
     this.offset = offset;
-    const chunk = offset > 0 ? readChunk(path, offset, 1) : undefined;
+    const chunk = readChunk(path, offset, 1);
     this.#aligned = offset === 0 || chunk?.before === 0x0a;
-    try {
-      this.#ino = Deno.statSync(path).ino;
-    } catch {
-      this.#missing = true;
-    }
+    if (chunk) this.#ino = chunk.ino;
+    else this.#missing = true;
   }
   /** The complete lines appended since the previous call (all of a replaced file's lines). */
   next(): LineAt[] {
