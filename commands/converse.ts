@@ -4,7 +4,12 @@ import { ExitCode, TurnFailedError, UsageError } from "../lib/errors.ts";
 import { writeDiagnostic } from "../lib/diagnostic.ts";
 import { finalTextOfTurn, turnForPrompt } from "../lib/final_text.ts";
 import { promptMatches, submitPrompt, submitTimingFromEnv } from "../lib/submit.ts";
-import { clearSentMarker, lockSubmission, recordSentMarker } from "../lib/submission.ts";
+import {
+  clearSentMarker,
+  eventsUnrecordable,
+  lockSubmission,
+  recordSentMarker,
+} from "../lib/submission.ts";
 import { renderTurn } from "../lib/transcript/markdown.ts";
 import { followEvents, waitForTurnEnd } from "../lib/turn.ts";
 import { loadWorker, type Worker } from "../lib/worker.ts";
@@ -104,9 +109,14 @@ async function waitForQueuedPrompt(
 }
 
 async function timedOut(worker: Worker, timeout: number, why: string): Promise<number> {
+  const unrecorded = eventsUnrecordable(worker);
   err(
-    `error: timed out after ${timeout}s: ${why}. The worker keeps running; run \`status\` ` +
-      "(idle: the turn has ended since, read it with read-turn; working: wait-for-turn)\n",
+    unrecorded
+      ? `error: timed out after ${timeout}s: ${why}, as far as csd can tell: events not ` +
+        `recorded: ${unrecorded}. The worker keeps running; status and wait-for-turn cannot ` +
+        "see its turn end until space is freed (read-turn shows the transcript)\n"
+      : `error: timed out after ${timeout}s: ${why}. The worker keeps running; run \`status\` ` +
+        "(idle: the turn has ended since, read it with read-turn; working: wait-for-turn)\n",
   );
   const diagFile = Deno.env.get("CSD_CONVERSE_DIAG_FILE");
   if (diagFile) {

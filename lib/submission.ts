@@ -15,6 +15,7 @@ import { LockHolder, SentMarker } from "./schema.ts";
 import type { Submitted } from "./submit.ts";
 import { sleep } from "./wait.ts";
 import type { Worker } from "./worker.ts";
+import { dirname } from "node:path";
 
 /** How often a waiting caller retries the lock (flock has no wake-up for a bounded wait). */
 const LOCK_POLL_MS = 100;
@@ -132,5 +133,41 @@ export function recordSentMarker(path: string, submitted: Submitted): void {
       `warning: the prompt was delivered, but csd could not record it for wait-for-turn ` +
         `(${why}); a later wait-for-turn waits for the next turn end after it is called\n`,
     );
+  }
+}
+
+/** As much as the hook's longest line: its 64 KB text cap plus the event's other fields. */
+const PROBE_BYTES = 72 * 1024;
+
+/**
+ * Why the hook may be unable to record the worker's events, or undefined. The hook swallows a failed
+ * append (it must never block a turn), so on a full disk the prompt runs but no
+ * user_prompt_submit or stop arrives, and "raise CSD_SUBMIT_TIMEOUT" or "run status" would send
+ * the caller the wrong way.
+ * Probed by writing as much as the hook's longest line into a scratch file there.
+ */
+export function eventsUnrecordable(worker: Worker): string | undefined {
+  const dir = dirname(worker.paths.events);
+  const probe = `${dir}/.csd-space-probe-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+  try {
+    const file = Deno.openSync(probe, { write: true, createNew: true, mode: 0o600 });
+    try {
+      const bytes = new Uint8Array(PROBE_BYTES);
+      let written = 0;
+      while (written < bytes.length) written += file.writeSync(bytes.subarray(written));
+    } finally {
+      file.close();
+    }
+    return undefined;
+  } catch (error) {
+    if ((error as { code?: string }).code === "ENOSPC") return `no space left on ${dir}`;
+    if ((error as { code?: string }).code === "EDQUOT") return `disk quota exceeded on ${dir}`;
+    return undefined;
+  } finally {
+    try {
+      Deno.removeSync(probe);
+    } catch {
+      // Never created.
+    }
   }
 }

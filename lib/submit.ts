@@ -9,6 +9,7 @@ import { type EventAt, fileSize, LineCursor, parseEvents } from "./jsonl.ts";
 import { squash } from "./harness/screen.ts";
 import { readTailEvents } from "./jsonl.ts";
 import { statusFromEvents } from "./events.ts";
+import { eventsUnrecordable } from "./submission.ts";
 import { waitUntil } from "./wait.ts";
 import type { Worker } from "./worker.ts";
 import { dirname } from "node:path";
@@ -134,7 +135,7 @@ export async function submitPrompt(
     pollMs: Math.min(1000, timing.retryMs),
   });
   if (outcome === undefined) {
-    const unrecorded = eventsUnrecordable(dirname(worker.paths.events));
+    const unrecorded = eventsUnrecordable(worker);
     if (unrecorded) {
       throw new CsdError(
         `The worker did not confirm the prompt within ${timing.timeoutMs / 1000}s: events not ` +
@@ -148,40 +149,6 @@ export async function submitPrompt(
     );
   }
   return { confirmation: outcome === "queued" ? null : outcome, baseline, delivered };
-}
-
-/** As much as the hook's longest line: its 64 KB text cap plus the event's other fields. */
-const PROBE_BYTES = 72 * 1024;
-
-/**
- * Why the hook may be unable to record events in `dir`, or undefined. The hook swallows a failed
- * append (it must never block a turn), so on a full disk the prompt runs but no
- * user_prompt_submit arrives, and "raise CSD_SUBMIT_TIMEOUT" would send the caller the wrong way.
- * Probed by writing as much as the hook's longest line into a scratch file there.
- */
-function eventsUnrecordable(dir: string): string | undefined {
-  const probe = `${dir}/.csd-space-probe-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
-  try {
-    const file = Deno.openSync(probe, { write: true, createNew: true, mode: 0o600 });
-    try {
-      const bytes = new Uint8Array(PROBE_BYTES);
-      let written = 0;
-      while (written < bytes.length) written += file.writeSync(bytes.subarray(written));
-    } finally {
-      file.close();
-    }
-    return undefined;
-  } catch (error) {
-    if ((error as { code?: string }).code === "ENOSPC") return `no space left on ${dir}`;
-    if ((error as { code?: string }).code === "EDQUOT") return `disk quota exceeded on ${dir}`;
-    return undefined;
-  } finally {
-    try {
-      Deno.removeSync(probe);
-    } catch {
-      // Never created.
-    }
-  }
 }
 
 /** Fails clearly when the worker cannot take input (gone, exited, or showing a dialog). */

@@ -527,6 +527,7 @@ Deno.test({
     }).output();
     assertEquals(mount.code, 0, new TextDecoder().decode(mount.stderr));
     try {
+      env.script({ rules: [{ match: "slow", text: "slow reply", delayMs: 2500 }] });
       await env.launch("full");
       const events = `${env.workerDir}/full.events.jsonl`;
       // Room for this turn's events in the events file's last page, and none anywhere else.
@@ -554,6 +555,20 @@ Deno.test({
         converse.stderr,
         `events not recorded: no space left on ${env.workerDir}`,
       );
+
+      // The disk fills up mid-turn: the prompt is recorded, its turn end cannot be.
+      Deno.removeSync(`${env.workerDir}/filler`);
+      const midTurn = env.shim("full", ["converse", "slow turn", "6"]);
+      await eventually(
+        () => env.events("full").some((e) => e.prompt === "slow turn"),
+        20_000,
+        "the slow prompt to be recorded",
+      );
+      fillDisk(env.workerDir);
+      appendUntilFull(events, "\n");
+      const cut = await midTurn;
+      assertEquals(cut.code, 124, cut.stderr);
+      assertStringIncludes(cut.stderr, `events not recorded: no space left on ${env.workerDir}`);
     } finally {
       await env.tmux("kill-server");
       await new Deno.Command("umount", { args: ["-l", env.workerDir] }).output();
