@@ -50,13 +50,14 @@ export async function main(argv: string[]): Promise<number> {
   const worker = loadWorker(command.name);
   const prompt = await promptArgument(promptArg);
   const deadline = Date.now() + timeout * 1000;
+  const timing = submitTimingFromEnv();
 
   // Held until the turn ends: a second controller's prompt would otherwise join or interrupt
   // this turn, and each would take the other's reply.
   using _lock = await lockSubmission(worker, "converse", deadline);
   // A marker from an earlier `send` would make a later wait-for-turn return an older turn's end.
   clearSentMarker(worker.paths.sent);
-  const submitted = await submitPrompt(worker, prompt, submitTimingFromEnv());
+  const submitted = await submitPrompt(worker, prompt, timing);
   // Left in place if this call times out, so the documented recovery (status, then
   // wait-for-turn) still catches this turn when it ends in between.
   recordSentMarker(worker.paths.sent, submitted);
