@@ -4,6 +4,12 @@ import { ExitCode, TurnFailedError, UsageError } from "../lib/errors.ts";
 import { writeDiagnostic } from "../lib/diagnostic.ts";
 import { finalTextOfTurn, turnForPrompt } from "../lib/final_text.ts";
 import { promptMatches, submitPrompt, submitTimingFromEnv } from "../lib/submit.ts";
+import {
+  clearSentMarker,
+  eventsUnrecordable,
+  lockSubmission,
+  recordSentMarker,
+} from "../lib/submission.ts";
 import { renderTurn } from "../lib/transcript/markdown.ts";
 import { followEvents, waitForTurnEnd } from "../lib/turn.ts";
 import { loadWorker, type Worker } from "../lib/worker.ts";
@@ -29,13 +35,17 @@ ${PROMPT_RULE}
 On a timeout, when CSD_CONVERSE_DIAG_FILE is set, a diagnostic (process tree, pane, transcript
 and events tails) is written there (0600; missing folders made 0700; never through a symlink or
 over another user's file) and \`csd-diagnostic: <path>\` is printed on stderr. The worker
-keeps running: check \`status\` (idle means the turn ended meanwhile; read-turn shows it).
+keeps running: check \`status\` (idle means the turn ended meanwhile; read-turn shows it;
+working means \`wait-for-turn\`, which returns this turn's end even if it ends before the call).
+
+One send or converse at a time per worker: converse holds the worker until its turn ends; a
+second converse waits for it within its own timeout, then exits 1 naming the holder.
 
 OPTIONS:
   --with-turn  print the whole turn as markdown
   -h, --help   show this help
 
-EXIT CODES: 0 reply printed, 1 error (worker gone, prompt not confirmed), 2 usage error,
+EXIT CODES: 0 reply printed, 1 error (worker gone or busy, prompt not confirmed), 2 usage error,
   3 the turn failed (API error, the worker exited mid-turn), 124 timeout.`;
 
 export async function main(argv: string[]): Promise<number> {
@@ -54,10 +64,17 @@ export async function main(argv: string[]): Promise<number> {
   const worker = loadWorker(command.name);
   const prompt = await promptArgument(promptArg);
   const deadline = Date.now() + timeout * 1000;
+  const timing = submitTimingFromEnv();
 
-  // A marker from an earlier `send` would make a later wait-for-turn return this turn's end.
-  await Deno.remove(worker.paths.sent).catch(() => {});
-  const submitted = await submitPrompt(worker, prompt, submitTimingFromEnv());
+  // Held until the turn ends: a second controller's prompt would otherwise join or interrupt
+  // this turn, and each would take the other's reply.
+  using _lock = await lockSubmission(worker, "converse", deadline);
+  // A marker from an earlier `send` would make a later wait-for-turn return an older turn's end.
+  clearSentMarker(worker.paths.sent);
+  const submitted = await submitPrompt(worker, prompt, timing);
+  // Left in place if this call times out, so the documented recovery (status, then
+  // wait-for-turn) still catches this turn when it ends in between.
+  recordSentMarker(worker.paths.sent, submitted);
   const start = submitted.confirmation?.end ??
     await waitForQueuedPrompt(worker, submitted.baseline, submitted.delivered, deadline);
   if (start === undefined) {
@@ -66,6 +83,8 @@ export async function main(argv: string[]): Promise<number> {
 
   const outcome = await waitForTurnEnd(worker, start, deadline);
   if (outcome.kind === "timeout") return await timedOut(worker, timeout, "the turn did not end");
+  // This call collects the turn: a later wait-for-turn waits for the next one.
+  clearSentMarker(worker.paths.sent);
   if (outcome.kind === "failed") {
     err(`error: ${outcome.why}\n`);
     return ExitCode.turnFailed;
@@ -105,9 +124,14 @@ async function waitForQueuedPrompt(
 }
 
 async function timedOut(worker: Worker, timeout: number, why: string): Promise<number> {
+  const unrecorded = eventsUnrecordable(worker);
   err(
-    `error: timed out after ${timeout}s: ${why}. The worker keeps running; run \`status\` ` +
-      "(idle: the turn has ended since, read it with read-turn; working: wait-for-turn)\n",
+    unrecorded
+      ? `error: timed out after ${timeout}s: ${why}, as far as csd can tell: events not ` +
+        `recorded: ${unrecorded}. The worker keeps running; status and wait-for-turn cannot ` +
+        "see its turn end until space is freed (read-turn shows the transcript)\n"
+      : `error: timed out after ${timeout}s: ${why}. The worker keeps running; run \`status\` ` +
+        "(idle: the turn has ended since, read it with read-turn; working: wait-for-turn)\n",
   );
   const diagFile = Deno.env.get("CSD_CONVERSE_DIAG_FILE");
   if (diagFile) {

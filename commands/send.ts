@@ -1,7 +1,7 @@
 /** `<shim> send`: deliver a prompt without waiting for the turn. */
 import { err, runMain } from "../lib/cli.ts";
 import { UsageError } from "../lib/errors.ts";
-import { writeFileAtomic } from "../lib/meta.ts";
+import { clearSentMarker, lockSubmission, recordSentMarker } from "../lib/submission.ts";
 import { submitCommand, submitPrompt, submitTimingFromEnv } from "../lib/submit.ts";
 import { loadWorker } from "../lib/worker.ts";
 import {
@@ -21,8 +21,10 @@ USAGE:
 Pastes <prompt> (\`-\` reads it from stdin) as one bracketed paste, presses Enter, and returns
 once the worker confirms it (its user_prompt_submit event), re-pressing Enter while the text
 still sits in the input box — never into a dialog. A prompt starting with "/" or "!" is
-delivered as text, not run as a command. A prompt sent while a turn runs is queued by the
-harness; send then returns once the text has left the input box.
+delivered as text, not run as a command. A prompt is always text: a control character other
+than newline and tab arrives as its visible picture (ESC as ␛; CR becomes a newline). A prompt
+sent while a turn runs is queued by the harness; send then returns once the text has left the
+input box.
 
 ${PROMPT_RULE}
 
@@ -32,6 +34,9 @@ started, even if it ended before wait-for-turn was called.
 To run a real harness command (e.g. /compact, /model), use --command: the text is typed as-is
 and confirmed by the input box emptying (commands fire no prompt event).
 
+One send or converse at a time per worker: while another one holds the worker (a converse holds
+it until its turn ends), send waits up to CSD_SUBMIT_TIMEOUT, then exits 1 naming the holder.
+
 ENVIRONMENT:
   CSD_SUBMIT_TIMEOUT         seconds to wait for the confirmation (default 10)
   CSD_SUBMIT_RETRY_INTERVAL  seconds between Enter re-sends (default 2)
@@ -40,7 +45,7 @@ OPTIONS:
   --command   type a harness command instead of a prompt
   -h, --help  show this help
 
-EXIT CODES: 0 delivered, 1 not confirmed / worker gone / dialog on screen, 2 usage error,
+EXIT CODES: 0 delivered, 1 not confirmed / worker gone / busy / dialog on screen, 2 usage error,
   124 not confirmed within CSD_SUBMIT_TIMEOUT.`;
 
 export async function main(argv: string[]): Promise<number> {
@@ -58,16 +63,16 @@ export async function main(argv: string[]): Promise<number> {
   const timing = submitTimingFromEnv();
   const worker = loadWorker(command.name);
   const text = await promptArgument(promptArg);
+  using _lock = await lockSubmission(worker, "send", Date.now() + timing.timeoutMs);
   if (parsed.values.command === true) {
     await submitCommand(worker, text, timing);
     err("command delivered\n");
     return 0;
   }
+  // An earlier marker would make a later wait-for-turn return an older turn's end.
+  clearSentMarker(worker.paths.sent);
   const submitted = await submitPrompt(worker, text, timing);
-  const marker = submitted.confirmation
-    ? { offset: submitted.confirmation.start, queued: false }
-    : { offset: submitted.baseline, queued: true };
-  writeFileAtomic(worker.paths.sent, JSON.stringify(marker) + "\n", 0o600);
+  recordSentMarker(worker.paths.sent, submitted);
   err(
     submitted.confirmation
       ? "prompt delivered (user_prompt_submit received)\n"

@@ -2,6 +2,7 @@
 import { err, out, parseCount, parseSeconds, runMain, stringFlag } from "../lib/cli.ts";
 import { ExitCode } from "../lib/errors.ts";
 import { fileSize, offsetAfterLines } from "../lib/jsonl.ts";
+import { clearSentMarker, readSentMarker } from "../lib/submission.ts";
 import { followEvents, waitForTurnEnd } from "../lib/turn.ts";
 import { loadWorker } from "../lib/worker.ts";
 import { maxPositionals, parseWorkerCommand } from "../lib/worker_command.ts";
@@ -13,8 +14,9 @@ USAGE:
 
 Waits for the next turn end (a stop event) and prints that event line. The baseline is, in
 order: line N of the events file (--after-line N: only events after the first N lines count);
-else the prompt the last \`send\` delivered (so a turn that ended before this call is still
-caught); else the current end of the events file. A subagent's stop never counts.
+else the prompt the last \`send\` (or a timed-out \`converse\`) delivered, so a turn that ended
+before this call is still caught; else the current end of the events file. A subagent's stop
+never counts.
 
 A turn that fails (API error: stop_failure) or a worker that exits or disappears ends the wait
 at once with exit 3 — not after the timeout.
@@ -58,24 +60,13 @@ export async function main(argv: string[]): Promise<number> {
     err(`error: no turn end within ${timeout}s; the worker may still be working (check status)\n`);
     return ExitCode.timeout;
   }
-  if (sent !== undefined) await Deno.remove(worker.paths.sent).catch(() => {});
+  if (sent !== undefined) clearSentMarker(worker.paths.sent);
   if (outcome.event) out(`${outcome.event.text}\n`);
   if (outcome.kind === "failed") {
     err(`error: ${outcome.why}\n`);
     return ExitCode.turnFailed;
   }
   return 0;
-}
-
-/** The marker `send` leaves: where its prompt's events start, and whether it was queued. */
-function readSentMarker(path: string): { offset: number; queued: boolean } | undefined {
-  try {
-    const value = JSON.parse(Deno.readTextFileSync(path));
-    if (!Number.isInteger(value?.offset) || value.offset < 0) return undefined;
-    return { offset: value.offset, queued: value.queued === true };
-  } catch {
-    return undefined;
-  }
 }
 
 if (import.meta.main) await runMain(main, HELP);

@@ -29,14 +29,36 @@ export function fileSize(path: string): number {
 
 /** Reads complete lines starting at byte `offset`; a trailing partial line is left unread. */
 export function readLinesFrom(path: string, offset: number): LineAt[] {
+  return readChunk(path, offset)?.lines ?? [];
+}
+
+/** What one read of a file found: its identity and size, and the complete lines read. */
+interface Chunk {
+  ino: number | null;
+  size: number;
+  lines: LineAt[];
+  /** The byte just before `offset` (undefined at offset 0 or past the end). */
+  before: number | undefined;
+}
+
+/**
+ * One open, fstat and read of `path` from byte `offset` (and the byte before it, so a caller
+ * can tell whether `offset` still falls on a line start), at most `limit` bytes. Undefined when
+ * the file is missing.
+ */
+function readChunk(path: string, offset: number, limit = Infinity): Chunk | undefined {
   let bytes: Uint8Array;
+  let info: Deno.FileInfo;
+  const from = Math.max(0, offset - 1);
   try {
     const file = Deno.openSync(path, { read: true });
     try {
-      const size = file.statSync().size;
-      if (size <= offset) return [];
-      file.seekSync(offset, Deno.SeekMode.Start);
-      bytes = new Uint8Array(size - offset);
+      info = file.statSync();
+      if (info.size <= from) {
+        return { ino: info.ino, size: info.size, lines: [], before: undefined };
+      }
+      file.seekSync(from, Deno.SeekMode.Start);
+      bytes = new Uint8Array(Math.min(info.size - from, limit));
       let read = 0;
       while (read < bytes.length) {
         const n = file.readSync(bytes.subarray(read));
@@ -48,9 +70,11 @@ export function readLinesFrom(path: string, offset: number): LineAt[] {
       file.close();
     }
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return [];
+    if (error instanceof Deno.errors.NotFound) return undefined;
     throw error;
   }
+  const before = offset > 0 ? bytes[0] : undefined;
+  if (offset > 0) bytes = bytes.subarray(1);
   const lines: LineAt[] = [];
   const decoder = new TextDecoder();
   let lineStart = 0;
@@ -63,7 +87,7 @@ export function readLinesFrom(path: string, offset: number): LineAt[] {
     });
     lineStart = i + 1;
   }
-  return lines;
+  return { ino: info.ino, size: info.size, lines, before };
 }
 
 /** Parses the event lines of `lines`, skipping torn or foreign ones. */
@@ -89,20 +113,49 @@ export function offsetAfterLines(path: string, count: number): number {
   return line ? line.end : 0;
 }
 
-/** Incremental reader: each call returns the complete lines appended since the last one. */
+/**
+ * Incremental reader: each call returns the complete lines appended since the last one. The
+ * events file can be deleted (the next hook recreates it), truncated, or replaced while a turn
+ * runs; a reader that kept its byte offset then saw nothing and waited its whole timeout. So
+ * when the file went missing, changed inode, shrank below the offset, or no longer has a line
+ * end just before the offset, everything in it is new: the cursor reads it from the start.
+ */
 export class LineCursor {
   readonly path: string;
   offset: number;
+  #ino: number | null | undefined;
+  #missing = false;
+  /** Whether `offset` is known to follow a line end (a caller's baseline may not: a torn line). */
+  #aligned: boolean;
   constructor(path: string, offset: number) {
     this.path = path;
     this.offset = offset;
+    const chunk = readChunk(path, offset, 1);
+    this.#aligned = offset === 0 || chunk?.before === 0x0a;
+    if (chunk) this.#ino = chunk.ino;
+    else this.#missing = true;
   }
-  /** The complete lines appended since the previous call. */
+  /** The complete lines appended since the previous call (all of a replaced file's lines). */
   next(): LineAt[] {
-    const lines = readLinesFrom(this.path, this.offset);
-    const last = lines.at(-1);
-    if (last) this.offset = last.end;
-    return lines;
+    let chunk = readChunk(this.path, this.offset);
+    if (chunk === undefined) {
+      this.#missing = true;
+      return [];
+    }
+    const replaced = this.#missing || (this.#ino != null && chunk.ino !== this.#ino) ||
+      chunk.size < this.offset || (this.#aligned && this.offset > 0 && chunk.before !== 0x0a);
+    if (replaced && this.offset > 0) {
+      this.offset = 0;
+      chunk = readChunk(this.path, 0) ?? chunk;
+    }
+    this.#missing = false;
+    this.#ino = chunk.ino;
+    const last = chunk.lines.at(-1);
+    if (last) {
+      this.offset = last.end;
+      this.#aligned = true;
+    }
+    return chunk.lines;
   }
 }
 

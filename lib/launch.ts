@@ -234,6 +234,7 @@ export function removeWorkerFiles(paths: WorkerPaths): void {
       paths.settings,
       paths.exitStatus,
       paths.sent,
+      paths.submitLock,
     ]
   ) removeQuietly(path);
   for (const dir of [paths.home, paths.tmp]) {

@@ -41,6 +41,8 @@ export interface WorkerPaths {
   lock: string;
   /** Offset of the last prompt `send` delivered, consumed by the next `wait-for-turn`. */
   sent: string;
+  /** Locked (flock) by send and converse: one submission at a time per worker. */
+  submitLock: string;
   /** Staged per-worker harness home (CODEX_HOME, PI_CODING_AGENT_DIR). */
   home: string;
   /** The worker's TMPDIR: outside its home (Codex refuses helper binaries under a temp dir
@@ -59,6 +61,7 @@ export function workerPaths(name: string, dir: string = workerDir()): WorkerPath
     exitStatus: `${dir}/${name}.exit`,
     lock: `${dir}/${name}.lock`,
     sent: `${dir}/${name}.sent`,
+    submitLock: `${dir}/${name}.submit-lock`,
     home: `${dir}/homes/${name}`,
     tmp: `${dir}/tmp/${name}`,
   };
@@ -83,6 +86,7 @@ export const WORKER_FILE_SUFFIXES = [
   ".exit",
   ".lock",
   ".sent",
+  ".submit-lock",
 ] as const;
 
 /** The folder holding per-worker temp dirs. */

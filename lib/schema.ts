@@ -121,3 +121,24 @@ export const WorkerMeta = z.object({
   harness_version: z.optional(z.nullable(z.string())),
 });
 export type WorkerMeta = z.infer<typeof WorkerMeta>;
+
+/**
+ * A worker's `.sent` marker: the prompt whose turn no caller has collected yet, left by send and
+ * by converse (kept when converse times out) and consumed by the next wait-for-turn.
+ */
+export const SentMarker = z.object({
+  /** Byte offset in the events file: the prompt's user_prompt_submit, or the paste's baseline. */
+  offset: z.int().check(z.nonnegative()),
+  /** The prompt waited behind a running turn: the turn that follows `offset` is not its own. */
+  queued: z.boolean(),
+});
+export type SentMarker = z.infer<typeof SentMarker>;
+
+/** Who holds a worker's submission lock (written into the lock file by the holder). */
+export const LockHolder = z.object({
+  pid: z.int(),
+  command: z.string(),
+  /** When the holder took the lock (ISO 8601). */
+  since: z.string(),
+});
+export type LockHolder = z.infer<typeof LockHolder>;

@@ -10,6 +10,7 @@ import { type EventAt, fileSize, LineCursor, parseEvents } from "./jsonl.ts";
 import { squash } from "./harness/screen.ts";
 import { readTailEvents } from "./jsonl.ts";
 import { statusFromEvents } from "./events.ts";
+import { eventsUnrecordable } from "./submission.ts";
 import { waitUntil } from "./wait.ts";
 import { assertStillRegistered, type Worker } from "./worker.ts";
 import { dirname } from "node:path";
@@ -34,16 +35,33 @@ export interface Submitted {
   confirmation: EventAt | null;
   /** Byte offset of the events file before the paste. */
   baseline: number;
-  /** The text as delivered (markers stripped, slash/bang guarded). */
+  /** The text as delivered (control characters made visible, slash/bang guarded). */
   delivered: string;
 }
 
-const PASTE_START = "\x1b[200~";
-const PASTE_END = "\x1b[201~";
+/**
+ * A prompt as text a bracketed paste delivers exactly. Inside a paste the harness still parses
+ * escape sequences: an ESC in the prompt could close the paste early and type the rest as keys
+ * (a one-pass strip of the markers let `\x1b[20\x1b[201~1~` rebuild `\x1b[201~`, and the text
+ * after it quit the worker or ran `!cmd` in Codex and Pi), and harnesses eat `ESC <x>` and turn
+ * `\r` into `\n`, so the confirmation no longer matched what was sent. The rule:
+ * - `\n` and `\t` are kept; `\r\n` and a lone `\r` become `\n`;
+ * - every other C0 control character and DEL becomes its Unicode control picture
+ *   (NUL → ␀ U+2400 … ESC → ␛ U+241B … US → ␟ U+241F, DEL → ␡ U+2421).
+ * No ESC survives, so no paste marker can, whatever the input; the result is a fixed point.
+ */
+export function promptAsText(text: string): string {
+  return text.replace(/\r\n?/g, "\n").replace(
+    // deno-lint-ignore no-control-regex
+    /[\x00-\x08\x0b-\x1f\x7f]/g,
+    (c) => String.fromCharCode(c === "\x7f" ? 0x2421 : 0x2400 + c.charCodeAt(0)),
+  );
+}
 
-/** Removes bracketed-paste markers: a marker inside the text would end the paste early. */
-export function stripPasteMarkers(text: string): string {
-  return text.replaceAll(PASTE_START, "").replaceAll(PASTE_END, "");
+/** The first control character of `text` (a command typed as keys must have none). */
+function firstControlCharacter(text: string): string | undefined {
+  // deno-lint-ignore no-control-regex
+  return text.match(/[\x00-\x1f\x7f]/)?.[0];
 }
 
 /** True when a user_prompt_submit event carries (the start of) this prompt. */
@@ -66,7 +84,7 @@ export async function submitPrompt(
   text: string,
   timing: SubmitTiming,
 ): Promise<Submitted> {
-  const cleaned = stripPasteMarkers(text);
+  const cleaned = promptAsText(text);
   if (cleaned.trim() === "") throw new UsageError("The prompt is empty");
   const delivered = worker.harness.asPromptText(cleaned);
   const paneId = worker.meta.tmux_pane_id;
@@ -108,6 +126,14 @@ export async function submitPrompt(
     pollMs: Math.min(1000, timing.retryMs),
   });
   if (outcome === undefined) {
+    const unrecorded = eventsUnrecordable(worker);
+    if (unrecorded) {
+      throw new CsdError(
+        `The worker did not confirm the prompt within ${timing.timeoutMs / 1000}s: events not ` +
+          `recorded: ${unrecorded}. The prompt may have run all the same; free space, then ` +
+          "check the pane with handoff",
+      );
+    }
     throw new TimeoutError(
       `The worker did not confirm the prompt within ${timing.timeoutMs / 1000}s ` +
         `(no user_prompt_submit event); raise CSD_SUBMIT_TIMEOUT or check the pane with handoff`,
@@ -164,8 +190,16 @@ export async function submitCommand(
   command: string,
   timing: SubmitTiming,
 ): Promise<void> {
-  const cleaned = stripPasteMarkers(command).trim();
+  const cleaned = command.trim();
   if (cleaned === "") throw new UsageError("The command is empty");
+  const control = firstControlCharacter(cleaned);
+  if (control !== undefined) {
+    const code = `U+${control.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
+    throw new UsageError(
+      `The command contains a control character (${code}): commands are typed as keys, ` +
+        "so it would act as one; send it as a prompt instead",
+    );
+  }
   const paneId = worker.meta.tmux_pane_id;
   await assertReadyForInput(worker);
   await clearStaleInput(worker);

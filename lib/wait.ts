@@ -121,3 +121,8 @@ function raceAbort(promise: Promise<void>, signal: AbortSignal | undefined): Pro
     });
   });
 }
+
+/** Resolves after `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

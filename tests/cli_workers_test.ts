@@ -2,8 +2,8 @@
  * Several workers, recovery and isolation, against the fake agent: parallel workers, adopt after
  * a reboot and in place, prune, the worker's environment, prompts that must arrive intact.
  */
-import { assert, assertEquals, assertStringIncludes } from "./support/assert.ts";
-import { eventually, TestEnv } from "./support/env.ts";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "./support/assert.ts";
+import { eventually, exists, TestEnv } from "./support/env.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -325,3 +325,254 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "a prompt that rebuilds a paste end marker arrives as text; the worker survives (F3)",
+  opts,
+  async () => {
+    const env = await TestEnv.create();
+    try {
+      await env.launch("inject");
+      // A one-pass strip of the markers turned `\x1b[20\x1b[201~1~` into a paste end: the
+      // rest was typed as keys (Ctrl-U, /exit, Enter) and quit the worker.
+      const attack = "TAG hi \x1b[20\x1b[201~1~\x15/exit\r";
+      const run = await env.shim("inject", ["converse", "-", "30"], { stdin: attack });
+      assertEquals(run.code, 0, run.stderr);
+      const delivered = "TAG hi \u241b[20\u241b[201~1~\u2415/exit";
+      assertEquals(run.stdout, `fake reply: ${delivered}\n`);
+      const prompts = env.events("inject").filter((e) => e.event === "user_prompt_submit");
+      assertEquals(prompts.map((e) => e.prompt), [delivered]);
+      assertEquals((await env.shim("inject", ["status"])).stdout, "idle\n");
+      // A command is typed as keys: a control character in it is refused, not typed.
+      const command = await env.shim("inject", ["send", "--command", "/x\x1b[201~\x15/exit"]);
+      assertEquals(command.code, 2, command.stderr);
+      assertStringIncludes(command.stderr, "control character");
+      assertEquals((await env.shim("inject", ["status"])).stdout, "idle\n");
+    } finally {
+      await env.dispose();
+    }
+  },
+);
+
+Deno.test(
+  "events file deleted, truncated or torn mid-turn: converse still gets its reply (F8)",
+  opts,
+  async () => {
+    const env = await TestEnv.create();
+    try {
+      env.script({ rules: [{ match: "slow", text: "slow reply {prompt}", delayMs: 3000 }] });
+      await env.launch("torn");
+      const events = `${env.workerDir}/torn.events.jsonl`;
+      const faults: Record<string, () => void> = {
+        deleted: () => Deno.removeSync(events),
+        truncated: () => Deno.truncateSync(events, 0),
+        torn: () => Deno.writeTextFileSync(events, 'x\n{"ts":"…","event":"sto', { append: true }),
+      };
+      for (const [fault, act] of Object.entries(faults)) {
+        const prompt = `slow ${fault}`;
+        // Before the fix each of these waited the whole timeout (124).
+        const converse = env.shim("torn", ["converse", prompt, "30"]);
+        // converse writes the marker once it has read the confirmation: a fault before that
+        // would remove the confirmation itself.
+        await eventually(
+          () => exists(`${env.workerDir}/torn.sent`),
+          20_000,
+          `the ${fault} prompt to be confirmed`,
+        );
+        act();
+        const run = await converse;
+        assertEquals(run.code, 0, `${fault}: ${run.stderr}`);
+        assertEquals(run.stdout, `slow reply ${prompt}\n`, fault);
+        assertEquals((await env.shim("torn", ["status"])).stdout, "idle\n", fault);
+      }
+      // The hook started a new line after the torn one: the stop was not glued to it.
+      const lines = Deno.readTextFileSync(events).split("\n");
+      assert(lines.includes('{"ts":"…","event":"sto'), "the torn line stands alone");
+    } finally {
+      await env.dispose();
+    }
+  },
+);
+
+Deno.test(
+  "two controllers on one worker: each converse gets its own reply; a send is told busy (F5)",
+  opts,
+  async () => {
+    const env = await TestEnv.create();
+    try {
+      env.script({
+        rules: [
+          { match: "slow", text: "reply for {prompt}", delayMs: 1200 },
+          { match: "long", text: "long reply", delayMs: 8000 },
+        ],
+      });
+      await env.launch("shared");
+      const sent: string[] = [];
+      for (let round = 1; round <= 3; round++) {
+        const prompts = [`slow A${round}`, `slow B${round}`];
+        sent.push(...prompts);
+        const runs = await Promise.all(
+          prompts.map((p) => env.shim("shared", ["converse", p, "60"])),
+        );
+        runs.forEach((run, i) => {
+          assertEquals(run.code, 0, `${prompts[i]}: ${run.stderr}`);
+          assertEquals(run.stdout, `reply for ${prompts[i]}\n`, "its own reply, never the other's");
+        });
+      }
+      const submitted = env.events("shared").filter((e) => e.event === "user_prompt_submit");
+      assertEquals(submitted.map((e) => e.prompt).sort(), sent.sort(), "none merged or lost");
+
+      // converse holds the worker through its turn: a send meanwhile waits its bound, then is
+      // refused with the holder named, and nothing is typed.
+      const long = env.shim("shared", ["converse", "long one", "60"]);
+      await eventually(
+        () => env.events("shared").some((e) => e.prompt === "long one"),
+        20_000,
+        "the long prompt to start",
+      );
+      const busy = await env.shim("shared", ["send", "late"], { env: { CSD_SUBMIT_TIMEOUT: "1" } });
+      assertEquals(busy.code, 1, busy.stderr);
+      assertMatch(
+        busy.stderr,
+        /^error: Worker "shared" is busy: another controller's converse \(pid \d+/,
+      );
+      const longRun = await long;
+      assertEquals(longRun.code, 0, longRun.stderr);
+      assertEquals(longRun.stdout, "long reply\n");
+      assert(!env.events("shared").some((e) => e.prompt === "late"), "the busy send typed nothing");
+      assertEquals((await env.shim("shared", ["send", "late"])).code, 0, "free again");
+      assertEquals((await env.shim("shared", ["wait-for-turn", "30"])).code, 0);
+
+      // A controller killed while it holds the worker leaves no lock behind.
+      const doomed = env.spawnShim("shared", ["converse", "long two", "60"]);
+      await eventually(
+        () => env.events("shared").some((e) => e.prompt === "long two"),
+        20_000,
+        "the doomed prompt to start",
+      );
+      doomed.kill("SIGKILL");
+      await doomed.output();
+      const after = await env.shim("shared", ["send", "after the kill"]);
+      assertEquals(after.code, 0, after.stderr);
+    } finally {
+      await env.dispose();
+    }
+  },
+);
+
+Deno.test(
+  "after a converse timeout, wait-for-turn returns the turn even if it ended before (F12)",
+  opts,
+  async () => {
+    const env = await TestEnv.create();
+    try {
+      env.script({ rules: [{ match: "slow", text: "slow reply", delayMs: 3000 }] });
+      await env.launch("late");
+      const converse = await env.shim("late", ["converse", "slow one", "1"]);
+      assertEquals(converse.code, 124, converse.stderr);
+      // The turn ends before the controller's wait-for-turn.
+      await eventually(
+        () => env.events("late").some((e) => e.event === "stop"),
+        20_000,
+        "the turn to end",
+      );
+      const wait = await env.shim("late", ["wait-for-turn", "5"]);
+      assertEquals(wait.code, 0, wait.stderr);
+      assertEquals(JSON.parse(wait.stdout).last_assistant_message, "slow reply");
+      // Collected now: the next wait-for-turn waits for a new turn.
+      assertEquals((await env.shim("late", ["wait-for-turn", "1"])).code, 124);
+      // A converse that collected its own turn leaves nothing for wait-for-turn either.
+      assertEquals((await env.shim("late", ["converse", "quick", "30"])).code, 0);
+      assertEquals((await env.shim("late", ["wait-for-turn", "1"])).code, 124);
+    } finally {
+      await env.dispose();
+    }
+  },
+);
+
+/** Fills the filesystem holding `dir` (a private tmpfs) until writes fail with ENOSPC. */
+function fillDisk(dir: string): void {
+  const filler = Deno.openSync(`${dir}/filler`, { write: true, create: true });
+  try {
+    const block = new Uint8Array(4096);
+    while (true) filler.writeSync(block);
+  } catch (error) {
+    if (!(error instanceof Error) || !/No space left/.test(error.message)) throw error;
+  } finally {
+    filler.close();
+  }
+}
+
+/** Appends `text` to a file page by page until ENOSPC (the page slack of a tmpfs file). */
+function appendUntilFull(path: string, byte: string): void {
+  const file = Deno.openSync(path, { append: true });
+  try {
+    while (file.writeSync(new TextEncoder().encode(byte)) > 0) { /* fill */ }
+  } catch (error) {
+    if (!(error instanceof Error) || !/No space left/.test(error.message)) throw error;
+  } finally {
+    file.close();
+  }
+}
+
+Deno.test({
+  name: "disk full: send reports a delivered prompt once; an unrecorded prompt is named (F9)",
+  ...opts,
+  ignore: Deno.uid() !== 0, // mounts a private tmpfs as the worker dir
+  fn: async () => {
+    const env = await TestEnv.create();
+    Deno.mkdirSync(env.workerDir, { mode: 0o700 });
+    const mount = await new Deno.Command("mount", {
+      args: ["-t", "tmpfs", "-o", "size=256k,mode=0700", "tmpfs", env.workerDir],
+    }).output();
+    assertEquals(mount.code, 0, new TextDecoder().decode(mount.stderr));
+    try {
+      env.script({ rules: [{ match: "slow", text: "slow reply", delayMs: 8000 }] });
+      await env.launch("full");
+      const events = `${env.workerDir}/full.events.jsonl`;
+      // Room for this turn's events in the events file's last page, and none anywhere else.
+      const size = Deno.statSync(events).size;
+      Deno.writeTextFileSync(events, " ".repeat(4096 - (size % 4096)) + "\n", { append: true });
+      fillDisk(env.workerDir);
+      const send = await env.shim("full", ["send", "hello full disk"]);
+      // Before: exit 1 with a stack trace (ENOSPC writing the .sent marker) after a delivery.
+      assertEquals(send.code, 0, send.stderr);
+      assertMatch(send.stderr, /^warning: the prompt was delivered, but csd could not record it/);
+      assert(!send.stderr.includes("    at "), send.stderr);
+      await eventually(
+        () => env.events("full").some((e) => e.event === "stop"),
+        20_000,
+        "the turn to end",
+      );
+      // Now the hook cannot record anything: the events page is full too.
+      appendUntilFull(events, "\n");
+      const converse = await env.shim("full", ["converse", "unrecorded prompt", "30"], {
+        env: { CSD_SUBMIT_TIMEOUT: "3" },
+      });
+      // Before: 124 "raise CSD_SUBMIT_TIMEOUT", though the prompt ran.
+      assertEquals(converse.code, 1, converse.stderr);
+      assertStringIncludes(
+        converse.stderr,
+        `events not recorded: no space left on ${env.workerDir}`,
+      );
+
+      // The disk fills up mid-turn: the prompt is recorded, its turn end cannot be.
+      Deno.removeSync(`${env.workerDir}/filler`);
+      const midTurn = env.shim("full", ["converse", "slow turn", "4"]);
+      await eventually(
+        () => env.events("full").some((e) => e.prompt === "slow turn"),
+        20_000,
+        "the slow prompt to be recorded",
+      );
+      fillDisk(env.workerDir);
+      appendUntilFull(events, "\n");
+      const cut = await midTurn;
+      assertEquals(cut.code, 124, cut.stderr);
+      assertStringIncludes(cut.stderr, `events not recorded: no space left on ${env.workerDir}`);
+    } finally {
+      await env.tmux("kill-server");
+      await new Deno.Command("umount", { args: ["-l", env.workerDir] }).output();
+      await env.dispose();
+    }
+  },
+});

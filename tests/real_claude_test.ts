@@ -320,3 +320,70 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "real claude: control characters and a rebuilt paste end marker arrive as text (F3, F21)",
+  opts,
+  async () => {
+    const world = await realWorld([
+      { match: "TAGC", replies: [{ kind: "text", text: "Reply C." }] },
+      { match: "TAGM", replies: [{ kind: "text", text: "Reply M." }] },
+    ]);
+    const { env } = world;
+    try {
+      await env.launch("rx");
+      // Claude ate `ESC d` and turned `\r` into `\n`: csd's match failed and converse said 124
+      // although the turn ran.
+      const ctrl = await env.shim("rx", ["converse", "-", "90"], {
+        stdin: "TAGC one\x1bdtwo\rthree\x07",
+      });
+      assertEquals(ctrl.code, 0, ctrl.stderr);
+      assertEquals(ctrl.stdout, "Reply C.\n");
+      // A one-pass strip rebuilt `\x1b[201~`: the paste ended and `/exit` was typed as keys.
+      const attack = await env.shim("rx", ["converse", "-", "90"], {
+        stdin: "TAGM hi \x1b[20\x1b[201~1~\x15/exit\r",
+      });
+      assertEquals(attack.code, 0, attack.stderr);
+      assertEquals(attack.stdout, "Reply M.\n");
+      const seen = world.mock.requests.filter((r) => r.side === null).map((r) => r.prompt);
+      assert(seen.includes("TAGC one\u241bdtwo\nthree\u2407"), JSON.stringify(seen));
+      assert(seen.includes("TAGM hi \u241b[20\u241b[201~1~\u2415/exit"), JSON.stringify(seen));
+      assertEquals((await env.shim("rx", ["status"])).stdout, "idle\n");
+    } finally {
+      await world.dispose();
+    }
+  },
+);
+
+Deno.test(
+  "real claude: two controllers conversing at once each get their own reply (F5)",
+  opts,
+  async () => {
+    const tags = [1, 2, 3].flatMap((round) => [`a${round}`, `b${round}`]);
+    const world = await realWorld(tags.map((tag) => ({
+      match: `TAG=${tag}`,
+      replies: [{ kind: "text" as const, text: `reply for ${tag}`, delayMs: 1400 }],
+    })));
+    const { env } = world;
+    try {
+      await env.launch("r5");
+      for (const round of [1, 2, 3]) {
+        const pair = [`a${round}`, `b${round}`];
+        // Before: B printed A's reply with exit 0, the two prompts merged, or one got lost.
+        const runs = await Promise.all(
+          pair.map((tag) => env.shim("r5", ["converse", `${tag} SLOW TAG=${tag}`, "90"])),
+        );
+        runs.forEach((run, i) => {
+          assertEquals(run.code, 0, `${pair[i]}: ${run.stderr}`);
+          assertEquals(run.stdout, `reply for ${pair[i]}\n`);
+        });
+      }
+      const prompts = world.mock.requests
+        .filter((r) => r.side === null && r.step === 0 && r.prompt !== null)
+        .map((r) => r.prompt).sort();
+      assertEquals(prompts, tags.map((tag) => `${tag} SLOW TAG=${tag}`).sort());
+    } finally {
+      await world.dispose();
+    }
+  },
+);
