@@ -5,7 +5,7 @@ import { removeWorkerFiles } from "../lib/launch.ts";
 import { listAllWorkerFileNames, listMetas } from "../lib/meta.ts";
 import { homesDir, shimDir, tmpDir, workerPaths } from "../lib/paths.ts";
 import { workerStatus } from "../lib/status.ts";
-import { fromMeta } from "../lib/worker.ts";
+import { fromMeta, killWorkerSession } from "../lib/worker.ts";
 import { checkWorkerDir } from "../lib/worker_dir.ts";
 
 export const HELP = `csd prune — remove dead workers and orphaned files
@@ -36,7 +36,7 @@ export async function main(argv: string[]): Promise<number> {
       live.add(meta.name);
       continue;
     }
-    await worker.tmux.killSession(meta.tmux_session_id);
+    await killWorkerSession(worker);
     removeWorkerFiles(worker.paths);
     worker.harness.cleanup(worker.paths, worker.meta);
     out(`pruned ${meta.name} (${status})\n`);

@@ -4,7 +4,7 @@ import { UsageError } from "../lib/errors.ts";
 import { type EventAt, LineCursor, parseEvents, readEventsFrom } from "../lib/jsonl.ts";
 import { EVENT_TYPES, type EventType } from "../lib/schema.ts";
 import { waitUntil } from "../lib/wait.ts";
-import { loadWorker, type Worker } from "../lib/worker.ts";
+import { loadWorker, type Worker, workerPane } from "../lib/worker.ts";
 import { maxPositionals, parseWorkerCommand } from "../lib/worker_command.ts";
 import { dirname } from "node:path";
 
@@ -76,7 +76,7 @@ async function follow(worker: Worker, offset: number, matches: (e: EventAt) => b
     }
     if (Date.now() - lastPaneCheck < 1000) return undefined;
     lastPaneCheck = Date.now();
-    const pane = await worker.tmux.pane(worker.meta.tmux_pane_id);
+    const pane = await workerPane(worker);
     if (pane) return undefined;
     flush();
     return true;

@@ -4,7 +4,7 @@
  * around csd can ship the file off-box before the worker is reaped.
  */
 import { readLinesFrom } from "./jsonl.ts";
-import type { Worker } from "./worker.ts";
+import { type Worker, workerPane } from "./worker.ts";
 import { workerTranscript } from "./final_text.ts";
 
 /** Writes the diagnostic to `path` (overwriting it). */
@@ -31,7 +31,7 @@ export async function writeDiagnostic(worker: Worker, path: string, why: string)
 }
 
 async function processTree(worker: Worker): Promise<string> {
-  const pane = await worker.tmux.pane(worker.meta.tmux_pane_id);
+  const pane = await workerPane(worker);
   if (!pane) return "(pane gone)";
   try {
     // dax is loaded only here: converse's normal path stays lean.

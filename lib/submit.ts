@@ -10,7 +10,7 @@ import { squash } from "./harness/screen.ts";
 import { readTailEvents } from "./jsonl.ts";
 import { statusFromEvents } from "./events.ts";
 import { waitUntil } from "./wait.ts";
-import type { Worker } from "./worker.ts";
+import { type Worker, workerPane } from "./worker.ts";
 import { dirname } from "node:path";
 
 /** Submission timing, from CSD_SUBMIT_TIMEOUT / CSD_SUBMIT_RETRY_INTERVAL (seconds). */
@@ -127,10 +127,19 @@ export async function submitPrompt(
 
 /** Fails clearly when the worker cannot take input (gone, exited, or showing a dialog). */
 export async function assertReadyForInput(worker: Worker): Promise<void> {
-  const pane = await worker.tmux.pane(worker.meta.tmux_pane_id);
-  if (!pane) throw new CsdError(`Worker "${worker.meta.name}" is gone (its tmux pane is closed)`);
+  const pane = await workerPane(worker);
+  if (!pane) {
+    throw new CsdError(
+      `Worker "${worker.meta.name}" is gone (its tmux pane is closed, or its tmux server ` +
+        "restarted and the pane id now belongs to another session)",
+    );
+  }
   if (pane.dead || fileSize(worker.paths.exitStatus) > 0) {
     throw new CsdError(`Worker "${worker.meta.name}" has terminated (its harness exited)`);
+  }
+  if (statusFromEvents(readTailEvents(worker.paths.events)) === "terminated") {
+    // The harness said it is ending: whatever still holds the pane is not taking prompts.
+    throw new CsdError(`Worker "${worker.meta.name}" has terminated (its session ended)`);
   }
   const screen = await worker.tmux.capture(worker.meta.tmux_pane_id);
   const dialog = worker.harness.dialogOnScreen(screen);
@@ -182,7 +191,7 @@ export async function submitCommand(
   await worker.tmux.sendKeys(paneId, "Enter");
   let nextRetry = Date.now() + timing.retryMs;
   const done = await waitUntil<true>(async () => {
-    const pane = await worker.tmux.pane(paneId);
+    const pane = await workerPane(worker);
     if (!pane || pane.dead) return true;
     const screen = await worker.tmux.capture(paneId);
     if (!worker.harness.promptPending(screen, cleaned)) return true;
