@@ -168,6 +168,9 @@ Deno.test(
         assertEquals(send.code, 1, `${variant}: ${send.stderr}`);
         assert(!exists(marker), `${variant}: the restored shell ran the prompt`);
       }
+      const handoff = await env.shim("w1", ["handoff"]);
+      assertEquals(handoff.code, 1, "handoff must not send a human to the restored shell");
+      assertEquals(handoff.stdout, "");
       const stop = await env.shim("w1", ["stop"]);
       assertEquals(stop.stderr, "stopped w1 (already gone)\n");
       assert(await sessionAlive(env, "w1"), "stop killed the restored session");
