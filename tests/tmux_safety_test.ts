@@ -36,6 +36,13 @@ async function userSession(env: TestEnv, name: string) {
   return made.stdout.trim();
 }
 
+/** The test's tmux server as csd records it. */
+async function serverIdentity(env: TestEnv) {
+  const [pid, start] = (await env.tmux("display-message", "-p", "#{pid} #{start_time}")).stdout
+    .trim().split(" ");
+  return { pid: Number(pid), start_time: Number(start) };
+}
+
 async function sessionAlive(env: TestEnv, name: string): Promise<boolean> {
   return (await env.tmux("has-session", "-t", `=${name}`)).code === 0;
 }
@@ -96,6 +103,7 @@ Deno.test(
       const screen = (await env.tmux("capture-pane", "-p", "-t", "=mywork:")).stdout;
       assert(!screen.includes("EXECUTED"), screen);
       assert(!exists(marker), "the user's shell ran the prompt");
+      assertStringIncludes((await env.csd(["list", "--all"])).stdout, "gone\tw1\t");
       const prune = await env.csd(["prune"]);
       assertEquals(prune.stdout, "pruned w1 (gone)\n");
       assert(await sessionAlive(env, "mywork"), "prune killed the user's session");
@@ -143,11 +151,16 @@ Deno.test(
     try {
       await env.launch("w1");
       const recorded = meta(env, "w1");
-      // A meta written before csd recorded the server's identity is judged by its age instead.
+      assertEquals(recorded.tmux_server, await serverIdentity(env));
+      // A meta written before csd recorded the server's identity still drives its live worker;
+      // it is judged by the server's age instead.
       const legacy = { ...recorded };
       delete legacy.tmux_server;
       Deno.writeTextFileSync(`${env.workerDir}/legacy.json`, JSON.stringify(legacy));
+      Deno.copyFileSync(`${env.workerDir}/legacy.json`, `${env.workerDir}/w1.meta.json`);
+      assertEquals((await env.shim("w1", ["converse", "old meta", "30"])).code, 0);
       assertEquals((await env.shim("w1", ["status"])).stdout, "idle\n");
+      Deno.writeTextFileSync(`${env.workerDir}/w1.meta.json`, JSON.stringify(recorded));
       // The restart happens a second later than the launch, as any real one does: tmux's
       // start_time has whole seconds.
       const launchedSecond = Math.floor(Date.parse(recorded.created_at as string) / 1000);
@@ -250,6 +263,7 @@ Deno.test(
       const adopt = await env.csd(["adopt", "ad1", cwd, sid]);
       assertEquals(adopt.code, 0, adopt.stderr);
       assertStringIncludes(adopt.stderr, "respawned in place");
+      assertEquals(meta(env, "ad1").tmux_server, await serverIdentity(env));
       assertEquals((await env.shim("ad1", ["converse", "again", "30"])).code, 0);
       assert(!exists(pwned), "tmux ran the #() in the cwd");
     } finally {
