@@ -16,10 +16,10 @@ USAGE:
   <shim> stop
 
 Types the harness's quit command (/exit for Claude), waits up to 10 s for its session_end
-event, kills the tmux session if it is still there (SIGKILLing harness processes that outlive
+event, kills the tmux session if it is still there (and SIGKILLs harness processes that outlive
 it by 3 s), and removes the worker's meta, events, shim and staged files. A pane that is no
-longer the worker's (its tmux server restarted) is never typed into or killed. The harness's own transcript is kept (adopt can resume it).
-Destructive by design: the shim stops working.
+longer the worker's (its tmux server restarted) is never typed into or killed. The harness's
+own transcript is kept (adopt can resume it). Destructive by design: the shim stops working.
 
 OPTIONS:
   -h, --help  show this help

@@ -57,18 +57,14 @@ function allProcesses(): ProcStat[] {
 export function paneProcesses(panePid: number): ProcessRef[] {
   const all = allProcesses();
   const picked = new Map<number, ProcStat>();
-  const visit = (pid: number) => {
-    for (const proc of all) {
-      if (proc.ppid === pid && !picked.has(proc.pid)) {
-        picked.set(proc.pid, proc);
-        visit(proc.pid);
-      }
-    }
+  const pick = (proc: ProcStat) => {
+    if (picked.has(proc.pid)) return;
+    picked.set(proc.pid, proc);
+    for (const child of all) if (child.ppid === proc.pid) pick(child);
   };
   for (const proc of all) {
-    if (proc.pid === panePid || proc.session === panePid) picked.set(proc.pid, proc);
+    if (proc.pid === panePid || proc.session === panePid) pick(proc);
   }
-  visit(panePid);
   return [...picked.values()].map(({ pid, startTicks }) => ({ pid, startTicks }));
 }
 
