@@ -344,6 +344,8 @@ export function staleBufferNames(listing: string, now: number): string[] {
 /**
  * tmux format-expands some arguments (`new-session -s` and `-c`, `respawn-pane -c`), where
  * `#(cmd)` runs cmd in the server: a cwd named `proj#(touch x)` did. `##` is a literal `#`.
+ * (tmux 3.3a leaves targets, send-keys text, set-environment values, buffer names and the pane
+ * command alone; csd's own -F formats are the only other text it expands.)
  */
 function literal(text: string): string {
   return text.replaceAll("#", "##");
