@@ -193,6 +193,29 @@ Deno.test(
   },
 );
 
+Deno.test(
+  "a launch whose tmux server restarts before the worker is ready kills nothing of the newcomer",
+  opts,
+  async () => {
+    const env = await TestEnv.create();
+    try {
+      env.script({ sessionStartDelayMs: 60_000 });
+      const launching = env.csd(["launch", "slow", env.project], {
+        env: { CSD_LAUNCH_TIMEOUT: "30" },
+      });
+      await eventually(() => exists(`${env.workerDir}/slow.meta.json`), 20_000, "the session");
+      await killServer(env);
+      await userSession(env, "mywork");
+      const launch = await launching;
+      assertEquals(launch.code, 1, launch.stderr);
+      assertStringIncludes(launch.stderr, "the tmux pane closed");
+      assert(await sessionAlive(env, "mywork"), "launch's cleanup killed the user's session");
+    } finally {
+      await env.dispose();
+    }
+  },
+);
+
 Deno.test("a meta naming another pane is never typed into or killed", opts, async () => {
   const env = await TestEnv.create();
   try {
