@@ -8,7 +8,7 @@ import { CsdError, TimeoutError, UsageError } from "./errors.ts";
 import { type EventAt, fileSize, LineCursor, parseEvents } from "./jsonl.ts";
 import { squash } from "./harness/screen.ts";
 import { readTailEvents } from "./jsonl.ts";
-import { statusFromEvents } from "./events.ts";
+import { sessionEnded, statusFromEvents } from "./events.ts";
 import { waitUntil } from "./wait.ts";
 import { type Worker, workerPane } from "./worker.ts";
 import { dirname } from "node:path";
@@ -137,7 +137,7 @@ export async function assertReadyForInput(worker: Worker): Promise<void> {
   if (pane.dead || fileSize(worker.paths.exitStatus) > 0) {
     throw new CsdError(`Worker "${worker.meta.name}" has terminated (its harness exited)`);
   }
-  if (statusFromEvents(readTailEvents(worker.paths.events)) === "terminated") {
+  if (sessionEnded(readTailEvents(worker.paths.events))) {
     // The harness said it is ending: whatever still holds the pane is not taking prompts.
     throw new CsdError(`Worker "${worker.meta.name}" has terminated (its session ended)`);
   }

@@ -237,30 +237,38 @@ Deno.test("a meta naming another pane is never typed into or killed", opts, asyn
   }
 });
 
-Deno.test("send refuses a worker whose events say its session ended", opts, async () => {
-  const env = await TestEnv.create();
-  try {
-    await env.launch("w1");
-    const sessionId = meta(env, "w1").session_id;
-    Deno.writeTextFileSync(
-      `${env.workerDir}/w1.events.jsonl`,
-      JSON.stringify({
-        ts: new Date().toISOString(),
-        event: "session_end",
-        harness: "claude",
-        session_id: sessionId,
-        reason: "other",
-      }) + "\n",
-      { append: true },
-    );
-    const send = await env.shim("w1", ["send", "anyone there"]);
-    assertEquals(send.code, 1, send.stderr);
-    assertStringIncludes(send.stderr, 'Worker "w1" has terminated (its session ended)');
-    assertEquals(env.events("w1").filter((e) => e.event === "user_prompt_submit"), []);
-  } finally {
-    await env.dispose();
-  }
-});
+Deno.test(
+  "send refuses a worker whose events say its session ended, until a new session starts",
+  opts,
+  async () => {
+    const env = await TestEnv.create();
+    try {
+      await env.launch("w1");
+      const event = (name: string, extra: Record<string, string>) =>
+        Deno.writeTextFileSync(
+          `${env.workerDir}/w1.events.jsonl`,
+          JSON.stringify({
+            ts: new Date().toISOString(),
+            event: name,
+            harness: "claude",
+            session_id: meta(env, "w1").session_id,
+            ...extra,
+          }) + "\n",
+          { append: true },
+        );
+      event("session_end", { reason: "other" });
+      const send = await env.shim("w1", ["send", "anyone there"]);
+      assertEquals(send.code, 1, send.stderr);
+      assertStringIncludes(send.stderr, 'Worker "w1" has terminated (its session ended)');
+      assertEquals(env.events("w1").filter((e) => e.event === "user_prompt_submit"), []);
+      // Pi's /new and /reload, Claude's /clear: a new session in the same process.
+      event("session_start", { source: "clear" });
+      assertEquals((await env.shim("w1", ["converse", "new session", "30"])).code, 0);
+    } finally {
+      await env.dispose();
+    }
+  },
+);
 
 Deno.test(
   "a cwd containing #(cmd) runs nothing on launch or adopt, and the worker works there",
