@@ -1,7 +1,8 @@
 /** `<shim> handoff`: how a human attaches to the worker and gives it back. */
 import { out, runMain } from "../lib/cli.ts";
+import { CsdError } from "../lib/errors.ts";
 import { shellJoin } from "../lib/shell.ts";
-import { loadWorker } from "../lib/worker.ts";
+import { loadWorker, workerPane } from "../lib/worker.ts";
 import { maxPositionals, parseWorkerCommand } from "../lib/worker_command.ts";
 
 export const HELP = `handoff — print how a human takes over the worker
@@ -10,16 +11,20 @@ USAGE:
   <shim> handoff
 
 Prints the tmux commands to watch or take over the worker's session and how to detach again.
-The worker keeps running; do not stop it while a human works in it.
+The worker keeps running; do not stop it while a human works in it. Fails (exit 1) when the
+worker's tmux session is gone: a session of that name on a restarted server is someone else's.
 
 OPTIONS:
   -h, --help  show this help`;
 
-export function main(argv: string[]): Promise<number> {
+export async function main(argv: string[]): Promise<number> {
   const command = parseWorkerCommand(argv, {}, HELP);
-  if (!command) return Promise.resolve(0);
+  if (!command) return 0;
   maxPositionals(command.parsed, 0);
   const worker = loadWorker(command.name);
+  if (!await workerPane(worker)) {
+    throw new CsdError(`Worker "${worker.meta.name}" is gone (its tmux session no longer exists)`);
+  }
   const tmux = [...worker.tmux.commandPrefix()];
   const target = `=${worker.meta.name}`;
   out(
@@ -32,7 +37,7 @@ export function main(argv: string[]): Promise<number> {
       "",
     ].join("\n"),
   );
-  return Promise.resolve(0);
+  return 0;
 }
 
 if (import.meta.main) await runMain(main, HELP);

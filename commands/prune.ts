@@ -7,7 +7,7 @@ import { findOrphanSessions, knownServers, launching } from "../lib/orphans.ts";
 import { homesDir, shimDir, tmpDir, workerPaths } from "../lib/paths.ts";
 import { workerStatus } from "../lib/status.ts";
 import type { Tmux } from "../lib/tmux.ts";
-import { fromMeta } from "../lib/worker.ts";
+import { fromMeta, killWorkerSession } from "../lib/worker.ts";
 import { checkWorkerDir } from "../lib/worker_dir.ts";
 
 export const HELP = `csd prune — remove dead workers and orphaned files
@@ -48,7 +48,7 @@ export async function main(argv: string[]): Promise<number> {
       keep.add(meta.name);
       continue;
     }
-    await worker.tmux.killSession(meta.tmux_session_id);
+    await killWorkerSession(worker);
     removeWorkerFiles(worker.paths);
     worker.harness.cleanup(worker.paths, worker.meta);
     out(`pruned ${meta.name} (${status})\n`);

@@ -5,7 +5,7 @@ import { fileSize } from "../lib/jsonl.ts";
 import { readTailEvents } from "../lib/jsonl.ts";
 import { statusFromEvents } from "../lib/events.ts";
 import { followEvents } from "../lib/turn.ts";
-import { loadWorker, type Worker } from "../lib/worker.ts";
+import { killWorkerSession, loadWorker, type Worker, workerPane } from "../lib/worker.ts";
 import { waitUntil } from "../lib/wait.ts";
 import { clearStaleInput } from "../lib/submit.ts";
 import { maxPositionals, parseWorkerCommand } from "../lib/worker_command.ts";
@@ -16,9 +16,10 @@ USAGE:
   <shim> stop
 
 Types the harness's quit command (/exit for Claude), waits up to 10 s for its session_end
-event, kills the tmux session if it is still there, and removes the worker's meta, events,
-shim and staged files. The harness's own transcript is kept (adopt can resume it).
-Destructive by design: the shim stops working.
+event, kills the tmux session if it is still there (and SIGKILLs harness processes that outlive
+it by 3 s), and removes the worker's meta, events, shim and staged files. A pane that is no
+longer the worker's (its tmux server restarted) is never typed into or killed. The harness's
+own transcript is kept (adopt can resume it). Destructive by design: the shim stops working.
 
 OPTIONS:
   -h, --help  show this help
@@ -32,19 +33,41 @@ export async function main(argv: string[]): Promise<number> {
   if (!command) return 0;
   maxPositionals(command.parsed, 0);
   const worker = loadWorker(command.name);
-  const graceful = await quitGracefully(worker);
-  await worker.tmux.killSession(worker.meta.tmux_session_id);
+  const how = await quit(worker);
+  const { survivors } = await killWorkerSession(worker);
   removeWorkerFiles(worker.paths);
   worker.harness.cleanup(worker.paths, worker.meta);
-  err(`stopped ${worker.meta.name} (${graceful ? "graceful exit" : "killed"})\n`);
+  const reaped = survivors > 0
+    ? `; SIGKILLed ${survivors} ${survivors === 1 ? "process" : "processes"} that outlived ` +
+      "its tmux session"
+    : "";
+  err(`stopped ${worker.meta.name} (${how}${reaped})\n`);
   return 0;
+}
+
+/** Quits the harness, and says how: graceful exit, killed, or it had ended already. */
+async function quit(worker: Worker): Promise<string> {
+  const pane = await workerPane(worker);
+  if (!pane) return "already gone";
+  const status = exitStatus(worker);
+  if (pane.dead || status !== null) {
+    return status ? `already exited with status ${status}` : "already exited";
+  }
+  return await quitGracefully(worker) ? "graceful exit" : "killed";
+}
+
+/** The harness's exit status as the start script recorded it, or null before it exited. */
+function exitStatus(worker: Worker): string | null {
+  try {
+    return Deno.readTextFileSync(worker.paths.exitStatus).trim() || null;
+  } catch {
+    return null;
+  }
 }
 
 /** Asks the harness to quit and waits for its session_end; false when it had to be killed. */
 async function quitGracefully(worker: Worker): Promise<boolean> {
   const paneId = worker.meta.tmux_pane_id;
-  const pane = await worker.tmux.pane(paneId);
-  if (!pane || pane.dead) return true;
   const baseline = fileSize(worker.paths.events);
   try {
     const screen = await worker.tmux.capture(paneId);

@@ -6,7 +6,7 @@
 import { basename, dirname } from "node:path";
 import { CsdError } from "./errors.ts";
 import { readLinesFrom } from "./jsonl.ts";
-import type { Worker } from "./worker.ts";
+import { type Worker, workerPane } from "./worker.ts";
 import { workerTranscript } from "./final_text.ts";
 
 /**
@@ -63,7 +63,7 @@ async function writePrivateFile(path: string, text: string): Promise<void> {
 }
 
 async function processTree(worker: Worker): Promise<string> {
-  const pane = await worker.tmux.pane(worker.meta.tmux_pane_id);
+  const pane = await workerPane(worker);
   if (!pane) return "(pane gone)";
   try {
     // dax is loaded only here: converse's normal path stays lean.

@@ -47,3 +47,15 @@ export function statusFromEvents(events: EventLine[]): WorkerStatus | undefined 
   }
   return events.length > 0 ? "idle" : undefined;
 }
+
+/**
+ * True when the harness's last lifecycle event is a session_end: a session_start after it is a
+ * new session in the same process (Pi's /new and /reload, Claude's /clear), which takes prompts.
+ */
+export function sessionEnded(events: EventLine[]): boolean {
+  for (let i = events.length - 1; i >= 0; i--) {
+    if (events[i]!.event === "session_start") return false;
+    if (events[i]!.event === "session_end") return true;
+  }
+  return false;
+}

@@ -16,11 +16,11 @@ import { shellJoin } from "./shell.ts";
 import { writeShim } from "./shim.ts";
 import { writeStartScript } from "./start_script.ts";
 import { secondsVar } from "./cli.ts";
-import { Tmux } from "./tmux.ts";
+import { type PaneIdentity, type PaneInfo, paneMatches, Tmux } from "./tmux.ts";
 import { waitUntil } from "./wait.ts";
 import { registerSessionId } from "./register.ts";
 import { dirname } from "node:path";
-import { validateWorkerName } from "./worker.ts";
+import { killVerified, validateWorkerName } from "./worker.ts";
 import { ensureWorkerDir } from "./worker_dir.ts";
 import { workerEnvironment } from "./worker_env.ts";
 
@@ -83,7 +83,7 @@ interface StartContext {
   harness: Harness;
   paths: WorkerPaths;
   tmux: Tmux;
-  existing: { sessionId: string; paneId: string } | null;
+  existing: PaneInfo | null;
   dir: string;
 }
 
@@ -92,7 +92,7 @@ async function startRegistered(context: StartContext): Promise<Started> {
   // Leftovers of an earlier worker of this name (no meta claims them) must not be mistaken for
   // this one's: its events, exit status, staged home.
   removeWorkerFiles(paths);
-  let ids: { sessionId: string; paneId: string } | undefined;
+  let pane: PaneIdentity | undefined;
   try {
     Deno.writeTextFileSync(paths.events, "", { mode: 0o600 });
     const controllerEnv = Deno.env.toObject();
@@ -116,12 +116,9 @@ async function startRegistered(context: StartContext): Promise<Started> {
       argv: plan.argv,
       exitStatusFile: paths.exitStatus,
     });
-    if (existing) {
-      await tmux.respawnPane(existing.paneId, cwd, command);
-      ids = existing;
-    } else {
-      ids = await tmux.newSession({ name, cwd, command });
-    }
+    const ids = existing ? await respawnVerified(tmux, existing, name, cwd, command) : await tmux
+      .newSession({ name, cwd, command });
+    pane = identity(name, ids);
     const meta: WorkerMeta = {
       version: 1,
       name,
@@ -131,6 +128,7 @@ async function startRegistered(context: StartContext): Promise<Started> {
       tmux_socket: tmux.socket,
       tmux_session_id: ids.sessionId,
       tmux_pane_id: ids.paneId,
+      tmux_server: ids.server,
       events_file: paths.events,
       transcript_path: plan.transcriptPath,
       home,
@@ -143,7 +141,7 @@ async function startRegistered(context: StartContext): Promise<Started> {
     };
     writeMeta(meta, context.dir);
     writeShim(paths.shim, name, context.dir);
-    await waitForReady(harness, tmux, ids.paneId, paths);
+    await waitForReady(harness, tmux, pane, paths);
     const events = readEventsFrom(paths.events).map((e) => e.event);
     const registered: WorkerMeta = {
       ...meta,
@@ -155,8 +153,8 @@ async function startRegistered(context: StartContext): Promise<Started> {
     writeMeta(registered, context.dir);
     return { meta: registered, shim: paths.shim, respawned: existing !== null };
   } catch (error) {
-    const screen = ids ? await lastPaneLines(tmux, ids.paneId) : "";
-    if (ids && !existing) await tmux.killSession(ids.sessionId).catch(() => {});
+    const screen = pane ? await lastPaneLines(tmux, pane.paneId) : "";
+    if (pane && !existing) await killVerified(tmux, pane).catch(() => {});
     removeWorkerFiles(paths);
     harness.cleanup(paths, null);
     const detail = error instanceof Error ? error.message : String(error);
@@ -167,6 +165,35 @@ async function startRegistered(context: StartContext): Promise<Started> {
   }
 }
 
+/** What the pane this call started must stay: same session, same pane, same server. */
+function identity(name: string, pane: PaneInfo): PaneIdentity {
+  return {
+    sessionName: name,
+    sessionId: pane.sessionId,
+    paneId: pane.paneId,
+    server: pane.server,
+  };
+}
+
+/**
+ * adopt into an existing session: respawn-pane -k kills what runs there, so the pane must still
+ * be the one looked up under this name (on the same server) when csd respawns it.
+ */
+async function respawnVerified(
+  tmux: Tmux,
+  existing: PaneInfo,
+  name: string,
+  cwd: string,
+  command: string,
+): Promise<PaneInfo> {
+  const now = await tmux.sessionPane(name);
+  if (!now || !paneMatches(now, identity(name, existing))) {
+    throw new CsdError(`the tmux session "${name}" changed while adopting; csd did not touch it`);
+  }
+  await tmux.respawnPane(now.paneId, cwd, command);
+  return now;
+}
+
 /**
  * Waits for the harness's ready signal (Claude: its session_start event; Codex: its composer on
  * screen), answering startup screens the harness knows (Claude's folder-trust dialog) after
@@ -175,16 +202,17 @@ async function startRegistered(context: StartContext): Promise<Started> {
 async function waitForReady(
   harness: Harness,
   tmux: Tmux,
-  paneId: string,
+  expected: PaneIdentity,
   paths: WorkerPaths,
 ): Promise<void> {
+  const paneId = expected.paneId;
   const timeoutSeconds = secondsVar("CSD_LAUNCH_TIMEOUT", 30);
   // Keys go out only once the screen has changed since the last ones (or 2 s passed), so a
   // slow redraw cannot make csd press Down twice past the option it meant.
   let actedOn = "";
   let actedAt = 0;
   const result = await waitUntil<{ ready: true } | { error: string }>(async () => {
-    const pane = await tmux.pane(paneId);
+    const pane = await tmux.pane(expected);
     if (!pane) return { error: "the tmux pane closed" };
     if (pane.dead) return { error: "the harness exited before it was ready" };
     const screen = await tmux.capture(paneId);

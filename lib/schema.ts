@@ -103,6 +103,11 @@ export const WorkerMeta = z.object({
   /** Stable tmux ids ($N, %N): targeting by name would prefix-match other sessions. */
   tmux_session_id: z.string(),
   tmux_pane_id: z.string(),
+  /**
+   * The tmux server's pid and start time at launch/adopt: ids are reused by a restarted server.
+   * Absent in metas written before csd recorded it (then the server must predate created_at).
+   */
+  tmux_server: z.optional(z.object({ pid: z.number(), start_time: z.number() })),
   events_file: z.string(),
   transcript_path: z.nullable(z.string()),
   /** HOME the harness runs with (where Claude keeps transcripts). */

@@ -9,7 +9,7 @@
  */
 import { fileSize, readTailEvents } from "./jsonl.ts";
 import type { PaneInfo } from "./tmux.ts";
-import type { Worker } from "./worker.ts";
+import { type Worker, workerPane } from "./worker.ts";
 import { reconcileEvents, reconcileScreen } from "./reconcile.ts";
 import { statusFromEvents } from "./events.ts";
 
@@ -30,7 +30,7 @@ export async function workerStatus(
   worker: Worker,
   pane?: PaneInfo | null,
 ): Promise<WorkerStatus> {
-  const info = pane === undefined ? await worker.tmux.pane(worker.meta.tmux_pane_id) : pane;
+  const info = await workerPane(worker, pane);
   if (!info) return "gone";
   if (info.dead || fileSize(worker.paths.exitStatus) > 0) return "terminated";
   reconcileEvents(worker);

@@ -9,10 +9,10 @@ import { CsdError, TimeoutError, UsageError } from "./errors.ts";
 import { type EventAt, fileSize, LineCursor, parseEvents } from "./jsonl.ts";
 import { squash } from "./harness/screen.ts";
 import { readTailEvents } from "./jsonl.ts";
-import { statusFromEvents } from "./events.ts";
+import { sessionEnded, statusFromEvents } from "./events.ts";
 import { eventsUnrecordable } from "./submission.ts";
 import { waitUntil } from "./wait.ts";
-import { assertStillRegistered, type Worker } from "./worker.ts";
+import { assertStillRegistered, type Worker, workerPane } from "./worker.ts";
 import { dirname } from "node:path";
 
 /** Submission timing, from CSD_SUBMIT_TIMEOUT / CSD_SUBMIT_RETRY_INTERVAL (seconds). */
@@ -144,10 +144,19 @@ export async function submitPrompt(
 
 /** Fails clearly when the worker cannot take input (gone, exited, or showing a dialog). */
 export async function assertReadyForInput(worker: Worker): Promise<void> {
-  const pane = await worker.tmux.pane(worker.meta.tmux_pane_id);
-  if (!pane) throw new CsdError(`Worker "${worker.meta.name}" is gone (its tmux pane is closed)`);
+  const pane = await workerPane(worker);
+  if (!pane) {
+    throw new CsdError(
+      `Worker "${worker.meta.name}" is gone (its tmux pane is closed, or its tmux server ` +
+        "restarted and the pane id now belongs to another session)",
+    );
+  }
   if (pane.dead || fileSize(worker.paths.exitStatus) > 0) {
     throw new CsdError(`Worker "${worker.meta.name}" has terminated (its harness exited)`);
+  }
+  if (sessionEnded(readTailEvents(worker.paths.events))) {
+    // The harness said it is ending: whatever still holds the pane is not taking prompts.
+    throw new CsdError(`Worker "${worker.meta.name}" has terminated (its session ended)`);
   }
   const screen = await worker.tmux.capture(worker.meta.tmux_pane_id);
   const dialog = worker.harness.dialogOnScreen(screen);
@@ -207,7 +216,7 @@ export async function submitCommand(
   await worker.tmux.sendKeys(paneId, "Enter");
   let nextRetry = Date.now() + timing.retryMs;
   const done = await waitUntil<true>(async () => {
-    const pane = await worker.tmux.pane(paneId);
+    const pane = await workerPane(worker);
     if (!pane || pane.dead) return true;
     const screen = await worker.tmux.capture(paneId);
     if (!worker.harness.promptPending(screen, cleaned)) return true;

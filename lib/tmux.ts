@@ -9,6 +9,22 @@ import { CsdError } from "./errors.ts";
 /** tmux's output separator for `-F` formats: ids and validated names never contain a tab. */
 const SEP = "\t";
 
+/**
+ * Everything csd reads about a pane, one format for every lookup. The server's pid and start
+ * time tell a restarted server from the one a worker was launched on: ids (`$0`, `%0`) are
+ * unique only for one server's life. `session_name` comes last: a foreign session's name may
+ * hold anything.
+ */
+const PANE_FORMAT = [
+  "#{session_id}",
+  "#{pane_id}",
+  "#{pane_dead}",
+  "#{pane_pid}",
+  "#{pid}",
+  "#{start_time}",
+  "#{session_name}",
+].join(SEP);
+
 /** A tmux command that failed. */
 export class TmuxError extends CsdError {
   readonly subcommand: string;
@@ -21,13 +37,50 @@ export class TmuxError extends CsdError {
   }
 }
 
-/** One pane as `list-panes -a` reports it. */
+/** Which tmux server process a pane lives on (its pid and start time, in seconds). */
+export interface ServerIdentity {
+  pid: number;
+  start_time: number;
+}
+
+/** One pane as tmux reports it. */
 export interface PaneInfo {
   sessionId: string;
   paneId: string;
   dead: boolean;
   pid: number;
+  server: ServerIdentity;
   sessionName: string;
+}
+
+/**
+ * What a worker's pane must be: csd acts on a pane only when all of it matches, so a stale or
+ * planted id never sends keys to, or kills, someone else's pane.
+ */
+export interface PaneIdentity {
+  sessionName: string;
+  sessionId: string;
+  paneId: string;
+  /** The server the pane was created or adopted on; absent in metas from before csd recorded it. */
+  server?: ServerIdentity;
+  /** Without `server`: the pane's server must have started by this time (epoch ms). */
+  existedAt?: number;
+}
+
+/** True when `pane` is the pane `expected` describes. */
+export function paneMatches(pane: PaneInfo, expected: PaneIdentity): boolean {
+  if (
+    pane.paneId !== expected.paneId || pane.sessionId !== expected.sessionId ||
+    pane.sessionName !== expected.sessionName
+  ) return false;
+  if (expected.server) {
+    return pane.server.pid === expected.server.pid &&
+      pane.server.start_time === expected.server.start_time;
+  }
+  // A server that started after the worker existed is a restarted one; start_time has whole
+  // seconds, so the launch's own second still counts as "before".
+  return expected.existedAt !== undefined &&
+    pane.server.start_time <= Math.floor(expected.existedAt / 1000);
 }
 
 /** The result of a raw tmux call. */
@@ -60,8 +113,12 @@ export class Tmux {
     const env = { ...Deno.env.toObject() };
     delete env.TMUX;
     delete env.TMUX_PANE;
+    // -u: in a non-UTF-8 locale (LANG unset, a cron job, a minimal container) the client
+    // otherwise rewrites every tab and non-ASCII byte of -F output to "_", and csd could not
+    // parse its own formats ("unexpected output: $0_%0").
+    const server = this.socket ? ["-u", "-L", this.socket] : ["-u"];
     const command = new Deno.Command("tmux", {
-      args: this.socket ? ["-L", this.socket, ...args] : args,
+      args: [...server, ...args],
       env,
       clearEnv: true,
       stdin: stdin ? "piped" : "null",
@@ -101,21 +158,21 @@ export class Tmux {
    */
   async newSession(
     options: { name: string; cwd: string; command: string; width?: number; height?: number },
-  ): Promise<{ sessionId: string; paneId: string }> {
+  ): Promise<PaneInfo> {
     const stdout = await this.run([
       "new-session",
       "-d",
       "-P",
       "-F",
-      `#{session_id}${SEP}#{pane_id}`,
+      PANE_FORMAT,
       "-s",
-      options.name,
+      literal(options.name),
       "-x",
       String(options.width ?? 200),
       "-y",
       String(options.height ?? 50),
       "-c",
-      options.cwd,
+      literal(options.cwd),
       options.command,
       // Chained in the same tmux command so no exit can slip in before the option is set.
       ";",
@@ -124,16 +181,14 @@ export class Tmux {
       "remain-on-exit",
       "on",
     ]);
-    const [sessionId, paneId] = stdout.trim().split(SEP);
-    if (!sessionId?.startsWith("$") || !paneId?.startsWith("%")) {
-      throw new TmuxError("new-session", `unexpected output: ${stdout}`);
-    }
-    return { sessionId, paneId };
+    const pane = parsePaneLine(stdout.trim());
+    if (!pane) throw new TmuxError("new-session", `unexpected output: ${stdout}`);
+    return pane;
   }
 
   /** Restarts the command of an existing pane in place (keeps a restored layout). */
   async respawnPane(paneId: string, cwd: string, command: string): Promise<void> {
-    await this.run(["respawn-pane", "-k", "-t", paneId, "-c", cwd, command]);
+    await this.run(["respawn-pane", "-k", "-t", paneId, "-c", literal(cwd), command]);
     await this.run(["set-option", "-p", "-t", paneId, "remain-on-exit", "on"]);
   }
 
@@ -144,7 +199,7 @@ export class Tmux {
   }
 
   /** The first pane of the session with exactly this name, or null. */
-  async sessionPane(name: string): Promise<{ sessionId: string; paneId: string } | null> {
+  async sessionPane(name: string): Promise<PaneInfo | null> {
     const result = await this.raw([
       "list-panes",
       "-s",
@@ -152,11 +207,10 @@ export class Tmux {
       // "=name:" — without the colon, list-panes still matches "take" to session "taken".
       `=${name}:`,
       "-F",
-      `#{session_id}${SEP}#{pane_id}`,
+      PANE_FORMAT,
     ]);
     if (result.code !== 0) return null;
-    const [sessionId, paneId] = (result.stdout.split("\n")[0] ?? "").split(SEP);
-    return sessionId && paneId ? { sessionId, paneId } : null;
+    return parsePaneLine(result.stdout.split("\n")[0] ?? "");
   }
 
   /**
@@ -164,14 +218,9 @@ export class Tmux {
    * A server that is not running has no panes.
    */
   async listPanes(): Promise<PaneInfo[]> {
-    const result = await this.raw([
-      "list-panes",
-      "-a",
-      "-F",
-      ["#{session_id}", "#{pane_id}", "#{pane_dead}", "#{pane_pid}", "#{session_name}"].join(SEP),
-    ]);
+    const result = await this.raw(["list-panes", "-a", "-F", PANE_FORMAT]);
     if (result.code !== 0) return [];
-    return result.stdout.split("\n").filter((line) => line.length > 0).map(parsePaneLine);
+    return result.stdout.split("\n").map(parsePaneLine).filter((pane) => pane !== null);
   }
 
   /**
@@ -190,19 +239,16 @@ export class Tmux {
     });
   }
 
-  /** One pane's state, or null when it no longer exists. */
-  async pane(paneId: string): Promise<PaneInfo | null> {
-    const result = await this.raw([
-      "display-message",
-      "-p",
-      "-t",
-      paneId,
-      ["#{session_id}", "#{pane_id}", "#{pane_dead}", "#{pane_pid}", "#{session_name}"].join(SEP),
-    ]);
+  /**
+   * The pane `expected` describes, or null when it no longer exists — or when its id now
+   * belongs to another session or a restarted server (a stale meta's `%0` may be a user's
+   * shell). Every command that acts on a worker's pane looks it up through here first.
+   */
+  async pane(expected: PaneIdentity): Promise<PaneInfo | null> {
+    const result = await this.raw(["display-message", "-p", "-t", expected.paneId, PANE_FORMAT]);
     if (result.code !== 0) return null;
     const info = parsePaneLine(result.stdout.trim());
-    // display-message falls back to another pane when the target is gone on some versions.
-    return info.paneId === paneId ? info : null;
+    return info && paneMatches(info, expected) ? info : null;
   }
 
   /** The visible screen of a pane as plain text (plus `history` lines above it). */
@@ -217,9 +263,36 @@ export class Tmux {
    * stdin because tmux refuses a single send-keys argument over ~16 KB ("command too long").
    */
   async pasteBracketed(paneId: string, text: string): Promise<void> {
-    const buffer = `csd-${crypto.randomUUID()}`;
-    await this.run(["load-buffer", "-b", buffer, "-"], new TextEncoder().encode(text));
-    await this.run(["paste-buffer", "-p", "-d", "-b", buffer, "-t", paneId]);
+    await this.dropStaleBuffers();
+    const buffer = `${BUFFER_PREFIX}${crypto.randomUUID()}`;
+    // One tmux command: a controller killed between a separate load and paste left the prompt
+    // in a named buffer for the server's whole life.
+    await this.run(
+      [
+        "load-buffer",
+        "-b",
+        buffer,
+        "-",
+        ";",
+        "paste-buffer",
+        "-p",
+        "-d",
+        "-b",
+        buffer,
+        "-t",
+        paneId,
+      ],
+      new TextEncoder().encode(text),
+    );
+  }
+
+  /** Deletes csd's buffers that a killed tmux client left behind (never one in flight). */
+  private async dropStaleBuffers(): Promise<void> {
+    const listing = await this.raw(["list-buffers", "-F", `#{buffer_name}${SEP}#{buffer_created}`]);
+    if (listing.code !== 0) return;
+    for (const name of staleBufferNames(listing.stdout, Math.floor(Date.now() / 1000))) {
+      await this.raw(["delete-buffer", "-b", name]);
+    }
   }
 
   /**
@@ -235,7 +308,10 @@ export class Tmux {
     await this.run(["send-keys", "-t", paneId, "--", ...keys]);
   }
 
-  /** Kills a session by id; a session that is already gone is not an error. */
+  /**
+   * Kills a session by id; a session that is already gone is not an error. Callers verify the
+   * id first (`pane`): after a server restart it may name someone else's session.
+   */
   async killSession(sessionId: string): Promise<void> {
     const result = await this.raw(["kill-session", "-t", sessionId]);
     if (
@@ -256,7 +332,40 @@ export class Tmux {
   }
 }
 
-function parsePaneLine(line: string): PaneInfo {
-  const [sessionId = "", paneId = "", dead = "0", pid = "0", ...name] = line.split(SEP);
-  return { sessionId, paneId, dead: dead === "1", pid: Number(pid), sessionName: name.join(SEP) };
+function parsePaneLine(line: string): PaneInfo | null {
+  const [sessionId = "", paneId = "", dead, pid, serverPid, startTime, ...name] = line.split(SEP);
+  if (!sessionId.startsWith("$") || !paneId.startsWith("%") || name.length === 0) return null;
+  return {
+    sessionId,
+    paneId,
+    dead: dead === "1",
+    pid: Number(pid),
+    server: { pid: Number(serverPid), start_time: Number(startTime) },
+    sessionName: name.join(SEP),
+  };
+}
+
+const BUFFER_PREFIX = "csd-";
+/** A buffer lives milliseconds between load and paste; one this old was left by a killed client. */
+const STALE_BUFFER_SECONDS = 60;
+
+/** The csd buffers in a `name<TAB>created` listing older than a minute at `now` (seconds). */
+export function staleBufferNames(listing: string, now: number): string[] {
+  return listing.split("\n").flatMap((line) => {
+    const [name = "", created = ""] = line.split(SEP);
+    const age = now - Number(created);
+    return name.startsWith(BUFFER_PREFIX) && created !== "" && age > STALE_BUFFER_SECONDS
+      ? [name]
+      : [];
+  });
+}
+
+/**
+ * tmux format-expands some arguments (`new-session -s` and `-c`, `respawn-pane -c`), where
+ * `#(cmd)` runs cmd in the server: a cwd named `proj#(touch x)` did. `##` is a literal `#`.
+ * (tmux 3.3a leaves targets, send-keys text, set-environment values, buffer names and the pane
+ * command alone; csd's own -F formats are the only other text it expands.)
+ */
+function literal(text: string): string {
+  return text.replaceAll("#", "##");
 }

@@ -6,7 +6,7 @@
 import { type EventAt, LineCursor, parseEvents } from "./jsonl.ts";
 import type { EventLine } from "./schema.ts";
 import { waitUntil } from "./wait.ts";
-import { assertStillRegistered, type Worker } from "./worker.ts";
+import { assertStillRegistered, type Worker, workerPane } from "./worker.ts";
 import { dirname } from "node:path";
 import { harnessWatchDirs, reconcileEvents, reconcileScreen } from "./reconcile.ts";
 
@@ -47,7 +47,7 @@ export async function followEvents<T>(
     if (found !== undefined) return found;
     if (Date.now() - lastPaneCheck < PANE_CHECK_MS) return undefined;
     lastPaneCheck = Date.now();
-    const pane = await worker.tmux.pane(worker.meta.tmux_pane_id);
+    const pane = await workerPane(worker);
     if (pane && !pane.dead) {
       assertStillRegistered(worker);
       await reconcileScreen(worker);

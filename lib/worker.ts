@@ -4,8 +4,9 @@ import { harnessFor } from "./harness/mod.ts";
 import type { Harness } from "./harness/types.ts";
 import { readMeta } from "./meta.ts";
 import { WORKER_NAME_PATTERN, workerDir, type WorkerPaths, workerPaths } from "./paths.ts";
+import { killSurvivors, paneProcesses } from "./process_tree.ts";
 import type { WorkerMeta } from "./schema.ts";
-import { Tmux } from "./tmux.ts";
+import { type PaneIdentity, type PaneInfo, paneMatches, Tmux } from "./tmux.ts";
 
 /** Throws a UsageError unless `name` is a valid worker name. */
 export function validateWorkerName(name: string): string {
@@ -62,6 +63,59 @@ export function assertStillRegistered(worker: Worker): void {
         `"${worker.meta.name}"; see csd list --all, then csd adopt or csd prune`,
     );
   }
+}
+
+/** What the worker's pane must be (session name and id, pane id, server). */
+export function paneIdentity(meta: WorkerMeta): PaneIdentity {
+  return {
+    sessionName: meta.name,
+    sessionId: meta.tmux_session_id,
+    paneId: meta.tmux_pane_id,
+    ...(meta.tmux_server ? { server: meta.tmux_server } : {}),
+    existedAt: Date.parse(meta.created_at),
+  };
+}
+
+/**
+ * The worker's pane, verified to be the worker's, or null (gone). Pass `listed` when the
+ * caller already listed the server's panes (list makes one tmux call for all workers).
+ */
+export async function workerPane(
+  worker: Worker,
+  listed?: PaneInfo | null,
+): Promise<PaneInfo | null> {
+  const expected = paneIdentity(worker.meta);
+  if (listed === undefined) return await worker.tmux.pane(expected);
+  return listed && paneMatches(listed, expected) ? listed : null;
+}
+
+/** How long a harness gets to die of the hangup kill-session sends before it is SIGKILLed. */
+const HANGUP_GRACE_MS = 3000;
+
+/** What killing a session found. */
+export interface Killed {
+  /** False when the pane was not (or no longer) the expected one: nothing was killed. */
+  verified: boolean;
+  /** Harness processes that outlived the session and were SIGKILLed. */
+  survivors: number;
+}
+
+/**
+ * Kills the session of the pane `expected` describes, only once the pane is verified (a stale
+ * id may name a user's session), then SIGKILLs whatever of the pane's process tree outlives
+ * the hangup.
+ */
+export async function killVerified(tmux: Tmux, expected: PaneIdentity): Promise<Killed> {
+  const pane = await tmux.pane(expected);
+  if (!pane) return { verified: false, survivors: 0 };
+  const processes = pane.dead ? [] : paneProcesses(pane.pid);
+  await tmux.killSession(pane.sessionId);
+  return { verified: true, survivors: await killSurvivors(processes, HANGUP_GRACE_MS) };
+}
+
+/** Kills the worker's tmux session (see killVerified). */
+export async function killWorkerSession(worker: Worker): Promise<Killed> {
+  return await killVerified(worker.tmux, paneIdentity(worker.meta));
 }
 
 /** The worker name a per-worker command was given (`--worker`, added by the shim). */

@@ -387,3 +387,26 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "real claude: launch, converse and stop with the locale unset (the C locale)",
+  opts,
+  async () => {
+    const world = await realWorld();
+    const { env } = world;
+    // A cron job, a minimal container: tmux then mangled csd's -F output ("$0_%0").
+    const noLocale = { LANG: "", LC_ALL: "", LC_CTYPE: "" };
+    try {
+      const launch = await env.csd(["launch", "loc", env.project], { env: noLocale });
+      assertEquals(launch.code, 0, launch.stderr);
+      const run = await env.shim("loc", ["converse", "grüße ❯ naïve", "90"], { env: noLocale });
+      assertEquals(run.code, 0, run.stderr);
+      assertEquals(run.stdout, "mock reply to: grüße ❯ naïve\n");
+      assertEquals((await env.shim("loc", ["status"], { env: noLocale })).stdout, "idle\n");
+      const stop = await env.shim("loc", ["stop"], { env: noLocale });
+      assertEquals(stop.stderr, "stopped loc (graceful exit)\n");
+    } finally {
+      await world.dispose();
+    }
+  },
+);

@@ -42,6 +42,10 @@ interface Script {
   defaultReply: string;
   reorder: "sometimes" | "never" | "always";
   model: string;
+  /** Stays running on /exit (a hung or misbehaving harness). */
+  ignoreExit: boolean;
+  /** Survives SIGHUP, SIGTERM and a closed terminal (only SIGKILL ends it). */
+  ignoreHangup: boolean;
 }
 
 const VERSION = "2.1.197";
@@ -61,6 +65,8 @@ function loadScript(): Script {
     defaultReply: "fake reply: {prompt}",
     reorder: "sometimes",
     model: "claude-opus-4-8[1m]",
+    ignoreExit: false,
+    ignoreHangup: false,
   };
   const path = Deno.env.get("FAKE_CLAUDE_SCRIPT");
   if (!path) return script;
@@ -953,6 +959,7 @@ class FakeClaude {
     const name = m[1] ?? "";
     const args = (m[2] ?? "").trim();
     if (name === "exit" || name === "quit") {
+      if (this.script.ignoreExit) return;
       void this.exit("prompt_input_exit", 0);
       return;
     }
@@ -1476,6 +1483,7 @@ class FakeClaude {
     writeOut("\x1b[?2004h\x1b[2J\x1b[H");
     for (const sig of ["SIGHUP", "SIGTERM"] as const) {
       Deno.addSignalListener(sig, () => {
+        if (this.script.ignoreHangup) return;
         void this.exit("other", sig === "SIGHUP" ? 129 : 143, false);
       });
     }
@@ -1547,6 +1555,7 @@ class FakeClaude {
       }
       if (n === null) {
         // Terminal gone (the pane closed): like a hangup.
+        if (this.script.ignoreHangup) return void setInterval(() => {}, 60_000);
         await this.exit("other", 129, false);
         return;
       }
