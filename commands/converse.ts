@@ -1,11 +1,11 @@
 /** `<shim> converse`: send a prompt, wait for the turn, print the final assistant text. */
 import { err, out, parseSeconds, runMain } from "../lib/cli.ts";
-import { ExitCode, TurnFailedError, UsageError } from "../lib/errors.ts";
+import { ExitCode, UsageError } from "../lib/errors.ts";
 import { writeDiagnostic } from "../lib/diagnostic.ts";
 import { finalTextOfTurn, turnForPrompt } from "../lib/final_text.ts";
-import { promptMatches, submitPrompt, submitTimingFromEnv } from "../lib/submit.ts";
+import { submitPrompt, submitTimingFromEnv } from "../lib/submit.ts";
 import { renderTurn } from "../lib/transcript/markdown.ts";
-import { followEvents, waitForTurnEnd } from "../lib/turn.ts";
+import { waitForPromptTurnEnd } from "../lib/turn.ts";
 import { loadWorker, type Worker } from "../lib/worker.ts";
 import { maxPositionals, parseWorkerCommand, promptArgument } from "../lib/worker_command.ts";
 
@@ -44,14 +44,15 @@ export async function main(argv: string[]): Promise<number> {
   // A marker from an earlier `send` would make a later wait-for-turn return this turn's end.
   await Deno.remove(worker.paths.sent).catch(() => {});
   const submitted = await submitPrompt(worker, prompt, submitTimingFromEnv());
-  const start = submitted.confirmation?.end ??
-    await waitForQueuedPrompt(worker, submitted.baseline, submitted.delivered, deadline);
-  if (start === undefined) {
-    return await timedOut(worker, timeout, "the queued prompt never started");
+  const outcome = await waitForPromptTurnEnd(
+    worker,
+    { offset: submitted.baseline, prompt: submitted.delivered },
+    deadline,
+  );
+  if (outcome.kind === "timeout") {
+    const why = outcome.started ? "the turn did not end" : "the queued prompt never started";
+    return await timedOut(worker, timeout, why);
   }
-
-  const outcome = await waitForTurnEnd(worker, start, deadline);
-  if (outcome.kind === "timeout") return await timedOut(worker, timeout, "the turn did not end");
   if (outcome.kind === "failed") {
     err(`error: ${outcome.why}\n`);
     return ExitCode.turnFailed;
@@ -68,26 +69,6 @@ export async function main(argv: string[]): Promise<number> {
   const text = await finalTextOfTurn(worker, submitted.delivered, stop);
   out(text.endsWith("\n") ? text : `${text}\n`);
   return 0;
-}
-
-/** A prompt queued behind a running turn starts when its user_prompt_submit arrives. */
-async function waitForQueuedPrompt(
-  worker: Worker,
-  baseline: number,
-  delivered: string,
-  deadline: number,
-): Promise<number | undefined> {
-  const result = await followEvents<number | "gone">(
-    worker,
-    baseline,
-    deadline,
-    (event) => promptMatches(event, delivered) ? event.end : undefined,
-    () => "gone",
-  );
-  if (result === "gone") {
-    throw new TurnFailedError("the worker exited before the queued prompt started");
-  }
-  return result;
 }
 
 async function timedOut(worker: Worker, timeout: number, why: string): Promise<number> {

@@ -2,7 +2,7 @@
 import { err, out, parseCount, parseSeconds, runMain, stringFlag } from "../lib/cli.ts";
 import { ExitCode } from "../lib/errors.ts";
 import { fileSize, offsetAfterLines } from "../lib/jsonl.ts";
-import { followEvents, waitForTurnEnd } from "../lib/turn.ts";
+import { type PromptMark, waitForPromptTurnEnd, waitForTurnEnd } from "../lib/turn.ts";
 import { loadWorker } from "../lib/worker.ts";
 import { maxPositionals, parseWorkerCommand } from "../lib/worker_command.ts";
 
@@ -38,22 +38,17 @@ export async function main(argv: string[]): Promise<number> {
   const worker = loadWorker(command.name);
   const sent = lines === undefined ? readSentMarker(worker.paths.sent) : undefined;
   const deadline = Date.now() + timeout * 1000;
-  let baseline = lines !== undefined
-    ? offsetAfterLines(worker.paths.events, lines)
-    : sent?.offset ?? fileSize(worker.paths.events);
-  if (sent?.queued) {
-    // The prompt waited behind another turn: that turn's end is not this prompt's.
-    const started = await followEvents<number | "gone">(
+  // After a `send`, the turn its prompt started — the marker holds where it was pasted — even
+  // when that prompt waited behind another turn; otherwise the next turn end after the baseline.
+  const outcome = sent !== undefined
+    ? await waitForPromptTurnEnd(worker, sent, deadline)
+    : await waitForTurnEnd(
       worker,
-      baseline,
+      lines !== undefined
+        ? offsetAfterLines(worker.paths.events, lines)
+        : fileSize(worker.paths.events),
       deadline,
-      (event) => event.event.event === "user_prompt_submit" ? event.start : undefined,
-      () => "gone",
     );
-    if (typeof started === "number") baseline = started;
-  }
-
-  const outcome = await waitForTurnEnd(worker, baseline, deadline);
   if (outcome.kind === "timeout") {
     err(`error: no turn end within ${timeout}s; the worker may still be working (check status)\n`);
     return ExitCode.timeout;
@@ -67,12 +62,14 @@ export async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** The marker `send` leaves: where its prompt's events start, and whether it was queued. */
-function readSentMarker(path: string): { offset: number; queued: boolean } | undefined {
+/** The marker `send` leaves: where its prompt's events start (and the prompt, if recorded). */
+function readSentMarker(path: string): PromptMark | undefined {
   try {
     const value = JSON.parse(Deno.readTextFileSync(path));
     if (!Number.isInteger(value?.offset) || value.offset < 0) return undefined;
-    return { offset: value.offset, queued: value.queued === true };
+    return typeof value.prompt === "string"
+      ? { offset: value.offset, prompt: value.prompt }
+      : { offset: value.offset };
   } catch {
     return undefined;
   }

@@ -101,10 +101,12 @@ async function startRegistered(context: StartContext): Promise<Started> {
       env: controllerEnv,
       ...(request.resumeSessionId ? { resumeSessionId: request.resumeSessionId } : {}),
     });
+    // Stamped on every event line: a dying earlier worker of this name may still append.
+    const launchId = crypto.randomUUID();
     const command = writeStartScript(paths.startScript, {
       workerName: name,
       cwd,
-      env: workerEnvironment(controllerEnv, plan.env),
+      env: workerEnvironment(controllerEnv, { ...plan.env, CSD_LAUNCH_ID: launchId }),
       argv: plan.argv,
       exitStatusFile: paths.exitStatus,
     });
@@ -132,6 +134,7 @@ async function startRegistered(context: StartContext): Promise<Started> {
       adopted: request.resumeSessionId !== undefined,
       ready: false,
       harness_home: plan.harnessHome,
+      launch_id: launchId,
     };
     writeMeta(meta, context.dir);
     writeShim(paths.shim, name, context.dir);

@@ -5,17 +5,17 @@
  */
 import { dirname } from "node:path";
 import { appendEventLine } from "./append.ts";
-import { readTailEvents } from "./jsonl.ts";
-import { statusFromEvents } from "./events.ts";
+import { statusFromEvents, workerEvents } from "./events.ts";
+import type { EventLine } from "./schema.ts";
 import type { Worker } from "./worker.ts";
 
 /** Appends the event lines the harness's files prove and the events file lacks. */
 export function reconcileEvents(worker: Worker): void {
   if (!worker.harness.reconcile) return;
-  const events = readTailEvents(worker.paths.events);
+  const events = workerEvents(worker);
   const path = worker.harness.transcriptPath(worker.meta, events);
   for (const line of worker.harness.reconcile(worker.meta, events, path)) {
-    appendEventLine(worker.paths.events, line);
+    appendEventLine(worker.paths.events, stamped(worker, line));
   }
 }
 
@@ -27,22 +27,30 @@ export function reconcileEvents(worker: Worker): void {
 export async function reconcileScreen(worker: Worker): Promise<void> {
   const check = worker.harness.interruptedOnScreen;
   if (!check) return;
-  const events = readTailEvents(worker.paths.events);
-  if (statusFromEvents(events) !== "working") return;
+  const events = workerEvents(worker);
+  if (statusFromEvents(events, worker.harness) !== "working") return;
   const screen = await worker.tmux.capture(worker.meta.tmux_pane_id).catch(() => "");
   if (!screen || !check.call(worker.harness, screen, events)) return;
-  appendEventLine(worker.paths.events, {
-    ts: new Date().toISOString(),
-    event: "stop_failure",
-    harness: worker.harness.name,
-    ...(worker.meta.session_id ? { session_id: worker.meta.session_id } : {}),
-    error: "interrupted",
-    derived_from: "screen",
-  });
+  appendEventLine(
+    worker.paths.events,
+    stamped(worker, {
+      ts: new Date().toISOString(),
+      event: "stop_failure",
+      harness: worker.harness.name,
+      ...(worker.meta.session_id ? { session_id: worker.meta.session_id } : {}),
+      error: "interrupted",
+      derived_from: "screen",
+    }),
+  );
+}
+
+/** A derived line carries the worker's launch stamp, as the hook's lines do. */
+function stamped(worker: Worker, line: EventLine): EventLine {
+  return worker.meta.launch_id ? { ...line, launch: worker.meta.launch_id } : line;
 }
 
 /** Folders whose changes may prove an event (the transcript's folder), for waits to watch. */
 export function harnessWatchDirs(worker: Worker): string[] {
-  const path = worker.harness.transcriptPath(worker.meta, readTailEvents(worker.paths.events));
+  const path = worker.harness.transcriptPath(worker.meta, workerEvents(worker));
   return path ? [dirname(path)] : [];
 }

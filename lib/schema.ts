@@ -64,6 +64,11 @@ export const EventLine = z.object({
   /** subagent_start / subagent_stop. */
   agent_id: z.optional(z.string()),
   agent_type: z.optional(z.string()),
+  /**
+   * The worker incarnation that wrote the line (CSD_LAUNCH_ID, see WorkerMeta.launch_id): a dying
+   * harness of an earlier worker of the same name may still append to the file.
+   */
+  launch: z.optional(z.string()),
 });
 export type EventLine = z.infer<typeof EventLine>;
 
@@ -117,5 +122,7 @@ export const WorkerMeta = z.object({
   ready: z.boolean(),
   /** The staged per-worker harness home (CODEX_HOME, PI_CODING_AGENT_DIR), removed at stop. */
   harness_home: z.nullable(z.string()),
+  /** Minted per launch/adopt and stamped on every event line; lines of other launches never count. */
+  launch_id: z.optional(z.string()),
 });
 export type WorkerMeta = z.infer<typeof WorkerMeta>;

@@ -7,9 +7,10 @@
 import { CsdError, TimeoutError, UsageError } from "./errors.ts";
 import { type EventAt, fileSize, LineCursor, parseEvents } from "./jsonl.ts";
 import { squash } from "./harness/screen.ts";
-import { readTailEvents } from "./jsonl.ts";
-import { statusFromEvents } from "./events.ts";
+import { statusFromEvents, workerEvents } from "./events.ts";
 import { waitUntil } from "./wait.ts";
+import type { Harness } from "./harness/types.ts";
+import type { EventLine } from "./schema.ts";
 import type { Worker } from "./worker.ts";
 import { dirname } from "node:path";
 
@@ -56,12 +57,19 @@ export function stripPasteMarkers(text: string): string {
   return text.replaceAll(PASTE_START, "").replaceAll(PASTE_END, "");
 }
 
-/** True when a user_prompt_submit event carries (the start of) this prompt. */
-export function promptMatches(event: EventAt, delivered: string): boolean {
-  if (event.event.event !== "user_prompt_submit") return false;
-  const got = event.event.prompt;
+/**
+ * True when a user_prompt_submit event carries (the start of) this prompt, as `harness` records
+ * a prompt (Claude wraps a long paste).
+ */
+export function promptMatches(
+  event: EventLine,
+  delivered: string,
+  harness: Pick<Harness, "promptAsSent">,
+): boolean {
+  if (event.event !== "user_prompt_submit") return false;
+  const got = event.prompt;
   if (got === undefined) return true;
-  const a = squash(got);
+  const a = squash(harness.promptAsSent?.(got) ?? got);
   const b = squash(delivered);
   return a === b || (a.length > 0 && b.startsWith(a.replace(/…\[truncated\d+chars\]$/, "")));
 }
@@ -82,7 +90,7 @@ export async function submitPrompt(
   const paneId = worker.meta.tmux_pane_id;
   await assertReadyForInput(worker);
   await clearStaleInput(worker);
-  const busy = statusFromEvents(readTailEvents(worker.paths.events)) === "working";
+  const busy = statusFromEvents(workerEvents(worker), worker.harness) === "working";
   const baseline = fileSize(worker.paths.events);
   await worker.tmux.pasteBracketed(paneId, delivered);
   await worker.tmux.sendKeys(paneId, "Enter");
@@ -92,7 +100,7 @@ export async function submitPrompt(
   let nextRetry = Date.now() + timing.retryMs;
   const outcome = await waitUntil<EventAt | "queued">(async () => {
     for (const event of parseEvents(cursor.next())) {
-      if (promptMatches(event, delivered)) return event;
+      if (promptMatches(event.event, delivered, worker.harness)) return event;
     }
     if (Date.now() < nextRetry) return undefined;
     nextRetry = Date.now() + timing.retryMs;
