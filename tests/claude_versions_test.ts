@@ -7,9 +7,115 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "./support/assert.ts";
 import { eventually, FAKE_CLAUDE, TestEnv } from "./support/env.ts";
+import { PromptTurn, statusFromEvents } from "../lib/events.ts";
+import { unwrapPastedContent } from "../lib/harness/claude.ts";
+import type { EventLine } from "../lib/schema.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const VERSIONS = ["2.1.197", "2.1.332"] as const;
+
+const ev = (event: EventLine["event"], fields: Partial<EventLine> = {}): EventLine => ({
+  ts: "2026-12-01T00:00:00.000Z",
+  event,
+  ...fields,
+});
+const ups = (prompt: string, turn_id: string) => ev("user_prompt_submit", { prompt, turn_id });
+const stop = (text: string, turn_id: string) =>
+  ev("stop", { last_assistant_message: text, turn_id });
+
+/** The stop PromptTurn pairs with prompt `mine`, fed `after` with `before` already past. */
+function pairedStop(
+  ownTurn: boolean,
+  before: EventLine[],
+  after: EventLine[],
+  mine: string | undefined,
+): string | undefined {
+  const pairing = new PromptTurn(
+    { busyPromptRunsOwnTurn: ownTurn },
+    before,
+    (e) => mine === undefined || e.prompt === mine,
+  );
+  return after.find((e) => pairing.feed(e))?.last_assistant_message;
+}
+
+Deno.test("PromptTurn: a prompt typed during a turn pairs with its own turn end", () => {
+  const running = [ups("slow", "R")];
+  // Claude 2.1.197: the queued prompt is reported when its turn starts.
+  const old = [stop("slow done", "R"), ups("mine", "N"), stop("mine done", "N")];
+  // Claude 2.1.332: reported at once, under the running turn's prompt_id.
+  const now = [ups("mine", "R"), stop("slow done", "R"), stop("mine done", "N")];
+  for (const after of [old, now]) {
+    assertEquals(pairedStop(true, running, after, "mine"), "mine done");
+    assertEquals(pairedStop(true, running, after, undefined), "mine done");
+  }
+  // Two prompts queued ahead (2.1.197: the other one's turn ends before mine starts).
+  const other = [ups("slow", "R"), ups("other", "R")];
+  assertEquals(
+    pairedStop(
+      true,
+      other,
+      [ups("mine", "R"), stop("s", "R"), stop("o", "O"), stop("m", "M")],
+      "mine",
+    ),
+    "m",
+  );
+  assertEquals(
+    pairedStop(true, [ups("slow", "R")], [
+      stop("s", "R"),
+      ups("other", "O"),
+      stop("o", "O"),
+      ups("mine", "M"),
+      stop("m", "M"),
+    ], "mine"),
+    "m",
+  );
+  // The running turn ended just before the paste landed: a fresh turn.
+  assertEquals(
+    pairedStop(true, running, [stop("slow done", "R"), ups("mine", "N"), stop("m", "N")], "mine"),
+    "m",
+  );
+  // Codex and Pi merge it into the running turn: one end for both.
+  assertEquals(pairedStop(false, running, [ups("mine", "R"), stop("both", "R")], "mine"), "both");
+  assertEquals(
+    pairedStop(false, running, [stop("slow done", "R"), ups("mine", "N"), stop("m", "N")], "mine"),
+    "m",
+  );
+  // The worker ending is the end of every wait.
+  const pairing = new PromptTurn({ busyPromptRunsOwnTurn: true }, running, () => true);
+  assert(pairing.feed(ev("session_end", { reason: "other" })));
+});
+
+Deno.test("statusFromEvents(): queued Claude turns, /clear and compaction", () => {
+  const claude = { busyPromptRunsOwnTurn: true };
+  const queued = [ups("slow", "R"), ups("mine", "R"), stop("s", "R")];
+  assertEquals(statusFromEvents(queued, claude), "working");
+  assertEquals(statusFromEvents([...queued, stop("m", "N")], claude), "idle");
+  assertEquals(statusFromEvents(queued, {}), "idle", "Codex/Pi: merged into one turn");
+  const cleared = [stop("s", "R"), ev("session_end", { reason: "clear" })];
+  assertEquals(statusFromEvents(cleared, claude), "idle");
+  assertEquals(
+    statusFromEvents([...cleared, ev("session_start", { source: "clear" })], claude),
+    "idle",
+  );
+  assertEquals(statusFromEvents([ev("session_end", { reason: "other" })], claude), "terminated");
+  assertEquals(
+    statusFromEvents([ups("p", "R"), ev("session_start", { source: "compact" })], claude),
+    "working",
+  );
+});
+
+Deno.test("unwrapPastedContent() removes only a wrapper around the whole prompt", () => {
+  const wrap = (id: string, text: string) =>
+    `\n\n<pasted_content id="${id}">\n${text}\n</pasted_content id="${id}">\n`;
+  assertEquals(unwrapPastedContent(wrap("d19d", "a\n\tb")), "a\n\tb");
+  assertEquals(unwrapPastedContent(wrap("7428", "x")), "x");
+  const inner = `keep <pasted_content id="1">\nthis\n</pasted_content id="1">\n`;
+  assertEquals(unwrapPastedContent(wrap("ab", inner)), inner);
+  assertEquals(unwrapPastedContent(inner), inner);
+  assertEquals(unwrapPastedContent("plain"), "plain");
+  // A record cut short by csd's 64 KB cap keeps its start.
+  assertEquals(unwrapPastedContent(wrap("ab", "long text").slice(0, 34)), "long te");
+});
 
 for (const version of VERSIONS) {
   Deno.test(
