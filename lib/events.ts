@@ -100,11 +100,14 @@ export function openTurnsAfter(open: number, event: EventLine, harness: TurnSema
       return FRESH_START_SOURCES.has(event.source ?? "") ? 0 : open;
     case "pre_tool_use":
     case "post_tool_use":
-    case "subagent_start":
-    case "subagent_stop":
-    case "pre_compact":
       // Activity without a known prompt (a bash-mode turn, a tail that cut the prompt off).
       return Math.max(open, 1);
+    case "pre_compact":
+    case "subagent_start":
+    case "subagent_stop":
+      // A typed `/compact` fires PreCompact (and, on 2.1.332, its summariser's SubagentStop) with
+      // no turn around it and no turn end after it: counting them as a turn left the worker
+      // "working" for good. Inside a turn they change nothing; a subagent's stop ends no turn.
     case "notification":
       return open;
   }

@@ -207,6 +207,14 @@ for (const version of VERSIONS) {
         await env.launch("clr");
         assertEquals((await env.shim("clr", ["converse", "before clear", "30"])).code, 0);
         const before = (await env.shim("clr", ["session-id"])).stdout.trim();
+        // A typed /compact runs no turn (2.1.197 may even find too little to compact): still idle.
+        assertEquals((await env.shim("clr", ["send", "--command", "/compact"])).code, 0);
+        await eventually(
+          () => env.events("clr").some((e) => e.event === "pre_compact"),
+          10_000,
+          "the compaction",
+        );
+        assertEquals((await env.shim("clr", ["status"])).stdout, "idle\n");
         const clear = await env.shim("clr", ["send", "--command", "/clear"]);
         assertEquals(clear.code, 0, clear.stderr);
         await eventually(

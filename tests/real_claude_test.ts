@@ -368,6 +368,14 @@ Deno.test(
       await env.launch("r12");
       assertEquals((await env.shim("r12", ["converse", "before the clear", "90"])).code, 0);
       const before = (await env.shim("r12", ["session-id"])).stdout.trim();
+      // A typed /compact runs no turn (2.1.197 may even find too little to compact): still idle.
+      assertEquals((await env.shim("r12", ["send", "--command", "/compact"])).code, 0);
+      await eventually(
+        () => env.events("r12").some((e) => e.event === "pre_compact"),
+        60_000,
+        "the compaction",
+      );
+      assertEquals((await env.shim("r12", ["status"])).stdout, "idle\n");
       const clear = await env.shim("r12", ["send", "--command", "/clear"]);
       assertEquals(clear.code, 0, clear.stderr);
       await eventually(

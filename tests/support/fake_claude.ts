@@ -996,6 +996,10 @@ class FakeClaude {
       void this.clear();
       return;
     }
+    if (name === "compact") {
+      void this.compact();
+      return;
+    }
     const msgs = [`Unknown command: /${name}`];
     if (args) msgs.push(`Args from unknown skill: ${args}`);
     for (const content of msgs) {
@@ -1511,6 +1515,23 @@ class FakeClaude {
       { hook_event_name: "SessionStart", source: "clear" },
       "clear",
     );
+  }
+
+  // A typed /compact: PreCompact and SessionStart("compact"), same session id, no turn.
+  async compact() {
+    await this.fireHook("PreCompact", {
+      ...this.withPrompt(),
+      hook_event_name: "PreCompact",
+      trigger: "manual",
+      custom_instructions: null,
+    }, "manual");
+    await this.fireHook(
+      "SessionStart",
+      { hook_event_name: "SessionStart", source: "compact", model: this.script.model },
+      "compact",
+    );
+    this.entries.push({ lines: ["  ⎿  Compacted (ctrl+o to see full summary)"] });
+    this.render();
   }
 
   // `claude -p <prompt>`: one turn without a TUI, hooks included, the reply on stdout.
