@@ -8,7 +8,7 @@
 import { assert, assertEquals, assertStringIncludes } from "./support/assert.ts";
 import { eventually, FAKE_CLAUDE, TestEnv } from "./support/env.ts";
 import { PromptTurn, statusFromEvents } from "../lib/events.ts";
-import { unwrapPastedContent } from "../lib/harness/claude.ts";
+import { claude, unwrapPastedContent } from "../lib/harness/claude.ts";
 import type { EventLine } from "../lib/schema.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -283,3 +283,18 @@ Deno.test(
     }
   },
 );
+
+Deno.test('the 2.1.332 trust dialog (unnumbered, "No, exit" first) is answered with its trust option', () => {
+  const dialog = Deno.readTextFileSync(
+    new URL("./fixtures/claude_screens/trust_dialog_2_1_332.txt", import.meta.url),
+  );
+  assertEquals(claude.dialogOnScreen(dialog), "folder-trust dialog");
+  const first = claude.startupScreenAction(dialog);
+  assertEquals(first?.kind === "keys" ? first.keys : first, ["Down"]);
+  const moved = dialog.replace(" ❯ No, exit", "   No, exit").replace(
+    "   Yes, I trust this folder",
+    " ❯ Yes, I trust this folder",
+  );
+  const second = claude.startupScreenAction(moved);
+  assertEquals(second?.kind === "keys" ? second.keys : second, ["Enter"]);
+});

@@ -120,7 +120,7 @@ export const claude: Harness = {
 
   startupScreenAction(screen: string): ScreenAction | null {
     if (!isTrustDialog(screen)) return null;
-    const options = dialogOptions(screen);
+    const options = trustDialogOptions(screen);
     const trust = options.find(isTrustOption);
     if (!trust) {
       return { kind: "fail", why: "the folder-trust dialog shows no option to trust the folder" };
@@ -205,7 +205,33 @@ export const claude: Harness = {
 
 function isTrustDialog(screen: string): boolean {
   return /trust (the files in )?this folder|Do you trust|folder you trust|project you created/i
-    .test(screen) && dialogOptions(screen).length > 0;
+    .test(screen) && trustDialogOptions(screen).length > 0;
+}
+
+/** The line under Claude 2.1.332's dialogs; the options are right above it (a blank between). */
+const CONFIRM_HINT = /^\s*Enter to confirm\b/;
+const UNNUMBERED_OPTION = /^\s*(❯\s)?\s*(\S.{0,78}?)\s*$/;
+
+/**
+ * The trust dialog's options. Claude 2.1.197 numbers them ("❯ 1. Yes, proceed"); 2.1.332 does
+ * not, highlights "No, exit" first and ends the dialog with "Enter to confirm · Esc to cancel".
+ */
+export function trustDialogOptions(screen: string): DialogOption[] {
+  const numbered = dialogOptions(screen);
+  if (numbered.length > 0) return numbered;
+  const lines = screen.split("\n");
+  const hint = lines.findLastIndex((line) => CONFIRM_HINT.test(line));
+  const options: DialogOption[] = [];
+  // The answers sit right above the hint; the dialog's text above them ends the list.
+  for (let i = hint - 1; i >= 0; i--) {
+    if (options.length === 0 && lines[i]!.trim() === "") continue;
+    const match = lines[i]!.match(UNNUMBERED_OPTION);
+    const highlighted = match?.[1] !== undefined;
+    if (!match || !(highlighted || /^(yes|no)\b/i.test(match[2]!))) break;
+    options.unshift({ number: 0, label: match[2]!, highlighted });
+  }
+  options.forEach((o, i) => o.number = i + 1);
+  return options.length >= 2 && options.some((o) => o.highlighted) ? options : [];
 }
 
 function isTrustOption(option: DialogOption): boolean {
