@@ -14,7 +14,8 @@ USAGE:
 Waits for the next turn end (a stop event) and prints that event line. The baseline is, in
 order: line N of the events file (--after-line N: only events after the first N lines count);
 else the prompt the last \`send\` delivered (so a turn that ended before this call is still
-caught); else the current end of the events file. A subagent's stop never counts.
+caught, and a prompt that waited behind a running turn gets its own turn's end, not that turn's);
+else the current end of the events file. A subagent's stop never counts.
 
 A turn that fails (API error: stop_failure) or a worker that exits or disappears ends the wait
 at once with exit 3 — not after the timeout.
