@@ -4,6 +4,9 @@ import { CsdError } from "../lib/errors.ts";
 import { loadWorker } from "../lib/worker.ts";
 import { registerSessionId } from "../lib/register.ts";
 import { workerEvents } from "../lib/events.ts";
+import { workerTranscript } from "../lib/final_text.ts";
+import { writeMeta } from "../lib/meta.ts";
+import { dirname } from "node:path";
 import { maxPositionals, parseWorkerCommand } from "../lib/worker_command.ts";
 
 export const HELP = `session-id — print the worker's session id
@@ -26,17 +29,18 @@ export async function main(argv: string[]): Promise<number> {
   maxPositionals(command.parsed, 0);
   const worker = loadWorker(command.name);
   const registered = await registerSessionId(worker.harness, worker.meta, worker.paths);
-  // After a `/clear` the same Claude process runs a new session: its hooks report the id.
-  const id = registered &&
-    (worker.harness.discoverSessionId(
-      { ...worker.meta, session_id: registered },
-      workerEvents(worker),
-    ) ??
-      registered);
-  if (!id) {
+  if (!registered) {
     throw new CsdError(
       `Worker "${worker.meta.name}" has not registered a session id within CSD_REGISTER_TIMEOUT`,
     );
+  }
+  // After a `/clear` the same Claude process runs a new session: its hooks report the id.
+  const meta = { ...worker.meta, session_id: registered };
+  const id = worker.harness.discoverSessionId(meta, workerEvents(worker)) ?? registered;
+  // Recorded for list and the panel, but only once launch has written its last meta (ready).
+  if (id !== registered && meta.ready) {
+    const transcript = workerTranscript(worker) ?? meta.transcript_path;
+    writeMeta({ ...meta, session_id: id, transcript_path: transcript }, dirname(worker.paths.meta));
   }
   out(`${id}\n`);
   return 0;

@@ -229,6 +229,9 @@ for (const version of VERSIONS) {
         assertEquals((await env.shim("clr", ["status"])).stdout, "idle\n");
         const current = (await env.shim("clr", ["session-id"])).stdout.trim();
         assert(current !== before, "session-id follows /clear");
+        const meta = JSON.parse(Deno.readTextFileSync(`${env.workerDir}/clr.meta.json`));
+        assertEquals(meta.session_id, current, "recorded for list");
+        assertStringIncludes(meta.transcript_path, current);
         assertEquals(env.events("clr").at(-1)?.session_id, current);
         assertStringIncludes((await env.shim("clr", ["read-turn"])).stdout, "after clear");
 
