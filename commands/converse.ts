@@ -1,9 +1,9 @@
 /** `<shim> converse`: send a prompt, wait for the turn, print the final assistant text. */
 import { err, out, parseSeconds, runMain } from "../lib/cli.ts";
-import { ExitCode, TurnFailedError, UsageError } from "../lib/errors.ts";
+import { ExitCode, UsageError } from "../lib/errors.ts";
 import { writeDiagnostic } from "../lib/diagnostic.ts";
 import { finalTextOfTurn, turnForPrompt } from "../lib/final_text.ts";
-import { promptMatches, submitPrompt, submitTimingFromEnv } from "../lib/submit.ts";
+import { submitPrompt, submitTimingFromEnv } from "../lib/submit.ts";
 import {
   clearSentMarker,
   eventsUnrecordable,
@@ -11,7 +11,7 @@ import {
   recordSentMarker,
 } from "../lib/submission.ts";
 import { renderTurn } from "../lib/transcript/markdown.ts";
-import { followEvents, waitForTurnEnd } from "../lib/turn.ts";
+import { waitForPromptTurnEnd } from "../lib/turn.ts";
 import { loadWorker, type Worker } from "../lib/worker.ts";
 import {
   maxPositionals,
@@ -75,14 +75,15 @@ export async function main(argv: string[]): Promise<number> {
   // Left in place if this call times out, so the documented recovery (status, then
   // wait-for-turn) still catches this turn when it ends in between.
   recordSentMarker(worker.paths.sent, submitted);
-  const start = submitted.confirmation?.end ??
-    await waitForQueuedPrompt(worker, submitted.baseline, submitted.delivered, deadline);
-  if (start === undefined) {
-    return await timedOut(worker, timeout, "the queued prompt never started");
+  const outcome = await waitForPromptTurnEnd(
+    worker,
+    { offset: submitted.baseline, prompt: submitted.delivered },
+    deadline,
+  );
+  if (outcome.kind === "timeout") {
+    const why = outcome.started ? "the turn did not end" : "the queued prompt never started";
+    return await timedOut(worker, timeout, why);
   }
-
-  const outcome = await waitForTurnEnd(worker, start, deadline);
-  if (outcome.kind === "timeout") return await timedOut(worker, timeout, "the turn did not end");
   // This call collects the turn: a later wait-for-turn waits for the next one.
   clearSentMarker(worker.paths.sent);
   if (outcome.kind === "failed") {
@@ -101,26 +102,6 @@ export async function main(argv: string[]): Promise<number> {
   const text = await finalTextOfTurn(worker, submitted.delivered, stop);
   out(text.endsWith("\n") ? text : `${text}\n`);
   return 0;
-}
-
-/** A prompt queued behind a running turn starts when its user_prompt_submit arrives. */
-async function waitForQueuedPrompt(
-  worker: Worker,
-  baseline: number,
-  delivered: string,
-  deadline: number,
-): Promise<number | undefined> {
-  const result = await followEvents<number | "gone">(
-    worker,
-    baseline,
-    deadline,
-    (event) => promptMatches(event, delivered) ? event.end : undefined,
-    () => "gone",
-  );
-  if (result === "gone") {
-    throw new TurnFailedError("the worker exited before the queued prompt started");
-  }
-  return result;
 }
 
 async function timedOut(worker: Worker, timeout: number, why: string): Promise<number> {

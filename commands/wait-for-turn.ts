@@ -3,7 +3,7 @@ import { err, out, parseCount, parseSeconds, runMain, stringFlag } from "../lib/
 import { ExitCode } from "../lib/errors.ts";
 import { fileSize, offsetAfterLines } from "../lib/jsonl.ts";
 import { clearSentMarker, readSentMarker } from "../lib/submission.ts";
-import { followEvents, waitForTurnEnd } from "../lib/turn.ts";
+import { waitForPromptTurnEnd, waitForTurnEnd } from "../lib/turn.ts";
 import { loadWorker } from "../lib/worker.ts";
 import { maxPositionals, parseWorkerCommand } from "../lib/worker_command.ts";
 
@@ -14,9 +14,10 @@ USAGE:
 
 Waits for the next turn end (a stop event) and prints that event line. The baseline is, in
 order: line N of the events file (--after-line N: only events after the first N lines count);
-else the prompt the last \`send\` (or a timed-out \`converse\`) delivered, so a turn that ended
-before this call is still caught; else the current end of the events file. A subagent's stop
-never counts.
+else the prompt the last \`send\` (or a timed-out \`converse\`) delivered (so a turn that ended
+before this call is still caught, and a prompt that waited behind a running turn gets its own
+turn's end, not that turn's); else the current end of the events file. A subagent's stop never
+counts.
 
 A turn that fails (API error: stop_failure) or a worker that exits or disappears ends the wait
 at once with exit 3 — not after the timeout.
@@ -40,22 +41,17 @@ export async function main(argv: string[]): Promise<number> {
   const worker = loadWorker(command.name);
   const sent = lines === undefined ? readSentMarker(worker.paths.sent) : undefined;
   const deadline = Date.now() + timeout * 1000;
-  let baseline = lines !== undefined
-    ? offsetAfterLines(worker.paths.events, lines)
-    : sent?.offset ?? fileSize(worker.paths.events);
-  if (sent?.queued) {
-    // The prompt waited behind another turn: that turn's end is not this prompt's.
-    const started = await followEvents<number | "gone">(
+  // After a `send`, the turn its prompt started — the marker holds where it was pasted — even
+  // when that prompt waited behind another turn; otherwise the next turn end after the baseline.
+  const outcome = sent !== undefined
+    ? await waitForPromptTurnEnd(worker, sent, deadline)
+    : await waitForTurnEnd(
       worker,
-      baseline,
+      lines !== undefined
+        ? offsetAfterLines(worker.paths.events, lines)
+        : fileSize(worker.paths.events),
       deadline,
-      (event) => event.event.event === "user_prompt_submit" ? event.start : undefined,
-      () => "gone",
     );
-    if (typeof started === "number") baseline = started;
-  }
-
-  const outcome = await waitForTurnEnd(worker, baseline, deadline);
   if (outcome.kind === "timeout") {
     err(`error: no turn end within ${timeout}s; the worker may still be working (check status)\n`);
     return ExitCode.timeout;

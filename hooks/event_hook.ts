@@ -27,12 +27,64 @@ async function main(): Promise<void> {
   const payload = parsePayload(input);
   if (!payload) return;
   // A nested harness started by the worker's own tools inherits CSD_EVENTS_FILE; its events
-  // must not land in this worker's stream.
+  // must not land in this worker's stream. The worker's own harness changes its session id on
+  // `/clear` (and `/resume`), so a foreign id alone does not tell them apart: the process does.
   const expected = Deno.env.get("CSD_SESSION_ID");
-  if (expected && typeof payload.session_id === "string" && payload.session_id !== expected) return;
+  if (
+    expected && typeof payload.session_id === "string" && payload.session_id !== expected &&
+    !runByWorkerHarness()
+  ) return;
   const line = toEventLine(harness.data, payload, new Date());
   if (!line || !EventLine.safeParse(line).success) return;
-  appendEventLine(eventsFile, line);
+  const launch = Deno.env.get("CSD_LAUNCH_ID");
+  appendEventLine(eventsFile, launch ? { ...line, launch } : line);
+}
+
+/** Shells a harness puts between itself and a hook command (`sh -c`, csd-hook's wrapper). */
+const SHELLS = new Set(["sh", "bash", "dash", "zsh", "ash", "ksh", "busybox"]);
+
+/**
+ * True when the harness process that runs this hook is the worker's own: the direct child of the
+ * worker's start script (CSD_LAUNCHER_PID). A nested harness run by one of its tools is a deeper
+ * descendant. The runner is the nearest ancestor that is not a shell. False when unknown.
+ */
+export function runByWorkerHarness(): boolean {
+  const launcher = Number(Deno.env.get("CSD_LAUNCHER_PID"));
+  if (!Number.isInteger(launcher) || launcher <= 1) return false;
+  let pid = Deno.ppid;
+  for (let depth = 0; depth < 8 && pid > 1; depth++) {
+    const info = processInfo(pid);
+    if (!info) return false;
+    if (!SHELLS.has(info.comm)) return info.ppid === launcher;
+    pid = info.ppid;
+  }
+  return false;
+}
+
+/** A process's parent and command name (Linux /proc; `ps` elsewhere), or undefined. */
+function processInfo(pid: number): { ppid: number; comm: string } | undefined {
+  try {
+    // "pid (comm) state ppid …": comm may hold spaces and parentheses, so split at the last ")".
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    const close = stat.lastIndexOf(")");
+    const comm = stat.slice(stat.indexOf("(") + 1, close);
+    const ppid = Number(stat.slice(close + 2).split(" ")[1]);
+    return Number.isInteger(ppid) ? { ppid, comm } : undefined;
+  } catch {
+    // No /proc (macOS): ask ps.
+  }
+  try {
+    const out = new Deno.Command("ps", {
+      args: ["-o", "ppid=", "-o", "comm=", "-p", String(pid)],
+      stdout: "piped",
+      stderr: "null",
+    }).outputSync();
+    const match = new TextDecoder().decode(out.stdout).trim().match(/^(\d+)\s+(.*)$/);
+    if (!match) return undefined;
+    return { ppid: Number(match[1]), comm: match[2]!.split("/").pop()! };
+  } catch {
+    return undefined;
+  }
 }
 
 function parsePayload(input: Uint8Array): HookPayload | undefined {

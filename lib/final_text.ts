@@ -10,7 +10,7 @@ import { finalText, type Turn } from "./transcript/markdown.ts";
 import { waitUntil } from "./wait.ts";
 import type { Worker } from "./worker.ts";
 import { dirname } from "node:path";
-import { readTailEvents } from "./jsonl.ts";
+import { PromptTurn, workerEvents } from "./events.ts";
 
 /** How long to wait for the transcript to catch up with the stop event. */
 const TRANSCRIPT_GRACE_MS = 5000;
@@ -59,7 +59,7 @@ export async function finalTextOfTurn(
 
 /** The worker's transcript path as far as it is known now (hooks may report a better one). */
 export function workerTranscript(worker: Worker): string | null {
-  return worker.harness.transcriptPath(worker.meta, readTailEvents(worker.paths.events));
+  return worker.harness.transcriptPath(worker.meta, workerEvents(worker));
 }
 
 /**
@@ -67,13 +67,14 @@ export function workerTranscript(worker: Worker): string | null {
  * up with it (so a read right after a turn never shows the previous one).
  */
 export async function currentTurn(worker: Worker): Promise<Turn | undefined> {
-  const events = readTailEvents(worker.paths.events);
+  const events = workerEvents(worker);
   const promptAt = events.findLastIndex((e) => e.event === "user_prompt_submit");
-  const prompt = events[promptAt]?.prompt;
-  if (promptAt >= 0 && prompt !== undefined) {
-    const end = events.slice(promptAt + 1).find((e) =>
-      e.event === "stop" || e.event === "stop_failure"
-    );
+  const recorded = events[promptAt]?.prompt;
+  if (promptAt >= 0 && recorded !== undefined) {
+    const prompt = worker.harness.promptAsSent?.(recorded) ?? recorded;
+    // Its end, paired as converse pairs it: a prompt typed during a turn ends after that turn.
+    const pairing = new PromptTurn(worker.harness, events.slice(0, promptAt), () => true);
+    const end = events.slice(promptAt).find((e) => pairing.feed(e));
     // A failed turn may end without any text: only a successful one must show its final text.
     const stop = end?.event === "stop" ? end : undefined;
     const turn = await turnForPrompt(worker, prompt, stop, stop !== undefined);

@@ -106,7 +106,9 @@ async function startRegistered(context: StartContext): Promise<Started> {
       env: controllerEnv,
       ...(request.resumeSessionId ? { resumeSessionId: request.resumeSessionId } : {}),
     });
-    const workerEnv = workerEnvironment(controllerEnv, plan.env);
+    // Stamped on every event line: a dying earlier worker of this name may still append.
+    const launchId = crypto.randomUUID();
+    const workerEnv = workerEnvironment(controllerEnv, { ...plan.env, CSD_LAUNCH_ID: launchId });
     // Read from the package.json beside the binary, else `--version`, while the harness starts.
     const version = binaryVersion(plan.argv[0]!, TESTED[harness.name].packages, workerEnv);
     const command = writeStartScript(paths.startScript, {
@@ -138,6 +140,7 @@ async function startRegistered(context: StartContext): Promise<Started> {
       adopted: request.resumeSessionId !== undefined,
       ready: false,
       harness_home: plan.harnessHome,
+      launch_id: launchId,
     };
     writeMeta(meta, context.dir);
     writeShim(paths.shim, name, context.dir);

@@ -5,8 +5,7 @@
  */
 import { dirname } from "node:path";
 import { appendEventLine } from "./append.ts";
-import { readTailEvents } from "./jsonl.ts";
-import { statusFromEvents } from "./events.ts";
+import { statusFromEvents, workerEvents } from "./events.ts";
 import type { EventLine } from "./schema.ts";
 import type { Worker } from "./worker.ts";
 
@@ -36,8 +35,8 @@ function appendDerived(worker: Worker, derive: (events: EventLine[]) => EventLin
   }
   try {
     file.lockSync(true);
-    for (const line of derive(readTailEvents(worker.paths.events))) {
-      appendEventLine(worker.paths.events, line);
+    for (const line of derive(workerEvents(worker))) {
+      appendEventLine(worker.paths.events, stamped(worker, line));
     }
   } finally {
     file.close(); // releases the lock
@@ -52,14 +51,17 @@ function appendDerived(worker: Worker, derive: (events: EventLine[]) => EventLin
 export async function reconcileScreen(worker: Worker): Promise<void> {
   const check = worker.harness.interruptedOnScreen;
   if (!check) return;
-  const events = readTailEvents(worker.paths.events);
-  if (statusFromEvents(events) !== "working") return;
+  const events = workerEvents(worker);
+  if (statusFromEvents(events, worker.harness) !== "working") return;
   const screen = await worker.tmux.capture(worker.meta.tmux_pane_id).catch(() => "");
   if (!screen) return;
   // Decided again under the lock, on the events as they are now: another reader may have
   // written this end while the screen was captured.
   appendDerived(worker, (now) => {
-    if (statusFromEvents(now) !== "working" || !check.call(worker.harness, screen, now)) return [];
+    if (
+      statusFromEvents(now, worker.harness) !== "working" ||
+      !check.call(worker.harness, screen, now)
+    ) return [];
     return [{
       ts: new Date().toISOString(),
       event: "stop_failure",
@@ -71,8 +73,13 @@ export async function reconcileScreen(worker: Worker): Promise<void> {
   });
 }
 
+/** A derived line carries the worker's launch stamp, as the hook's lines do. */
+function stamped(worker: Worker, line: EventLine): EventLine {
+  return worker.meta.launch_id ? { ...line, launch: worker.meta.launch_id } : line;
+}
+
 /** Folders whose changes may prove an event (the transcript's folder), for waits to watch. */
 export function harnessWatchDirs(worker: Worker): string[] {
-  const path = worker.harness.transcriptPath(worker.meta, readTailEvents(worker.paths.events));
+  const path = worker.harness.transcriptPath(worker.meta, workerEvents(worker));
   return path ? [dirname(path)] : [];
 }

@@ -6,6 +6,7 @@
 import { dirname } from "node:path";
 import type { Harness } from "./harness/types.ts";
 import { readEventsFrom } from "./jsonl.ts";
+import { isOwnEvent } from "./events.ts";
 import { writeMeta } from "./meta.ts";
 import type { WorkerPaths } from "./paths.ts";
 import type { WorkerMeta } from "./schema.ts";
@@ -26,8 +27,11 @@ export async function registerSessionId(
   const watch = [dirname(paths.events), ...(meta.harness_home ? [meta.harness_home] : [])];
   const found = await waitUntil<string>(
     () =>
-      harness.discoverSessionId(meta, readEventsFrom(paths.events).map((e) => e.event)) ??
-        undefined,
+      harness.discoverSessionId(
+        meta,
+        // A dying earlier worker of this name may report its own (old) session id.
+        readEventsFrom(paths.events).map((e) => e.event).filter((e) => isOwnEvent(meta, e)),
+      ) ?? undefined,
     { watch, deadline: Date.now() + seconds * 1000, pollMs: 100 },
   );
   if (!found) return null;

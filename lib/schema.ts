@@ -64,6 +64,11 @@ export const EventLine = z.object({
   /** subagent_start / subagent_stop. */
   agent_id: z.optional(z.string()),
   agent_type: z.optional(z.string()),
+  /**
+   * The worker incarnation that wrote the line (CSD_LAUNCH_ID, see WorkerMeta.launch_id): a dying
+   * harness of an earlier worker of the same name may still append to the file.
+   */
+  launch: z.optional(z.string()),
 });
 export type EventLine = z.infer<typeof EventLine>;
 
@@ -124,6 +129,8 @@ export const WorkerMeta = z.object({
   harness_home: z.nullable(z.string()),
   /** The harness's version at launch (null: it did not say); absent in metas before it. */
   harness_version: z.optional(z.nullable(z.string())),
+  /** Minted per launch/adopt and stamped on every event line; lines of other launches never count. */
+  launch_id: z.optional(z.string()),
 });
 export type WorkerMeta = z.infer<typeof WorkerMeta>;
 
@@ -132,10 +139,10 @@ export type WorkerMeta = z.infer<typeof WorkerMeta>;
  * by converse (kept when converse times out) and consumed by the next wait-for-turn.
  */
 export const SentMarker = z.object({
-  /** Byte offset in the events file: the prompt's user_prompt_submit, or the paste's baseline. */
+  /** Byte offset of the events file before the paste: the pairing starts from what ran then. */
   offset: z.int().check(z.nonnegative()),
-  /** The prompt waited behind a running turn: the turn that follows `offset` is not its own. */
-  queued: z.boolean(),
+  /** The text as delivered, to recognise its user_prompt_submit (see PromptTurn). */
+  prompt: z.optional(z.string()),
 });
 export type SentMarker = z.infer<typeof SentMarker>;
 

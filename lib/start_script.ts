@@ -31,6 +31,9 @@ export function renderStartScript(script: StartScript): string {
     "fi",
     'rm -f -- "$0"',
     ...exports,
+    // The hook tells the worker's own harness (this shell's child) from a nested one started by
+    // a tool (a deeper descendant), whose session ids differ alike after a `/clear`.
+    'export CSD_LAUNCHER_PID="$$"',
     `cd ${shellQuote(script.cwd)} || exit 97`,
     shellJoin(script.argv),
     "status=$?",

@@ -7,11 +7,11 @@
  *   gone        the tmux pane no longer exists
  *   unknown     the pane runs but the harness has reported nothing yet
  */
-import { fileSize, readTailEvents } from "./jsonl.ts";
+import { fileSize } from "./jsonl.ts";
 import type { PaneInfo } from "./tmux.ts";
 import { type Worker, workerPane } from "./worker.ts";
 import { reconcileEvents, reconcileScreen } from "./reconcile.ts";
-import { statusFromEvents } from "./events.ts";
+import { statusFromEvents, workerEvents } from "./events.ts";
 
 export type WorkerStatus = "idle" | "working" | "terminated" | "gone" | "unknown";
 export const STATUSES: readonly WorkerStatus[] = [
@@ -35,7 +35,7 @@ export async function workerStatus(
   if (info.dead || fileSize(worker.paths.exitStatus) > 0) return "terminated";
   reconcileEvents(worker);
   await reconcileScreen(worker);
-  const fromEvents = statusFromEvents(readTailEvents(worker.paths.events));
+  const fromEvents = statusFromEvents(workerEvents(worker), worker.harness);
   if (fromEvents) return fromEvents;
   // No event yet. Launch returns only once the harness is ready (Codex reports its first event
   // at the first prompt), so a registered worker with a live pane is waiting for input.

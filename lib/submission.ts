@@ -121,9 +121,7 @@ export function clearSentMarker(path: string): void {
  * a failure (a full disk) is a warning, not an error: a caller told "failed" would send it twice.
  */
 export function recordSentMarker(path: string, submitted: Submitted): void {
-  const marker: SentMarker = submitted.confirmation
-    ? { offset: submitted.confirmation.start, queued: false }
-    : { offset: submitted.baseline, queued: true };
+  const marker: SentMarker = { offset: submitted.baseline, prompt: submitted.delivered };
   try {
     writeFileAtomic(path, JSON.stringify(SentMarker.parse(marker)) + "\n", 0o600);
   } catch (error) {

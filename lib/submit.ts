@@ -8,10 +8,11 @@ import { secondsVar } from "./cli.ts";
 import { CsdError, TimeoutError, UsageError } from "./errors.ts";
 import { type EventAt, fileSize, LineCursor, parseEvents } from "./jsonl.ts";
 import { squash } from "./harness/screen.ts";
-import { readTailEvents } from "./jsonl.ts";
-import { sessionEnded, statusFromEvents } from "./events.ts";
+import { sessionEnded, statusFromEvents, workerEvents } from "./events.ts";
 import { eventsUnrecordable } from "./submission.ts";
 import { waitUntil } from "./wait.ts";
+import type { Harness } from "./harness/types.ts";
+import type { EventLine } from "./schema.ts";
 import { assertStillRegistered, type Worker, workerPane } from "./worker.ts";
 import { dirname } from "node:path";
 
@@ -64,12 +65,19 @@ function firstControlCharacter(text: string): string | undefined {
   return text.match(/[\x00-\x1f\x7f]/)?.[0];
 }
 
-/** True when a user_prompt_submit event carries (the start of) this prompt. */
-export function promptMatches(event: EventAt, delivered: string): boolean {
-  if (event.event.event !== "user_prompt_submit") return false;
-  const got = event.event.prompt;
+/**
+ * True when a user_prompt_submit event carries (the start of) this prompt, as `harness` records
+ * a prompt (Claude wraps a long paste).
+ */
+export function promptMatches(
+  event: EventLine,
+  delivered: string,
+  harness: Pick<Harness, "promptAsSent">,
+): boolean {
+  if (event.event !== "user_prompt_submit") return false;
+  const got = event.prompt;
   if (got === undefined) return true;
-  const a = squash(got);
+  const a = squash(harness.promptAsSent?.(got) ?? got);
   const b = squash(delivered);
   return a === b || (a.length > 0 && b.startsWith(a.replace(/…\[truncated\d+chars\]$/, "")));
 }
@@ -90,7 +98,7 @@ export async function submitPrompt(
   const paneId = worker.meta.tmux_pane_id;
   await assertReadyForInput(worker);
   await clearStaleInput(worker);
-  const busy = statusFromEvents(readTailEvents(worker.paths.events)) === "working";
+  const busy = statusFromEvents(workerEvents(worker), worker.harness) === "working";
   const baseline = fileSize(worker.paths.events);
   await worker.tmux.pasteBracketed(paneId, delivered);
   await worker.tmux.sendKeys(paneId, "Enter");
@@ -100,7 +108,7 @@ export async function submitPrompt(
   let nextRetry = Date.now() + timing.retryMs;
   const outcome = await waitUntil<EventAt | "queued">(async () => {
     for (const event of parseEvents(cursor.next())) {
-      if (promptMatches(event, delivered)) return event;
+      if (promptMatches(event.event, delivered, worker.harness)) return event;
     }
     if (Date.now() < nextRetry) return undefined;
     nextRetry = Date.now() + timing.retryMs;
@@ -154,7 +162,7 @@ export async function assertReadyForInput(worker: Worker): Promise<void> {
   if (pane.dead || fileSize(worker.paths.exitStatus) > 0) {
     throw new CsdError(`Worker "${worker.meta.name}" has terminated (its harness exited)`);
   }
-  if (sessionEnded(readTailEvents(worker.paths.events))) {
+  if (sessionEnded(workerEvents(worker))) {
     // The harness said it is ending: whatever still holds the pane is not taking prompts.
     throw new CsdError(`Worker "${worker.meta.name}" has terminated (its session ended)`);
   }

@@ -9,12 +9,14 @@ import { waitUntil } from "./wait.ts";
 import { assertStillRegistered, type Worker, workerPane } from "./worker.ts";
 import { dirname } from "node:path";
 import { harnessWatchDirs, reconcileEvents, reconcileScreen } from "./reconcile.ts";
+import { endsWorker, isOwnEvent, PromptTurn, workerEventsBefore } from "./events.ts";
+import { promptMatches } from "./submit.ts";
 
 /** How a wait for the end of a turn came out. */
 export type TurnOutcome =
   | { kind: "ended"; event: EventAt }
   | { kind: "failed"; why: string; event?: EventAt }
-  | { kind: "timeout" };
+  | { kind: "timeout"; started?: boolean };
 
 const PANE_CHECK_MS = 1000;
 
@@ -35,6 +37,7 @@ export async function followEvents<T>(
   let lastPaneCheck = Date.now();
   const scan = (): T | undefined => {
     for (const event of parseEvents(cursor.next())) {
+      if (!isOwnEvent(worker.meta, event.event)) continue;
       const result = decide(event);
       if (result !== undefined) return result;
     }
@@ -79,6 +82,40 @@ export async function waitForTurnEnd(
   return outcome ?? { kind: "timeout" };
 }
 
+/** Where a submitted prompt's events start, and the prompt (when the caller knows it). */
+export interface PromptMark {
+  /** Byte offset of the events file before the prompt was pasted. */
+  offset: number;
+  /** The text as delivered; without it, the first prompt after `offset` is taken as the one. */
+  prompt?: string | undefined;
+}
+
+/**
+ * Waits for the end of the turn the prompt marked by `mark` started — never an earlier turn's,
+ * whichever way the harness reports a prompt typed while a turn runs (see PromptTurn). Shared by
+ * converse and wait-for-turn.
+ */
+export async function waitForPromptTurnEnd(
+  worker: Worker,
+  mark: PromptMark,
+  deadline: number | undefined,
+): Promise<TurnOutcome> {
+  const { prompt } = mark;
+  const pairing = new PromptTurn(
+    worker.harness,
+    workerEventsBefore(worker, mark.offset),
+    (event) => prompt === undefined || promptMatches(event, prompt, worker.harness),
+  );
+  const outcome = await followEvents<TurnOutcome>(
+    worker,
+    mark.offset,
+    deadline,
+    (event) => pairing.feed(event.event) ? turnEndOutcome(event) : undefined,
+    (why) => ({ kind: "failed", why }),
+  );
+  return outcome ?? { kind: "timeout", started: pairing.started };
+}
+
 /** The outcome an event stands for, if it ends a turn. */
 export function turnEndOutcome(event: EventAt): TurnOutcome | undefined {
   switch (event.event.event) {
@@ -87,6 +124,7 @@ export function turnEndOutcome(event: EventAt): TurnOutcome | undefined {
     case "stop_failure":
       return { kind: "failed", why: failureText(event.event), event };
     case "session_end":
+      if (!endsWorker(event.event)) return undefined;
       return {
         kind: "failed",
         why: `the worker's session ended (${event.event.reason ?? "no reason given"})`,

@@ -46,12 +46,15 @@ const MAX_TEXT = 64 * 1024;
 export default function csdExtension(pi: PiApi): void {
   const eventsFile = process.env.CSD_EVENTS_FILE;
   if (!eventsFile || !eventsFile.endsWith(".events.jsonl")) return;
+  // The worker incarnation's stamp: readers ignore lines a dying earlier worker appends.
+  const launch = process.env.CSD_LAUNCH_ID;
   const write = (line: Partial<EventLine> & Pick<EventLine, "event">) => {
     const event: EventLine = {
       ts: new Date().toISOString(),
       harness: "pi",
       ...(shared.sessionId ? { session_id: shared.sessionId } : {}),
       ...line,
+      ...(launch ? { launch } : {}),
     };
     // Never break the worker over csd: a line that fails the schema is dropped, and so is an
     // error writing it.

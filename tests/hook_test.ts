@@ -102,9 +102,11 @@ Deno.test("toEventLine() cuts a huge tool input so a line stays one small append
 async function runHook(
   stdin: string,
   env: Record<string, string>,
+  via: string[] = [],
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = new Deno.Command(`${BIN}/csd-hook`, {
-    args: ["claude"],
+  const [program, ...args] = [...via, `${BIN}/csd-hook`, "claude"];
+  const child = new Deno.Command(program!, {
+    args,
     env: { PATH: Deno.env.get("PATH") ?? "", ...env },
     clearEnv: true,
     stdin: "piped",
@@ -216,3 +218,40 @@ Deno.test("csd-hook returns within its bound when stdin never closes", async () 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test(
+  "csd-hook keeps a new session id (a /clear) only from the worker's own harness, stamped with its launch",
+  async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const events = `${dir}/w.events.jsonl`;
+      const cleared = (id: string) =>
+        JSON.stringify({
+          ...common,
+          session_id: id,
+          hook_event_name: "SessionStart",
+          source: "clear",
+        });
+      // This test process stands in for the worker's harness: the hook is its direct child and
+      // its own parent plays the worker's start script.
+      const worker = {
+        CSD_EVENTS_FILE: events,
+        CSD_SESSION_ID: "s1",
+        CSD_LAUNCHER_PID: String(Deno.ppid),
+        CSD_LAUNCH_ID: "launch-1",
+      };
+      assertEquals((await runHook(cleared("s2"), worker)).code, 0);
+      // A nested harness run by a tool is one process deeper (here `timeout`, a non-shell).
+      assertEquals((await runHook(cleared("nested"), worker, ["timeout", "10"])).code, 0);
+      // Without the launcher's pid (an older start script) a foreign id stays foreign.
+      const { CSD_LAUNCHER_PID: _, ...older } = worker;
+      assertEquals((await runHook(cleared("s3"), older)).code, 0);
+      const lines = Deno.readTextFileSync(events).split("\n").filter(Boolean).map((l) =>
+        parseEventLine(l)
+      );
+      assertEquals(lines.map((l) => [l?.session_id, l?.launch]), [["s2", "launch-1"]]);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);

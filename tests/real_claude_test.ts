@@ -4,7 +4,7 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "./support/assert.ts";
 import { eventually, exists } from "./support/env.ts";
-import { realWorld, transcriptPrompts } from "./support/real_claude.ts";
+import { CLAUDE_BIN, realWorld, transcriptPrompts } from "./support/real_claude.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const bash = (command: string) => ({
@@ -356,6 +356,32 @@ Deno.test(
 );
 
 Deno.test(
+  "real claude: a converse after a timed-out converse prints its own reply, not the earlier one",
+  opts,
+  async () => {
+    const world = await realWorld([
+      { match: "slow one", replies: [{ kind: "text", text: "Slow one done.", delayMs: 4000 }] },
+      { match: "then two", replies: [{ kind: "text", text: "Two done." }] },
+    ]);
+    const { env } = world;
+    try {
+      await env.launch("r11");
+      const first = await env.shim("r11", ["converse", "the slow one", "1"]);
+      assertEquals(first.code, 124, first.stderr);
+      // Typed while the first turn runs: Claude 2.1.332 reports it at once, 2.1.197 when its
+      // own turn starts; either way its reply is its own.
+      const second = await env.shim("r11", ["converse", "and then two", "90"]);
+      assertEquals(second.code, 0, second.stderr);
+      assertEquals(second.stdout, "Two done.\n");
+      assertEquals((await env.shim("r11", ["status"])).stdout, "idle\n");
+      assertStringIncludes((await env.shim("r11", ["read-turn"])).stdout, "Two done.");
+    } finally {
+      await world.dispose();
+    }
+  },
+);
+
+Deno.test(
   "real claude: two controllers conversing at once each get their own reply (F5)",
   opts,
   async () => {
@@ -405,6 +431,65 @@ Deno.test(
       assertEquals((await env.shim("loc", ["status"], { env: noLocale })).stdout, "idle\n");
       const stop = await env.shim("loc", ["stop"], { env: noLocale });
       assertEquals(stop.stderr, "stopped loc (graceful exit)\n");
+    } finally {
+      await world.dispose();
+    }
+  },
+);
+
+Deno.test(
+  "real claude: /clear keeps the worker's stream; a nested claude run by a tool does not pollute it",
+  opts,
+  async () => {
+    const world = await realWorld([
+      { match: "inner hello", replies: [{ kind: "text", text: "Inner reply." }] },
+    ]);
+    const { env } = world;
+    const settings = `${env.workerDir}/r12.settings.json`;
+    const out = `${env.root}/nested.out`;
+    world.mock.addRule({
+      match: "run a nested claude",
+      replies: [
+        bash(`${CLAUDE_BIN} -p 'inner hello' --settings ${settings} > ${out} 2>&1; echo ran`),
+        { kind: "text", text: "Nested ran." },
+      ],
+    });
+    try {
+      await env.launch("r12");
+      assertEquals((await env.shim("r12", ["converse", "before the clear", "90"])).code, 0);
+      const before = (await env.shim("r12", ["session-id"])).stdout.trim();
+      // A typed /compact runs no turn (2.1.197 may even find too little to compact): still idle.
+      assertEquals((await env.shim("r12", ["send", "--command", "/compact"])).code, 0);
+      await eventually(
+        () => env.events("r12").some((e) => e.event === "pre_compact"),
+        60_000,
+        "the compaction",
+      );
+      assertEquals((await env.shim("r12", ["status"])).stdout, "idle\n");
+      const clear = await env.shim("r12", ["send", "--command", "/clear"]);
+      assertEquals(clear.code, 0, clear.stderr);
+      await eventually(
+        () => env.events("r12").some((e) => e.event === "session_start" && e.source === "clear"),
+        30_000,
+        "the new session's start",
+      );
+      assertEquals((await env.shim("r12", ["status"])).stdout, "idle\n");
+      const after = await env.shim("r12", ["converse", "after the clear", "90"]);
+      assertEquals(after.code, 0, after.stderr);
+      assertEquals(after.stdout, "mock reply to: after the clear\n");
+      assertEquals((await env.shim("r12", ["status"])).stdout, "idle\n");
+      const current = (await env.shim("r12", ["session-id"])).stdout.trim();
+      assert(current !== before, "session-id follows /clear");
+      assertStringIncludes((await env.shim("r12", ["read-turn"])).stdout, "after the clear");
+
+      const nested = await env.shim("r12", ["converse", "run a nested claude", "120"]);
+      assertEquals(nested.code, 0, nested.stderr);
+      assertEquals(nested.stdout, "Nested ran.\n");
+      assertStringIncludes(Deno.readTextFileSync(out), "Inner reply.");
+      const events = env.events("r12");
+      assert(!events.some((e) => e.prompt === "inner hello"), "no nested prompt in the stream");
+      assertEquals(new Set(events.map((e) => e.session_id)), new Set([before, current]));
+      assertEquals((await env.shim("r12", ["status"])).stdout, "idle\n");
     } finally {
       await world.dispose();
     }

@@ -80,7 +80,10 @@ Deno.test("statusFromEvents(): session_start never hides a running turn", () => 
   assertEquals(statusFromEvents([e("stop_failure")]), "idle");
   assertEquals(statusFromEvents([e("session_end")]), "terminated");
   assertEquals(statusFromEvents([]), undefined);
-  assert(statusFromEvents([e("subagent_stop")]) === "working", "a subagent's stop is not idle");
+  assert(
+    statusFromEvents([e("user_prompt_submit"), e("subagent_stop")]) === "working",
+    "a subagent's stop ends no turn",
+  );
 });
 
 /** Rewrites fields of a worker's meta in place, as a corrupting or hostile writer would. */

@@ -6,7 +6,7 @@
 import { hookExecutable, type WorkerPaths } from "../paths.ts";
 import type { EventAt } from "../jsonl.ts";
 import type { EventLine, WorkerMeta } from "../schema.ts";
-import { reportedTranscriptPath } from "../events.ts";
+import { reportedSessionId, reportedTranscriptPath } from "../events.ts";
 import { shellQuote } from "../shell.ts";
 import { lastTurn, parseTranscript } from "../transcript/claude.ts";
 import type { Turn } from "../transcript/markdown.ts";
@@ -59,9 +59,26 @@ export function claudeSettings(hookCommand: string): Record<string, unknown> {
   return { skipDangerousModePermissionPrompt: true, hooks };
 }
 
+/**
+ * Claude 2.1.332 hands a long or multi-line paste to the model, its transcript and the
+ * UserPromptSubmit payload as `"\n\n<pasted_content id=\"d19d\">\n" + text + "\n</pasted_content
+ * id=\"d19d\">\n"`; csd, which pastes every prompt, then never recognised its own prompt (send
+ * and converse timed out). Only a wrapper around the whole text is removed, so a prompt that
+ * merely mentions the tag stays intact; a record cut short (csd caps event text) keeps its start.
+ */
+export function unwrapPastedContent(recorded: string): string {
+  const open = recorded.match(/^\n\n<pasted_content id="([0-9A-Za-z]{1,32})">\n/);
+  if (!open) return recorded;
+  const inner = recorded.slice(open[0].length);
+  const close = `\n</pasted_content id="${open[1]}">\n`;
+  return inner.endsWith(close) ? inner.slice(0, -close.length) : inner;
+}
+
 export const claude: Harness = {
   name: "claude",
   quitCommand: "/exit",
+  // A prompt typed during a turn waits for it and runs as its own turn (one Stop each).
+  busyPromptRunsOwnTurn: true,
 
   binary(env) {
     return resolveExecutable(env.CSD_CLAUDE_BIN || "claude", env.PATH, "CSD_CLAUDE_BIN");
@@ -140,8 +157,13 @@ export const claude: Harness = {
     return /^[\/!]/.test(text) ? ` ${text}` : text;
   },
 
-  discoverSessionId(meta: WorkerMeta): string | null {
-    return meta.session_id;
+  promptAsSent(recorded: string): string {
+    return unwrapPastedContent(recorded);
+  },
+
+  discoverSessionId(meta: WorkerMeta, events: EventLine[]): string | null {
+    // `/clear` starts a new session in the same process: the hooks report the current id.
+    return reportedSessionId(events) ?? meta.session_id;
   },
 
   transcriptPath(meta: WorkerMeta, events: EventLine[]): string | null {
@@ -157,13 +179,15 @@ export const claude: Harness = {
     } catch {
       return Promise.resolve(undefined);
     }
-    return Promise.resolve(lastTurn(parseTranscript(text)));
+    const turn = lastTurn(parseTranscript(text));
+    return Promise.resolve(turn && { ...turn, prompt: unwrapPastedContent(turn.prompt) });
   },
 
   interruptedOnScreen(screen: string, events: EventLine[]): boolean {
     const submitted = events.findLast((e) => e.event === "user_prompt_submit");
-    const prompt = submitted?.prompt;
-    if (!submitted || prompt === undefined || prompt.trim() === "") return false;
+    if (!submitted || submitted.prompt === undefined) return false;
+    const prompt = unwrapPastedContent(submitted.prompt);
+    if (prompt.trim() === "") return false;
     // Just after submission the box may not be redrawn empty yet: only a prompt that has been
     // running a while and is back in the box was interrupted.
     if (Date.now() - Date.parse(submitted.ts) < INTERRUPT_SETTLE_MS) return false;

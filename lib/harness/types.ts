@@ -61,6 +61,16 @@ export interface Harness {
   promptPending(screen: string, text: string): boolean;
   /** Makes text arrive as a prompt, not a command (e.g. a leading `/` or `!`). */
   asPromptText(text: string): string;
+  /**
+   * The prompt as it was typed, from the way the harness recorded it in a hook payload or its
+   * transcript (Claude 2.1.332 wraps a long paste in `<pasted_content>`). Identity when absent.
+   */
+  promptAsSent?(recorded: string): string;
+  /**
+   * True when a prompt submitted while a turn runs becomes a turn of its own after it (Claude);
+   * absent or false when it joins the running turn (Codex, Pi: one turn end for both).
+   */
+  readonly busyPromptRunsOwnTurn?: boolean;
   /** A session id the harness minted itself (Codex), found from its files; null if not yet. */
   discoverSessionId(meta: WorkerMeta, events: EventLine[]): string | null;
   /** The transcript path once it can be known, from the meta or the events. */

@@ -30,6 +30,13 @@ interface Rule {
   reorder?: boolean | null;
 }
 
+// Behaviours that changed between releases (FAKE_CLAUDE_SCRIPT `version`):
+//   "2.1.197" (default) a prompt typed during a turn fires UserPromptSubmit when its turn starts.
+//   "2.1.332" a collapsed paste reaches the hook and transcript wrapped in <pasted_content>, and
+//             a prompt typed during a turn fires UserPromptSubmit at once, carrying the running
+//             turn's prompt_id (its own turn later gets a new one; Stops come one per turn).
+type Version = "2.1.197" | "2.1.332";
+
 interface Script {
   startupDelayMs: number;
   sessionStartDelayMs: number;
@@ -42,13 +49,16 @@ interface Script {
   defaultReply: string;
   reorder: "sometimes" | "never" | "always";
   model: string;
+  version: Version;
   /** Stays running on /exit (a hung or misbehaving harness). */
   ignoreExit: boolean;
   /** Survives SIGHUP, SIGTERM and a closed terminal (only SIGKILL ends it). */
   ignoreHangup: boolean;
+  /** After a hangup, fire SessionEnd only this much later (a harness slow to die). */
+  hangupDelayMs: number;
 }
 
-const VERSION = "2.1.197";
+let VERSION: Version = "2.1.197";
 const MODEL_API = "claude-opus-4-8";
 const ENC = new TextEncoder();
 
@@ -65,8 +75,10 @@ function loadScript(): Script {
     defaultReply: "fake reply: {prompt}",
     reorder: "sometimes",
     model: "claude-opus-4-8[1m]",
+    version: "2.1.197",
     ignoreExit: false,
     ignoreHangup: false,
+    hangupDelayMs: 0,
   };
   const path = Deno.env.get("FAKE_CLAUDE_SCRIPT");
   if (!path) return script;
@@ -145,6 +157,7 @@ interface Args {
   settings: string | null;
   skipPermissions: boolean;
   version: boolean;
+  print: string | null;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -154,6 +167,7 @@ function parseArgs(argv: string[]): Args {
     settings: null,
     skipPermissions: false,
     version: false,
+    print: null,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -166,6 +180,7 @@ function parseArgs(argv: string[]): Args {
     else if (name === "--settings") a.settings = value();
     else if (name === "--dangerously-skip-permissions") a.skipPermissions = true;
     else if (name === "--version" || name === "-v") a.version = true;
+    else if (name === "--print" || name === "-p") a.print = value();
   }
   return a;
 }
@@ -230,6 +245,8 @@ interface Dialog {
 interface QueueItem {
   text: string;
   queued: boolean;
+  /** 2.1.332: UserPromptSubmit already fired when the prompt was typed. */
+  announced?: boolean;
 }
 
 interface Entry {
@@ -239,9 +256,9 @@ interface Entry {
 class FakeClaude {
   readonly cwd = Deno.cwd();
   readonly home = Deno.env.get("HOME") ?? "/";
-  readonly sessionId: string;
+  sessionId: string;
   readonly resuming: boolean;
-  readonly transcriptPath: string;
+  transcriptPath: string;
   readonly script: Script;
   readonly hooks: HookConfig;
   readonly settings: Settings;
@@ -919,7 +936,13 @@ class FakeClaude {
     // Like the real one: trailing whitespace typed or pasted inline is dropped, leading kept;
     // a collapsed paste is expanded afterwards and keeps its own trailing newline.
     let text = this.box.trimEnd();
-    for (const [label, content] of this.pastes) text = text.split(label).join(content);
+    for (const [label, content] of this.pastes) {
+      const id = hex(4);
+      const wrapped = VERSION === "2.1.332"
+        ? `\n\n<pasted_content id="${id}">\n${content}\n</pasted_content id="${id}">\n`
+        : content;
+      text = text.split(label).join(wrapped);
+    }
     return text;
   }
 
@@ -949,8 +972,18 @@ class FakeClaude {
         content: text,
       });
     }
-    this.queue.push({ text, queued: queued });
+    const item: QueueItem = { text, queued };
+    this.queue.push(item);
     this.render();
+    if (queued && !text.startsWith("!") && !text.startsWith("/") && VERSION === "2.1.332") {
+      item.announced = true;
+      void this.fireHook("UserPromptSubmit", {
+        ...this.withPrompt(),
+        permission_mode: "bypassPermissions",
+        hook_event_name: "UserPromptSubmit",
+        prompt: text,
+      });
+    }
     void this.drain();
   }
 
@@ -961,6 +994,14 @@ class FakeClaude {
     if (name === "exit" || name === "quit") {
       if (this.script.ignoreExit) return;
       void this.exit("prompt_input_exit", 0);
+      return;
+    }
+    if (name === "clear") {
+      void this.clear();
+      return;
+    }
+    if (name === "compact") {
+      void this.compact();
       return;
     }
     const msgs = [`Unknown command: /${name}`];
@@ -1037,12 +1078,14 @@ class FakeClaude {
       emitted = true;
     } else {
       this.promptId = uuid();
-      await this.fireHook("UserPromptSubmit", {
-        ...this.withPrompt(),
-        permission_mode: "bypassPermissions",
-        hook_event_name: "UserPromptSubmit",
-        prompt,
-      });
+      if (!item.announced) {
+        await this.fireHook("UserPromptSubmit", {
+          ...this.withPrompt(),
+          permission_mode: "bypassPermissions",
+          hook_event_name: "UserPromptSubmit",
+          prompt,
+        });
+      }
       this.userPromptLine(prompt, item.queued ? "queued" : "typed");
       if (this.firstTurn) {
         this.firstTurn = false;
@@ -1455,6 +1498,79 @@ class FakeClaude {
 
   // ----- lifecycle --------------------------------------------------------------------------
 
+  // Like the real one: the old session ends ("clear"), and the same process goes on with a new
+  // session id and transcript, announced by SessionStart with source "clear".
+  async clear() {
+    await this.fireHook("SessionEnd", {
+      ...this.withPrompt(),
+      hook_event_name: "SessionEnd",
+      reason: "clear",
+    }, "clear");
+    this.sessionId = uuid();
+    this.transcriptPath = transcriptPathFor(this.home, this.cwd, this.sessionId);
+    this.tip = null;
+    this.promptId = null;
+    this.fileStarted = false;
+    this.firstTurn = true;
+    this.entries = [];
+    this.render();
+    await this.fireHook(
+      "SessionStart",
+      { hook_event_name: "SessionStart", source: "clear" },
+      "clear",
+    );
+  }
+
+  // A typed /compact: PreCompact and SessionStart("compact"), same session id, no turn.
+  async compact() {
+    await this.fireHook("PreCompact", {
+      ...this.withPrompt(),
+      hook_event_name: "PreCompact",
+      trigger: "manual",
+      custom_instructions: null,
+    }, "manual");
+    await this.fireHook(
+      "SessionStart",
+      { hook_event_name: "SessionStart", source: "compact", model: this.script.model },
+      "compact",
+    );
+    this.entries.push({ lines: ["  ⎿  Compacted (ctrl+o to see full summary)"] });
+    this.render();
+  }
+
+  // `claude -p <prompt>`: one turn without a TUI, hooks included, the reply on stdout.
+  async printMode(prompt: string) {
+    await this.fireHook(
+      "SessionStart",
+      { hook_event_name: "SessionStart", source: "startup", model: this.script.model },
+      "startup",
+    );
+    this.promptId = uuid();
+    await this.fireHook("UserPromptSubmit", {
+      ...this.withPrompt(),
+      permission_mode: "default",
+      hook_event_name: "UserPromptSubmit",
+      prompt,
+    });
+    const rule = this.findRule(prompt);
+    const text = (rule.text ?? this.script.defaultReply).split("{prompt}").join(prompt);
+    this.userPromptLine(prompt, "typed");
+    this.writeLine(this.assistantLine(`msg_${base62(24)}`, { type: "text", text }, "end_turn"));
+    await this.fireHook("Stop", {
+      ...this.withPrompt(),
+      hook_event_name: "Stop",
+      stop_hook_active: false,
+      last_assistant_message: text,
+    });
+    await this.fireHook("SessionEnd", {
+      ...this.withPrompt(),
+      hook_event_name: "SessionEnd",
+      reason: "other",
+    }, "other");
+    writeOut(`${text}\n`);
+    Deno.exit(0);
+  }
+
   exiting = false;
 
   async exit(reason: string, code: number, resumeHint = true) {
@@ -1462,6 +1578,9 @@ class FakeClaude {
     this.exiting = true;
     this.mode = "exiting";
     this.turnAbort?.abort();
+    if (reason === "other" && this.script.hangupDelayMs > 0) {
+      await sleep(this.script.hangupDelayMs);
+    }
     await this.fireHook("SessionEnd", {
       ...this.withPrompt(),
       hook_event_name: "SessionEnd",
@@ -1812,6 +1931,8 @@ function exists(p: string): boolean {
 
 async function main() {
   const args = parseArgs(Deno.args);
+  const script = loadScript();
+  VERSION = script.version;
   if (args.version) {
     writeOut(`${VERSION} (Claude Code)\n`);
     Deno.exit(0);
@@ -1841,7 +1962,6 @@ async function main() {
       Deno.exit(1);
     }
   }
-  const script = loadScript();
   if (script.crashAtStart) {
     writeErr((script.crashAtStart.message ?? "fake claude crashed at start") + "\n");
     Deno.exit(script.crashAtStart.exitCode ?? 1);
@@ -1854,6 +1974,7 @@ async function main() {
     Deno.exit(1);
   }
   const fake = new FakeClaude(sessionId, resuming, script, settings);
+  if (args.print !== null) await fake.printMode(args.print);
   await fake.start(args);
 }
 

@@ -6,6 +6,7 @@
 import { MockModel, type Rule } from "./mock_model.ts";
 import { TestEnv } from "./env.ts";
 import { HARNESS_DIR } from "./harness_set.ts";
+import { unwrapPastedContent } from "../../lib/harness/claude.ts";
 
 /** The pinned claude installed by `make harnesses`. */
 export const CLAUDE_BIN = `${HARNESS_DIR}/node_modules/.bin/claude`;
@@ -55,7 +56,7 @@ export async function realWorld(
   };
 }
 
-/** The user prompts of a Claude transcript, in file order. */
+/** The user prompts of a Claude transcript, in file order (as typed: paste wrappers removed). */
 export function transcriptPrompts(path: string): string[] {
   return Deno.readTextFileSync(path).split("\n").filter(Boolean).map((l) => JSON.parse(l))
     .filter((e) => e.type === "user" && !e.isMeta)
@@ -64,5 +65,5 @@ export function transcriptPrompts(path: string): string[] {
       if (typeof content === "string") return [content];
       if (!Array.isArray(content) || content.some((b) => b.type === "tool_result")) return [];
       return content.filter((b) => b.type === "text").map((b) => b.text as string);
-    });
+    }).map(unwrapPastedContent);
 }
