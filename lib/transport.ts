@@ -169,6 +169,34 @@ function lastLine(bytes: Uint8Array): string {
   return lines.at(-1) ?? "no message";
 }
 
+/** Reads a stream to its end, or to `cancel()`. */
+function collect(stream: ReadableStream<Uint8Array>): {
+  bytes: Promise<Uint8Array>;
+  cancel: () => void;
+} {
+  const reader = stream.getReader();
+  const bytes = (async () => {
+    const chunks: Uint8Array[] = [];
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        chunks.push(value);
+      }
+    } catch {
+      // Cancelled after a timeout: what arrived is enough for the error.
+    }
+    const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+    let at = 0;
+    for (const chunk of chunks) {
+      out.set(chunk, at);
+      at += chunk.length;
+    }
+    return out;
+  })();
+  return { bytes, cancel: () => void reader.cancel().catch(() => {}) };
+}
+
 /** A transport for `target`. */
 export function transportFor(target: Target, options: TransportOptions = {}): Transport {
   switch (target.kind) {
@@ -237,12 +265,20 @@ class BaseTransport implements Transport {
       }
       throw error;
     }
+    const stdout = collect(child.stdout);
+    const stderr = collect(child.stderr);
     const onAbort = () => {
       try {
         child.kill("SIGTERM");
       } catch {
         // Already gone.
       }
+      // Killing ssh does not close our pipes when a ControlPersist master holds them for the
+      // session (it does for the call that started it): stop reading once ssh is gone.
+      child.status.then(() => {
+        stdout.cancel();
+        stderr.cancel();
+      });
     };
     controller.signal.addEventListener("abort", onAbort);
     try {
@@ -255,8 +291,8 @@ class BaseTransport implements Transport {
         await writer.write(bytes).catch(() => {});
         await writer.close().catch(() => {});
       }
-      const output = await child.output();
-      const result = { code: output.code, stdout: output.stdout, stderr: output.stderr };
+      const status = await child.status;
+      const result = { code: status.code, stdout: await stdout.bytes, stderr: await stderr.bytes };
       if (controller.signal.aborted) {
         throw new TimeoutError(
           `Command on "${this.name()}" timed out after ${timeoutMs} ms: ${argv[0]}`,
@@ -337,7 +373,8 @@ class SshTransport extends BaseTransport {
       "ServerAliveCountMax=3",
     ];
     if (this.target_.port !== undefined) opts.push(portFlag, String(this.target_.port));
-    if (this.target_.user !== undefined) opts.push("-l", this.target_.user);
+    // `-o User=`, not `-l`: scp reads `-l` as a bandwidth limit.
+    if (this.target_.user !== undefined) opts.push("-o", `User=${this.target_.user}`);
     return opts;
   }
 
