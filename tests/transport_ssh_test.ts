@@ -3,7 +3,7 @@
  * for byte through the remote login shell, stdin round-trips, the shared connection is reused,
  * and a dead or untrusted target is a one-line error naming it (exit 1).
  */
-import { assert, assertEquals, assertMatch, assertStringIncludes } from "./support/assert.ts";
+import { assert, assertEquals, assertMatch } from "./support/assert.ts";
 import { Sshd } from "./support/sshd.ts";
 import { parseTarget, type Transport, transportFor } from "../lib/transport.ts";
 import { CsdError } from "../lib/errors.ts";
