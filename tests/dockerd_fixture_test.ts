@@ -5,6 +5,7 @@
  */
 import { assertEquals, assertMatch, assertStringIncludes } from "./support/assert.ts";
 import { Dockerd } from "./support/dockerd.ts";
+import { withTestContainer } from "./support/remote.ts";
 import { IMAGE_USER, lastImageTimings, testImage } from "./support/docker_image.ts";
 import { HARNESS_DIR } from "./support/harness_set.ts";
 
@@ -14,36 +15,11 @@ function note(text: string): void {
   Deno.stderr.writeSync(new TextEncoder().encode(`${text}\n`));
 }
 
-async function withContainer(
-  fn: (daemon: Dockerd, container: string) => Promise<void>,
-): Promise<void> {
-  const daemon = await Dockerd.start();
-  const container = `csd-test-${crypto.randomUUID().slice(0, 8)}`;
-  try {
-    const tag = await testImage(daemon);
+Deno.test("Docker fixture: the local image runs tmux and the harness CLI", opts, async () => {
+  await withTestContainer(async ({ daemon, container }) => {
     note(
       `dockerd start ${daemon.startMs.toFixed(0)} ms; image ${JSON.stringify(lastImageTimings)}`,
     );
-    await daemon.docker([
-      "run",
-      "-d",
-      "--name",
-      container,
-      "--network",
-      "host",
-      tag,
-      "sleep",
-      "infinity",
-    ]);
-    await fn(daemon, container);
-  } finally {
-    await daemon.docker(["rm", "-f", container]).catch(() => {});
-    await daemon.dispose();
-  }
-}
-
-Deno.test("Docker fixture: the local image runs tmux and the harness CLI", opts, async () => {
-  await withContainer(async (daemon, container) => {
     const socket = ["tmux", "-L", "fixture"];
     await daemon.docker([
       "exec",
@@ -95,7 +71,12 @@ Deno.test(
       () => new Response("mock model here"),
     );
     try {
-      await withContainer(async (daemon, container) => {
+      await withTestContainer(async ({ daemon, container }) => {
+        note(
+          `dockerd start ${daemon.startMs.toFixed(0)} ms; image ${
+            JSON.stringify(lastImageTimings)
+          }`,
+        );
         const port = server.addr.port;
         const script =
           `fetch("http://127.0.0.1:${port}/").then(r => r.text()).then(t => console.log(t))`;

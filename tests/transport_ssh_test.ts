@@ -6,7 +6,7 @@
 import { assert, assertEquals, assertMatch } from "./support/assert.ts";
 import { Sshd } from "./support/sshd.ts";
 import { parseTarget, type Transport, transportFor } from "../lib/transport.ts";
-import { CsdError } from "../lib/errors.ts";
+import { expectCsdError } from "./support/remote.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const decoder = new TextDecoder();
@@ -46,16 +46,6 @@ async function withSsh(fn: (sshd: Sshd, transport: Transport) => Promise<void>):
     await transport.close();
     await sshd.dispose();
   }
-}
-
-async function expectCsdError(promise: Promise<unknown>): Promise<CsdError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert(error instanceof CsdError, `expected a CsdError, got ${error}`);
-    return error;
-  }
-  throw new Error("expected a CsdError, the call succeeded");
 }
 
 Deno.test("ssh transport runs argv as the target's user", opts, async () => {
