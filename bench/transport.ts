@@ -91,18 +91,7 @@ async function benchDocker(): Promise<void> {
         }
         if (i === 1) {
           const image = await testImage(daemon);
-          const container = `csd-bench-${crypto.randomUUID().slice(0, 8)}`;
-          await daemon.docker([
-            "run",
-            "-d",
-            "--name",
-            container,
-            "--network",
-            "host",
-            image,
-            "sleep",
-            "infinity",
-          ]);
+          const container = await daemon.startContainer(image);
           try {
             const exec = transportFor(parseTarget(`docker://${container}`), { env: daemon.env() });
             const run = transportFor(parseTarget(`docker-run://${image}`), { env: daemon.env() });

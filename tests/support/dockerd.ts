@@ -93,6 +93,26 @@ export class Dockerd {
     return runOrThrow("docker", args, { env: this.env(), timeoutMs });
   }
 
+  /**
+   * Starts a long-running container of `image` named `csd-test-<random>` and returns its name.
+   * `--network host`: a worker inside reaches the mock model on the host's 127.0.0.1.
+   */
+  async startContainer(image: string): Promise<string> {
+    const name = `csd-test-${crypto.randomUUID().slice(0, 8)}`;
+    await this.docker([
+      "run",
+      "-d",
+      "--name",
+      name,
+      "--network",
+      "host",
+      image,
+      "sleep",
+      "infinity",
+    ]);
+    return name;
+  }
+
   /** The daemon's log tail, for failure messages. */
   async log(): Promise<string> {
     try {

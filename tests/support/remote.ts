@@ -19,24 +19,13 @@ export async function withTestContainer(
   fn: (world: ContainerWorld) => Promise<void>,
 ): Promise<void> {
   const daemon = await Dockerd.start();
-  const container = `csd-test-${crypto.randomUUID().slice(0, 8)}`;
+  let container = "";
   try {
     const image = await testImage(daemon);
-    // --network host: the worker inside reaches the mock model on the host's 127.0.0.1.
-    await daemon.docker([
-      "run",
-      "-d",
-      "--name",
-      container,
-      "--network",
-      "host",
-      image,
-      "sleep",
-      "infinity",
-    ]);
+    container = await daemon.startContainer(image);
     await fn({ daemon, image, container });
   } finally {
-    await daemon.docker(["rm", "-f", container]).catch(() => {});
+    if (container) await daemon.docker(["rm", "-f", container]).catch(() => {});
     await daemon.dispose();
   }
 }
