@@ -150,6 +150,11 @@ export interface TransportOptions {
 /** Runs commands on one target. */
 export interface Transport {
   readonly target: Target;
+  /**
+   * The local argv that runs `argv` on the target (`ssh … host 'quoted words'`, `docker exec …`):
+   * what `command` spawns, and what a caller shows or logs.
+   */
+  localArgv(argv: string[]): string[];
   /** The argv, run on the target with no shell in between (ssh: every word quoted). */
   command(argv: string[], stdin: "piped" | "null"): Deno.Command;
   /** Runs argv to completion. A transport failure (not the command's) is a one-line CsdError. */
@@ -232,9 +237,13 @@ class BaseTransport implements Transport {
     return formatTarget(this.target);
   }
 
+  localArgv(argv: string[]): string[] {
+    return this.wrap(argv);
+  }
+
   command(argv: string[], stdin: "piped" | "null"): Deno.Command {
     if (argv.length === 0) throw new CsdError("Cannot run an empty command");
-    const [program, ...args] = this.wrap(argv) as [string, ...string[]];
+    const [program, ...args] = this.localArgv(argv) as [string, ...string[]];
     return new Deno.Command(program, {
       args,
       stdin,
@@ -261,7 +270,9 @@ class BaseTransport implements Transport {
     } catch (error) {
       clearTimeout(timer);
       if (error instanceof Deno.errors.NotFound) {
-        throw new CsdError(`Cannot reach "${this.name()}": "${this.wrap(argv)[0]}" is not on PATH`);
+        throw new CsdError(
+          `Cannot reach "${this.name()}": "${this.localArgv(argv)[0]}" is not on PATH`,
+        );
       }
       throw error;
     }

@@ -175,6 +175,7 @@ Deno.test(
       const t0 = performance.now();
       await transport.run(["true"]);
       const cold = performance.now() - t0;
+      assertEquals(Deno.statSync(sshd.controlDir).mode! & 0o777, 0o700, "created private");
       const sockets = [...Deno.readDirSync(sshd.controlDir)];
       assertEquals(sockets.length, 1, "one control socket after the first call");
       assert(Deno.lstatSync(`${sshd.controlDir}/${sockets[0]!.name}`).isSocket, "a socket");

@@ -1,10 +1,12 @@
 /**
  * `--target` parsing (lib/transport.ts), case by case: the three documented forms, and hostile
- * or malformed input refused as a one-line UsageError (exit 2) naming the value.
+ * or malformed input refused as a one-line UsageError (exit 2) naming the value; the ssh argv
+ * the transport builds, and its private control folder, without any server.
  */
 import { assert, assertEquals, assertMatch } from "./support/assert.ts";
-import { formatTarget, parseTarget, type Target } from "../lib/transport.ts";
+import { formatTarget, parseTarget, type Target, transportFor } from "../lib/transport.ts";
 import { UsageError } from "../lib/errors.ts";
+import { expectCsdError } from "./support/remote.ts";
 
 const GOOD: [string, Target][] = [
   ["ssh://build", { kind: "ssh", host: "build" }],
@@ -87,3 +89,70 @@ for (const [uri, detail] of BAD) {
     assertMatch(error.message, detail);
   });
 }
+
+Deno.test("transport: ssh missing from PATH is a one-line error naming the target", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const transport = transportFor(parseTarget("ssh://deploy@build:2222"), {
+      env: { PATH: dir },
+      controlDir: `${dir}/ctl`,
+    });
+    const error = await expectCsdError(transport.run(["true"]));
+    assertEquals(error.exitCode, 1);
+    assertEquals(error.message, `Cannot reach "ssh://deploy@build:2222": "ssh" is not on PATH`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+for (
+  const [what, make] of [
+    ["open to others (0755)", async (dir: string) => await Deno.mkdir(dir, { mode: 0o755 })],
+    ["a symlink to a folder", async (dir: string) => {
+      await Deno.mkdir(`${dir}.real`, { mode: 0o700 });
+      await Deno.symlink(`${dir}.real`, dir);
+    }],
+    ["a file", async (dir: string) => await Deno.writeTextFile(dir, "")],
+  ] as const
+) {
+  Deno.test(`transport: an ssh control folder that is ${what} is refused`, async () => {
+    const root = await Deno.makeTempDir();
+    try {
+      const controlDir = `${root}/ctl`;
+      await make(controlDir);
+      // mkdir's mode is masked by the umask: set it for the 0755 case explicitly.
+      if (what.startsWith("open")) await Deno.chmod(controlDir, 0o755);
+      const transport = transportFor(parseTarget("ssh://build"), {
+        env: { PATH: root },
+        controlDir,
+      });
+      const error = await expectCsdError(transport.run(["true"]));
+      assertEquals(
+        error.message,
+        `Cannot use "${controlDir}" for ssh control sockets: it must be a folder of ours with mode 0700`,
+      );
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  });
+}
+
+Deno.test("transport: ssh gets BatchMode, a private ControlPath and one quoted remote word", () => {
+  const transport = transportFor(parseTarget("ssh://deploy@build:2222"), {
+    controlDir: "/run/user/0/csd-ssh",
+  });
+  const argv = transport.localArgv(["printf", "%s", "a b", "$(id)"]);
+  assertEquals(argv[0], "ssh");
+  assertEquals(argv.slice(-4), ["-T", "--", "build", "printf %s 'a b' '$(id)'"]);
+  for (
+    const option of ["BatchMode=yes", "ControlMaster=auto", "ControlPath=/run/user/0/csd-ssh/%C"]
+  ) {
+    assert(argv.includes(option), `${option} in ${argv.join(" ")}`);
+  }
+  assert(
+    !argv.some((word) => /StrictHostKeyChecking/i.test(word)),
+    "host keys checked as ssh does",
+  );
+  assertEquals(argv.slice(argv.indexOf("-p"), argv.indexOf("-p") + 2), ["-p", "2222"]);
+  assert(argv.includes("User=deploy"));
+});

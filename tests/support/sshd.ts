@@ -45,7 +45,7 @@ export class Sshd {
   readonly alias: string;
   /** Put first on PATH: holds `ssh` and `scp` wrappers bound to the test's client config. */
   readonly binDir: string;
-  /** A private 0700 folder for ControlPath sockets. */
+  /** Where the transport is told to keep ControlPath sockets (it creates the folder, 0700). */
   readonly controlDir: string;
   home = "";
   uid = -1;
@@ -130,7 +130,6 @@ export class Sshd {
     await this.writeClientConfig("ssh_config_unknown_key", `${root}/empty_known_hosts`);
     await Deno.mkdir(this.binDir);
     await this.writeWrappers(this.binDir, "ssh_config");
-    await Deno.mkdir(this.controlDir, { mode: 0o700 });
 
     this.child = new Deno.Command(SSHD, {
       // -D: stay in the foreground so the pid we hold is the server; -E: log to a file.
