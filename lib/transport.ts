@@ -382,6 +382,15 @@ class SshTransport extends BaseTransport {
       "ServerAliveInterval=5",
       "-o",
       "ServerAliveCountMax=3",
+      // No secret of the controller crosses to a target, whatever the user's config says for
+      // other uses of the host: no agent (a worker's tools could sign with it), no X11, no
+      // forwarded ports. `-o` forms: scp takes no -a/-x.
+      "-o",
+      "ForwardAgent=no",
+      "-o",
+      "ForwardX11=no",
+      "-o",
+      "ClearAllForwardings=yes",
     ];
     if (this.target_.port !== undefined) opts.push(portFlag, String(this.target_.port));
     // `-o User=`, not `-l`: scp reads `-l` as a bandwidth limit.

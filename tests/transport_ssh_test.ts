@@ -211,3 +211,45 @@ Deno.test(
     });
   },
 );
+
+Deno.test(
+  "ssh transport does not forward the controller's agent, whatever the ssh config says",
+  opts,
+  async () => {
+    await withSsh(async (sshd) => {
+      const socket = `${sshd.root}/agent.sock`;
+      const agent = new Deno.Command("ssh-agent", {
+        args: ["-D", "-a", socket],
+        stdin: "null",
+        stdout: "null",
+        stderr: "null",
+      }).spawn();
+      try {
+        for (let i = 0; i < 200 && !(await Deno.stat(socket).catch(() => null)); i++) {
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        const env = { PATH: sshd.path(), SSH_AUTH_SOCK: socket };
+        // The control: the test's own ssh config (ForwardAgent yes) forwards it to this server.
+        const plain = await new Deno.Command("ssh", {
+          args: ["-o", "ControlPath=none", sshd.alias, "printenv SSH_AUTH_SOCK"],
+          env,
+          stdin: "null",
+        }).output();
+        assertEquals(plain.code, 0, decoder.decode(plain.stderr));
+        const withAgent = transportFor(parseTarget(sshd.uri()), {
+          env,
+          controlDir: sshd.controlDir,
+        });
+        try {
+          const result = await withAgent.run(["printenv", "SSH_AUTH_SOCK"]);
+          assertEquals([result.code, decoder.decode(result.stdout)], [1, ""]);
+        } finally {
+          await withAgent.close();
+        }
+      } finally {
+        agent.kill("SIGTERM");
+        await agent.status;
+      }
+    });
+  },
+);

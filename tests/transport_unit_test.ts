@@ -155,4 +155,7 @@ Deno.test("transport: ssh gets BatchMode, a private ControlPath and one quoted r
   );
   assertEquals(argv.slice(argv.indexOf("-p"), argv.indexOf("-p") + 2), ["-p", "2222"]);
   assert(argv.includes("User=deploy"));
+  for (const flag of ["ForwardAgent=no", "ForwardX11=no", "ClearAllForwardings=yes"]) {
+    assert(argv.includes(flag), `${flag}: no agent, X11 or port forwarding to the target`);
+  }
 });

@@ -169,6 +169,8 @@ export class Sshd {
         `  UserKnownHostsFile ${knownHosts}`,
         "  GlobalKnownHostsFile /dev/null",
         "  UpdateHostKeys no",
+        // As a user who forwards the agent everywhere: csd must not hand it to a target.
+        "  ForwardAgent yes",
         "  BatchMode yes",
         "  LogLevel ERROR",
         "",
