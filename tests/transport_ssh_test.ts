@@ -5,6 +5,7 @@
  */
 import { assert, assertEquals, assertMatch } from "./support/assert.ts";
 import { Sshd } from "./support/sshd.ts";
+import { HARNESS_DIR } from "./support/harness_set.ts";
 import { parseTarget, type Transport, transportFor } from "../lib/transport.ts";
 import { expectCsdError } from "./support/remote.ts";
 
@@ -250,6 +251,30 @@ Deno.test(
         agent.kill("SIGTERM");
         await agent.status;
       }
+    });
+  },
+);
+
+Deno.test(
+  "ssh transport: the target's user runs tmux and the harness CLI (no tty)",
+  opts,
+  async () => {
+    await withSsh(async (_sshd, transport) => {
+      const tmux = ["tmux", "-L", "csd-transport-test"];
+      const created = await transport.run([...tmux, "new-session", "-d", "-s", "w", "sleep 300"]);
+      assertEquals(created.code, 0, decoder.decode(created.stderr));
+      const listed = await transport.run([...tmux, "list-sessions", "-F", "#{session_name}"]);
+      assertEquals(decoder.decode(listed.stdout), "w\n");
+      await transport.run([...tmux, "kill-server"]);
+      const claude = await Deno.realPath(`${HARNESS_DIR}/node_modules/.bin/claude`);
+      const expected = JSON.parse(
+        await Deno.readTextFile(
+          `${HARNESS_DIR}/node_modules/@anthropic-ai/claude-code/package.json`,
+        ),
+      ).version;
+      const version = await transport.run([claude, "--version"]);
+      assertEquals(version.code, 0, decoder.decode(version.stderr));
+      assertMatch(decoder.decode(version.stdout), new RegExp(expected.replaceAll(".", "\\.")));
     });
   },
 );

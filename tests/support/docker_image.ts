@@ -200,6 +200,20 @@ async function buildTarball(entries: Entry[], tarball: string): Promise<void> {
   }
 }
 
+// Both harness sets (and a harness upgrade) each key a ~350 MB tarball: keep the newest few.
+const CACHE_KEEP = 4;
+
+async function pruneCache(dir: string): Promise<void> {
+  const tarballs: { path: string; mtime: number }[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    if (!/^rootfs-[0-9a-f]{64}\.tar$/.test(entry.name)) continue;
+    const path = `${dir}/${entry.name}`;
+    tarballs.push({ path, mtime: (await Deno.stat(path)).mtime?.getTime() ?? 0 });
+  }
+  tarballs.sort((a, b) => b.mtime - a.mtime);
+  for (const { path } of tarballs.slice(CACHE_KEEP)) await Deno.remove(path).catch(() => {});
+}
+
 /** The last build's timings (for the report and `make bench`). */
 export let lastImageTimings: ImageTimings = {
   manifestMs: 0,
@@ -241,6 +255,7 @@ export async function testImage(daemon: Dockerd): Promise<string> {
     const t1 = performance.now();
     await buildTarball(entries, tarball);
     timings.rootfsMs = performance.now() - t1;
+    await pruneCache(cacheDir);
   }
   const t2 = performance.now();
   await daemon.docker([
