@@ -169,9 +169,9 @@ const DEFAULT_TIMEOUT_MS = 60_000;
 const decoder = new TextDecoder();
 
 /** The last non-empty line of a stream, for one-line errors. */
-function lastLine(bytes: Uint8Array): string {
+function lastLine(bytes: Uint8Array, otherwise = "no message"): string {
   const lines = decoder.decode(bytes).split(/\r?\n/).map((l) => l.trim()).filter((l) => l);
-  return lines.at(-1) ?? "no message";
+  return lines.at(-1) ?? otherwise;
 }
 
 /** Reads a stream to its end, or to `cancel()`. */
@@ -425,7 +425,9 @@ class SshTransport extends BaseTransport {
   }
 
   protected override transportFailure(result: RunResult): string | undefined {
-    return result.code === SSH_FAILED ? lastLine(result.stderr) : undefined;
+    if (result.code !== SSH_FAILED) return undefined;
+    // With `LogLevel ERROR` (common in scripts' configs) a dropped connection says nothing.
+    return lastLine(result.stderr, "ssh exited 255 without a message: the connection was lost");
   }
 
   override async copyTo(

@@ -278,3 +278,26 @@ Deno.test(
     });
   },
 );
+
+Deno.test(
+  "ssh transport: a connection dropped mid-command is a one-line error, not the command's exit",
+  opts,
+  async () => {
+    await withSsh(async (sshd, transport) => {
+      assertEquals((await transport.run(["true"])).code, 0);
+      const failed = expectCsdError(transport.run(["sleep", "30"], { timeoutMs: 20_000 }));
+      // The far side goes away while the command runs: its session processes (the user's) end and
+      // the server stops, as when a host reboots.
+      await new Promise((r) => setTimeout(r, 300));
+      await sshd.stopServer();
+      await sshd.killUserProcesses();
+      const error = await failed;
+      assertEquals(error.exitCode, 1);
+      assertEquals(error.message.split("\n").length, 1);
+      assertEquals(
+        error.message,
+        `Cannot reach "${sshd.uri()}": ssh exited 255 without a message: the connection was lost`,
+      );
+    });
+  },
+);
