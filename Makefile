@@ -143,3 +143,11 @@ bench: bin bundle
 bench-turns: bin harnesses
 	CSD_TEST_HARNESS_SET=oldest $(DENO) run -A --no-check bench/turns.ts
 	CSD_TEST_HARNESS_SET=current $(DENO) run -A --no-check bench/turns.ts
+
+# What a remote target costs: the real-sshd and private-dockerd fixtures' setup, the test image's
+# build (cold, cached, present) and a command over ssh (cold, ControlMaster warm) and docker vs
+# local. Needs root (it creates a user and starts daemons); installs openssh-server and docker.io
+# when missing.
+.PHONY: bench-remote
+bench-remote: deps
+	$(DENO) run -A --no-check bench/transport.ts
