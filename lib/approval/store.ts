@@ -101,7 +101,7 @@ export function pendingRequests(paths: ApprovalPaths, options: PendingOptions = 
     const id = entry.name.endsWith(".request.json") ? entry.name.slice(0, -13) : undefined;
     if (!id || !isApprovalId(id) || names.has(`${id}.decision.json`)) continue;
     const request = readRequest(paths, id);
-    if (!request || Date.parse(request.deadline) <= now || !alive(request.pid)) continue;
+    if (!request || !stillWaits(request, { now, alive })) continue;
     pending.push(request);
   }
   return pending.sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
@@ -144,8 +144,11 @@ export function decideAsController(
         `Cannot decide "${wanted.id}": it is a ${request.kind}, not a ${wanted.kind}`,
       );
     }
-    const pending = pendingRequests(paths, options).some((r) => r.id === wanted.id);
-    if (!pending) throw new CsdError(`Call "${wanted.id}" no longer waits: its wait ended`);
+    // Not pendingRequests(): a rival decision landing between the check above and here must
+    // read "already decided" (from the publish below), not "no longer waits".
+    if (!stillWaits(request, options)) {
+      throw new CsdError(`Call "${wanted.id}" no longer waits: its wait ended`);
+    }
   }
   const decision: Decision = {
     id: request.id,
@@ -158,6 +161,12 @@ export function decideAsController(
   const result = recordDecision(paths, decision);
   if (!result.recorded) throw alreadyDecided(request.id, result.existing);
   return { request, decision };
+}
+
+/** Whether the process that waits for `request` still does: alive and before its deadline. */
+function stillWaits(request: Request, options: PendingOptions): boolean {
+  const now = options.now ?? Date.now();
+  return Date.parse(request.deadline) > now && (options.alive ?? processAlive)(request.pid);
 }
 
 function alreadyDecided(id: string, existing: Decision | undefined): CsdError {
