@@ -78,18 +78,18 @@ Deno.test(
       const [, waiting] = await pendingCount(env, 2);
       // pending, as a controller runs it.
       const listed = await env.exec(Deno.execPath(), [
-      "run",
-      "--quiet",
-      "--cached-only",
-      "--no-check",
-      "-A",
-      "--config",
-      `${REPO}/deno.json`,
-      `${REPO}/commands/pending.ts`,
-      "--worker",
-      "w1",
-    ], { env: { DENO_DIR: `${REPO}/.tools/deno-dir` } });
-    assertEquals(listed.code, 0, listed.stderr);
+        "run",
+        "--quiet",
+        "--cached-only",
+        "--no-check",
+        "-A",
+        "--config",
+        `${REPO}/deno.json`,
+        `${REPO}/commands/pending.ts`,
+        "--worker",
+        "w1",
+      ], { env: { DENO_DIR: `${REPO}/.tools/deno-dir` } });
+      assertEquals(listed.code, 0, listed.stderr);
       const lines = listed.stdout.trim().split("\n").map((l) => JSON.parse(l));
       assertEquals(lines.map((l) => l.tool_input.command), ["first", "second"]);
       assertEquals(Object.keys(lines[0]).includes("pid"), false);
