@@ -18,6 +18,8 @@ import { compilePolicy } from "../lib/approval/policy.ts";
 import { installPolicy } from "../lib/approval/worker_policy.ts";
 import { main as approve } from "../commands/approve.ts";
 import { main as deny } from "../commands/deny.ts";
+import { main as answer } from "../commands/answer.ts";
+import { pendingRequests } from "../lib/approval/store.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const shellTool = (command: string): Reply => ({ kind: "tool", name: "Bash", input: { command } });
@@ -170,3 +172,97 @@ for (const [harness, setup] of HARNESSES) {
     }
   });
 }
+
+Deno.test(
+  "approval gate on real claude: an AskUserQuestion is answered through answer",
+  opts,
+  async () => {
+    const world = await realWorld();
+    const before = Deno.env.get("CSD_WORKER_DIR");
+    try {
+      const { name } = await HARNESSES[0]![1](world);
+      const { env, mock } = world;
+      Deno.env.set("CSD_WORKER_DIR", env.workerDir);
+      const question = {
+        question: "Which colour should the button be?",
+        header: "Colour",
+        options: [{ label: "Red", description: "warm" }, { label: "Blue", description: "cool" }],
+        multiSelect: false,
+      };
+      mock.addRule({
+        match: "gate question",
+        replies: [
+          { kind: "tool", name: "AskUserQuestion", input: { questions: [question] } },
+          { kind: "text", text: "after question" },
+        ],
+      });
+      // No policy installed: the worker is not gated, yet the question waits.
+      const c = env.spawnShim(name, ["converse", "gate question", "60"]);
+      const asked = () => env.events(name).filter((e) => e.event === "approval_request");
+      await eventually(() => asked().length === 1, 30_000, "the question");
+      assertEquals(asked()[0]!.kind, "question");
+      assertEquals(asked()[0]!.questions, [question]);
+      assertEquals(await answer(["--worker", name, "Blue"]), 0);
+      const output = await c.output();
+      assertEquals(output.code, 0, new TextDecoder().decode(output.stderr));
+      const told = nextRequestText(world, "gate question");
+      assert(
+        told.includes('\\"Which colour should the button be?\\"=\\"Blue\\"'),
+        told.slice(0, 2000),
+      );
+    } finally {
+      if (before === undefined) Deno.env.delete("CSD_WORKER_DIR");
+      else Deno.env.set("CSD_WORKER_DIR", before);
+      await world.dispose();
+    }
+  },
+);
+
+Deno.test(
+  "approval gate on real claude: a worker killed while blocked leaves nothing waiting",
+  opts,
+  async () => {
+    const world = await realWorld();
+    try {
+      const { name } = await HARNESSES[0]![1](world);
+      const { env, mock } = world;
+      const paths = approvalPaths(name, env.workerDir);
+      installPolicy(paths, compilePolicy({}, "t").policy, 60);
+      mock.addRule({
+        match: "gate killed",
+        replies: [shellTool("true"), { kind: "text", text: "x" }],
+      });
+      const c = env.spawnShim(name, ["converse", "gate killed", "60"]);
+      await eventually(() => pendingRequests(paths).length === 1, 30_000, "the waiting call");
+      const [waiting] = pendingRequests(paths);
+      await env.tmux("kill-server");
+      await c.output();
+      // The hook process was the harness's child: record whether it outlived the harness.
+      const start = Date.now();
+      let cleared = -1;
+      for (let i = 0; i < 100; i++) {
+        if (pendingRequests(paths).length === 0) {
+          cleared = Date.now() - start;
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const facts = Deno.env.get("CSD_APPROVAL_FACTS");
+      if (facts) {
+        Deno.writeTextFileSync(
+          facts + ".killed",
+          JSON.stringify({ pid: waiting!.pid, cleared }) + "\n",
+          {
+            append: true,
+          },
+        );
+      }
+      assert(
+        cleared >= 0,
+        `the waiting call of pid ${waiting!.pid} still counts as waiting after 10 s`,
+      );
+    } finally {
+      await world.dispose();
+    }
+  },
+);

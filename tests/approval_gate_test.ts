@@ -11,6 +11,7 @@ import { decideAsController, pendingRequests, readDecision } from "../lib/approv
 import { denialReason, hookAnswer, piAnswer } from "../lib/approval/output.ts";
 import { gatePreToolUse } from "../lib/approval/hook.ts";
 import { installPolicy, readInstalledPolicy } from "../lib/approval/worker_policy.ts";
+import { allAlive, ancestors } from "../lib/approval/ancestry.ts";
 
 /** No fallback poll inside a test's lifetime: only a file event can wake the gate. */
 const NO_POLL = 600_000;
@@ -253,3 +254,32 @@ Deno.test("gatePreToolUse(): ungated is silent; an installed policy gates; a bro
     Deno.writeTextFileSync(w.paths.policy, "{broken");
     assertEquals(readInstalledPolicy(w.paths)?.policy.default, "ask", "fails closed, not open");
   }));
+
+Deno.test("gate(): the wait ends when a watched process (the harness) dies", () =>
+  withWorld(async (w) => {
+    const harness = new Deno.Command("sleep", { args: ["30"] }).spawn();
+    try {
+      const waiting = gate(shell("x"), options(w, {}, { pollMs: 50, watchPids: [harness.pid] }));
+      await firstPending(w.paths);
+      harness.kill("SIGKILL");
+      await harness.status;
+      const verdict = await waiting;
+      assertEquals([verdict.decision, verdict.reason], ["deny", "The worker is gone"]);
+      assertEquals(readDecision(w.paths, verdict.id!), undefined, "nobody decided it");
+    } finally {
+      try {
+        harness.kill("SIGKILL");
+      } catch {
+        // Already dead.
+      }
+    }
+  }));
+
+Deno.test("ancestors(): starts at the parent; allAlive() sees a dead pid", async () => {
+  const chain = ancestors();
+  assertEquals(chain[0], Deno.ppid);
+  assert(allAlive(chain));
+  const child = new Deno.Command("true").spawn();
+  await child.status;
+  assert(!allAlive([child.pid]));
+});

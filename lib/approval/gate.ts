@@ -17,6 +17,7 @@ import { appendApprovalEvent, decisionEvent, requestEvent } from "./events.ts";
 import { type CompiledPolicy, decide } from "./policy.ts";
 import { newApprovalId, readDecision, recordDecision, writeRequest } from "./store.ts";
 import { toolKind } from "./tools.ts";
+import { allAlive } from "./ancestry.ts";
 
 /** A tool call about to run. */
 export interface GateCall {
@@ -55,6 +56,11 @@ export interface GateOptions {
   pid?: number;
   /** The fallback re-check period when no file event arrives (lib/wait.ts default). */
   pollMs?: number;
+  /**
+   * Processes whose death ends the wait (the hook's ancestors, see ancestry.ts): checked at each
+   * fallback re-check. The call is then left undecided; the harness that asked is gone.
+   */
+  watchPids?: readonly number[];
   signal?: AbortSignal;
 }
 
@@ -104,12 +110,20 @@ async function waitForDecision(
   };
   writeRequest(options.paths, request);
   appendApprovalEvent(options.eventsFile, requestEvent(request, options.sessionId));
-  const decided = await waitUntil(() => readDecision(options.paths, request.id), {
+  const watchPids = options.watchPids ?? [];
+  const decided = await waitUntil(() => {
+    const decision = readDecision(options.paths, request.id);
+    if (decision || allAlive(watchPids)) return decision;
+    return "abandoned" as const;
+  }, {
     watch: [options.paths.dir],
     deadline,
     ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });
+  if (decided === "abandoned") {
+    return { decision: "deny", by: "timeout", id: request.id, reason: "The worker is gone" };
+  }
   if (decided) {
     // A controller decided: the deciding command wrote its event.
     return verdictOf(decided);

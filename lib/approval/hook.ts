@@ -9,6 +9,7 @@ import type { HarnessName } from "../schema.ts";
 import { gate } from "./gate.ts";
 import { type HookAnswer, hookAnswer } from "./output.ts";
 import { toolKind } from "./tools.ts";
+import { ancestors } from "./ancestry.ts";
 import { readInstalledPolicy } from "./worker_policy.ts";
 
 /** Seconds the harness may run the hook beyond the approval timeout (writing, waking, exiting). */
@@ -47,6 +48,7 @@ export async function gatePreToolUse(
       sessionId: options.sessionId ??
         (typeof payload.session_id === "string" ? payload.session_id : undefined),
       ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
+      watchPids: ancestors(),
     },
   );
   // Pi reads the same JSON deny and returns it as {block, reason} (pi/csd_extension.ts).
