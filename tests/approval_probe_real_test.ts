@@ -193,6 +193,9 @@ Deno.test("approval probe: claude ask under bypass", opts, async () => {
       ran: exists(`${world.env.project}/ran-ask`),
       screen: screen.stdout.split("\n").filter((l) => l.trim()).slice(-14),
     });
+    // "ask" opens a confirmation dialog even under bypass: the turn hangs, the call waits.
+    assertEquals(run.code, 124);
+    assert(!exists(`${world.env.project}/ran-ask`));
   } finally {
     await world.dispose();
   }
