@@ -146,3 +146,36 @@ export function claudeTranscriptPath(home: string, cwd: string, sessionId: strin
 function stripTrailingSlash(path: string): string {
   return path.length > 1 ? path.replace(/\/+$/, "") : path;
 }
+
+/** Where one worker's tool approvals live (issue 12). */
+export interface ApprovalPaths {
+  /** The folder holding the waiting calls and their decisions (0700). */
+  dir: string;
+  /** The policy launch validated and copied (the hook reads this, never the user's file). */
+  policy: string;
+}
+
+/** The approval files of worker `name` inside `dir` (default: the current worker dir). */
+export function approvalPaths(name: string, dir: string = workerDir()): ApprovalPaths {
+  return { dir: `${dir}/approvals/${name}`, policy: `${dir}/approvals/${name}.policy.json` };
+}
+
+/**
+ * The approval files of the worker whose events file is `eventsFile` (`<dir>/<name>.events.jsonl`):
+ * the hook and the Pi extension know only that path. Undefined for any other shape.
+ */
+export function approvalPathsForEvents(eventsFile: string): ApprovalPaths | undefined {
+  const match = /^(.*)\/([^/]+)\.events\.jsonl$/.exec(eventsFile);
+  if (!match || !WORKER_NAME_PATTERN.test(match[2]!)) return undefined;
+  return approvalPaths(match[2]!, match[1]!);
+}
+
+/** A waiting call's request file. */
+export function approvalRequestFile(paths: ApprovalPaths, id: string): string {
+  return `${paths.dir}/${id}.request.json`;
+}
+
+/** A call's decision file: created once (hard link), never overwritten. */
+export function approvalDecisionFile(paths: ApprovalPaths, id: string): string {
+  return `${paths.dir}/${id}.decision.json`;
+}

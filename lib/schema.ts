@@ -154,3 +154,104 @@ export const LockHolder = z.object({
   since: z.string(),
 });
 export type LockHolder = z.infer<typeof LockHolder>;
+
+// ---- Tool approval (issue 12) ----
+
+/** What a policy rule (or its default) does with a call. */
+export const APPROVAL_DECISIONS = ["allow", "deny", "ask"] as const;
+export const ApprovalRuleDecision = z.enum(APPROVAL_DECISIONS);
+/** What applies when nobody decided in time. */
+export const ApprovalTimeoutDecision = z.enum(["allow", "deny"]);
+
+/** The longest a gated call may wait: each harness's hook timeout is set above it (see
+ * lib/approval/output.ts for the limits each one honours). */
+export const MAX_APPROVAL_TIMEOUT_S = 3600;
+
+/** One policy rule: the first rule whose `tool` and `match` fit a call decides it. */
+export const ApprovalRule = z.strictObject({
+  /** A name or glob over the shared vocabulary (`shell`, `edit`, …) or a harness's own name. */
+  tool: z.string().check(z.minLength(1)),
+  /** A glob or `/regex/flags` over the command line or the file path(s) the call touches. */
+  match: z.optional(z.string().check(z.minLength(1))),
+  decision: ApprovalRuleDecision,
+  /** Told to the model on a denial; recorded in the approval_decision event. */
+  reason: z.optional(z.string()),
+});
+export type ApprovalRule = z.infer<typeof ApprovalRule>;
+
+/** A policy file (`launch --policy FILE`). Unknown keys are refused: a typo must not pass. */
+export const ApprovalPolicy = z.strictObject({
+  $schema: z.optional(z.string()),
+  rules: z._default(z.array(ApprovalRule), []),
+  default: z._default(ApprovalRuleDecision, "ask"),
+  timeout_s: z._default(
+    z.number().check(z.positive(), z.lte(MAX_APPROVAL_TIMEOUT_S)),
+    30,
+  ),
+  on_timeout: z._default(ApprovalTimeoutDecision, "allow"),
+});
+export type ApprovalPolicy = z.infer<typeof ApprovalPolicy>;
+
+/** A waiting item's kind: a tool call to allow or deny, or a question for the user. */
+export const ApprovalKind = z.enum(["tool", "question"]);
+
+/** One waiting call, `<worker dir>/approvals/<name>/<id>.request.json`. */
+export const ApprovalRequest = z.object({
+  version: z.literal(1),
+  id: z.string(),
+  kind: ApprovalKind,
+  harness: HarnessName,
+  /** The harness's own tool name, and its name in the shared vocabulary when it has one. */
+  tool: z.string(),
+  tool_kind: z.optional(z.string()),
+  tool_input: z.unknown(),
+  tool_use_id: z.optional(z.string()),
+  /** question: the questions with their options, as the harness asked them. */
+  questions: z.optional(z.array(z.unknown())),
+  created_at: z.string(),
+  deadline: z.string(),
+  /** The process waiting for the decision (the hook, or Pi itself): a dead one waits no more. */
+  pid: z.number(),
+});
+export type ApprovalRequest = z.infer<typeof ApprovalRequest>;
+
+/** Who decided a call. */
+export const ApprovalDecider = z.enum(["controller", "policy", "timeout"]);
+
+/** The decision on one call, `<id>.decision.json`: created once, never overwritten. */
+export const ApprovalDecision = z.object({
+  id: z.string(),
+  decision: z.enum(["allow", "deny"]),
+  by: ApprovalDecider,
+  /** by policy: the index of the rule that decided (absent: the policy's default). */
+  rule: z.optional(z.number()),
+  reason: z.optional(z.string()),
+  /** question: the answers, keyed by question text. */
+  answers: z.optional(z.record(z.string(), z.string())),
+  decided_at: z.string(),
+});
+export type ApprovalDecision = z.infer<typeof ApprovalDecision>;
+
+/**
+ * The two approval event lines, until their names join EVENT_TYPES: `approval_request` (a call
+ * waits) and `approval_decision` (it was decided).
+ */
+export const ApprovalEventLine = z.object({
+  ts: z.string(),
+  event: z.enum(["approval_request", "approval_decision"]),
+  harness: z.optional(HarnessName),
+  session_id: z.optional(z.string()),
+  id: z.string(),
+  kind: z.optional(ApprovalKind),
+  tool: z.optional(z.string()),
+  tool_input: z.optional(z.unknown()),
+  tool_use_id: z.optional(z.string()),
+  questions: z.optional(z.array(z.unknown())),
+  deadline: z.optional(z.string()),
+  decision: z.optional(z.enum(["allow", "deny"])),
+  by: z.optional(ApprovalDecider),
+  rule: z.optional(z.number()),
+  reason: z.optional(z.string()),
+  answers: z.optional(z.record(z.string(), z.string())),
+});
+export type ApprovalEventLine = z.infer<typeof ApprovalEventLine>;

@@ -1,0 +1,56 @@
+/**
+ * The gate as the PreToolUse hook runs it (hooks/event_hook.ts, for Claude Code and Codex; and
+ * for Pi, whose extension runs under Node and asks `csd-hook pi` through a child process). Kept
+ * apart from the event mapping so an ungated worker's hook does no more than before: one stat of
+ * the policy copy, and only for PreToolUse.
+ */
+import { approvalPathsForEvents } from "../paths.ts";
+import type { HarnessName } from "../schema.ts";
+import { gate } from "./gate.ts";
+import { type HookAnswer, hookAnswer } from "./output.ts";
+import { toolKind } from "./tools.ts";
+import { ancestors } from "./ancestry.ts";
+import { readInstalledPolicy } from "./worker_policy.ts";
+
+/** Seconds the harness may run the hook beyond the approval timeout (writing, waking, exiting). */
+export const HOOK_TIMEOUT_MARGIN_S = 15;
+
+/**
+ * The hook's answer to a PreToolUse payload, or undefined when the call needs no gate (the worker
+ * is not gated and the call is no question): the hook then prints nothing, as before.
+ * @param eventsFile CSD_EVENTS_FILE (the approvals folder sits next to it)
+ */
+export async function gatePreToolUse(
+  harness: HarnessName,
+  payload: Record<string, unknown>,
+  eventsFile: string,
+  options: { sessionId?: string; pollMs?: number } = {},
+): Promise<HookAnswer | undefined> {
+  const tool = typeof payload.tool_name === "string" ? payload.tool_name : undefined;
+  const paths = approvalPathsForEvents(eventsFile);
+  if (!tool || !paths) return undefined;
+  const policy = readInstalledPolicy(paths);
+  const question = toolKind(harness, tool) === "question";
+  if (!policy && !question) return undefined;
+  const verdict = await gate(
+    {
+      harness,
+      tool,
+      input: payload.tool_input,
+      toolUseId: typeof payload.tool_use_id === "string" ? payload.tool_use_id : undefined,
+    },
+    {
+      paths,
+      eventsFile,
+      policy,
+      // A question on an ungated worker waits as long as a gated call would by default.
+      timeoutS: policy?.policy.timeout_s ?? 30,
+      sessionId: options.sessionId ??
+        (typeof payload.session_id === "string" ? payload.session_id : undefined),
+      ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
+      watchPids: ancestors(),
+    },
+  );
+  // Pi reads the same JSON deny and returns it as {block, reason} (pi/csd_extension.ts).
+  return hookAnswer(harness === "pi" ? "codex" : harness, verdict, payload.tool_input);
+}

@@ -1,0 +1,33 @@
+/**
+ * How long a gated call waits, resolved ONCE at launch/adopt (and written into the worker's
+ * policy copy), so the hook never parses the environment on the hot path.
+ */
+import { parseSeconds } from "../cli.ts";
+import { UsageError } from "../errors.ts";
+import { MAX_APPROVAL_TIMEOUT_S } from "../schema.ts";
+import type { ApprovalPolicy } from "./policy.ts";
+
+/** The timeout when neither the policy nor the environment sets one (the source documents'). */
+export const DEFAULT_APPROVAL_TIMEOUT_S = 30;
+
+/**
+ * `CSD_APPROVAL_TIMEOUT`, else the source documents' `CLAUDE_SESSION_DRIVER_APPROVAL_TIMEOUT`,
+ * else the policy's `timeout_s` (default 30), in seconds, at most MAX_APPROVAL_TIMEOUT_S (each
+ * harness's hook timeout is set above it).
+ * @throws {UsageError} on a value that is not a positive number of seconds within the cap
+ */
+export function approvalTimeoutSeconds(
+  policy: ApprovalPolicy | undefined,
+  env: Record<string, string | undefined>,
+): number {
+  for (const name of ["CSD_APPROVAL_TIMEOUT", "CLAUDE_SESSION_DRIVER_APPROVAL_TIMEOUT"]) {
+    const raw = env[name];
+    if (raw === undefined || raw === "") continue;
+    const seconds = parseSeconds(raw, name);
+    if (seconds > MAX_APPROVAL_TIMEOUT_S) {
+      throw new UsageError(`Invalid ${name}: "${raw}" is above ${MAX_APPROVAL_TIMEOUT_S} seconds`);
+    }
+    return seconds;
+  }
+  return policy?.timeout_s ?? DEFAULT_APPROVAL_TIMEOUT_S;
+}
