@@ -261,19 +261,28 @@ Deno.test(
   async () => {
     const env = await TestEnv.create();
     try {
-      // The first harness ignores /exit (stop must kill it) and fires SessionEnd 5 s after the
-      // hangup, when stop has removed the files and the new worker may already run.
-      env.script({ ignoreExit: true, hangupDelayMs: 5000 });
+      // The first harness ignores /exit, so stop must kill it. Stop now also SIGKILLs whatever of
+      // the pane's process tree outlives the hangup (F13), so the late line is written here as
+      // a writer outside that tree would (a hook process the harness detached): the old
+      // session's session_end, stamped with the old launch, lands in the new worker's file.
+      env.script({ ignoreExit: true });
       await env.launch("again");
+      const old = JSON.parse(Deno.readTextFileSync(`${env.workerDir}/again.meta.json`));
       const stop = await env.shim("again", ["stop"]);
       assertEquals(stop.code, 0, stop.stderr);
       env.script({});
       await env.launch("again");
-      await eventually(
-        () => env.events("again").some((e) => e.event === "session_end"),
-        15_000,
-        "the dying harness's late session_end",
-      );
+      const late = {
+        ts: new Date().toISOString(),
+        event: "session_end",
+        harness: "claude",
+        session_id: old.session_id,
+        launch: old.launch_id,
+        reason: "other",
+      };
+      Deno.writeTextFileSync(`${env.workerDir}/again.events.jsonl`, JSON.stringify(late) + "\n", {
+        append: true,
+      });
       assertEquals((await env.shim("again", ["status"])).stdout, "idle\n");
       const prune = await env.csd(["prune"]);
       assertEquals(prune.code, 0, prune.stderr);
