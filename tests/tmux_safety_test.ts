@@ -252,6 +252,7 @@ Deno.test(
             event: name,
             harness: "claude",
             session_id: meta(env, "w1").session_id,
+            launch: meta(env, "w1").launch_id,
             ...extra,
           }) + "\n",
           { append: true },
