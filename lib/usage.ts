@@ -1,0 +1,346 @@
+/**
+ * Token usage read from a harness's own transcript: per turn and in total, the uncached input,
+ * output, cache-read and cache-write tokens, and the harness's own cost figure where it records
+ * one. No price table: a cost csd cannot read from the file stays null.
+ *
+ * What each harness records (measured on the oldest and current sets, see README "Usage"):
+ * - Claude Code (2.1.197, 2.1.332): each `assistant` line carries `message.usage`
+ *   (`input_tokens` uncached, `cache_read_input_tokens`, `cache_creation_input_tokens`,
+ *   `output_tokens`). One API message is written as one line PER CONTENT BLOCK, all sharing
+ *   `message.id` and each repeating the usage: counting lines would double a thinking+text+tool
+ *   reply three times. No cost is recorded (old releases wrote a top-level `costUSD`; read when
+ *   present).
+ * - Codex (0.169.0, 0.171.0): `event_msg` lines of type `token_count` with
+ *   `info.total_token_usage` (running total) and `info.last_token_usage` (the last call), each
+ *   `{input_tokens, cached_input_tokens, cache_write_input_tokens, output_tokens,
+ *   reasoning_output_tokens, total_tokens}`; `input_tokens` INCLUDES the cached part. `info` is
+ *   null on rate-limit-only events. No cost.
+ * - Pi (0.73.1, 1.6.0): `message` lines whose `message.role` is `assistant` carry
+ *   `message.usage {input, output, cacheRead, cacheWrite, totalTokens, cost{…, total}}` (1.6
+ *   adds `reasoning` and `cost.totalFromProvider`); `input` is already uncached. The cost is
+ *   Pi's own, from the rates in the user's models.json (0 without rates).
+ *
+ * Transcripts grow without bound (a long Claude session reaches hundreds of MB): the file is
+ * streamed line by line, lines that cannot hold a figure are skipped before JSON parsing, and a
+ * line over {@link MAX_LINE_BYTES} (a huge tool result) is dropped without being kept in memory.
+ */
+import type { HarnessName } from "./schema.ts";
+
+/** Token figures; `cost_usd` is null when the harness recorded no cost. */
+export interface TokenUsage {
+  /** Input tokens not served from a cache. */
+  input: number;
+  output: number;
+  cache_read: number;
+  cache_write: number;
+  cost_usd: number | null;
+}
+
+/** One turn's usage: the model calls from one prompt to the next. */
+export interface TurnUsage extends TokenUsage {
+  /** 1-based turn number in the transcript. */
+  turn: number;
+  /** When the turn's prompt was recorded, when the transcript says. */
+  started_at: string | null;
+}
+
+/** What {@link readUsage} returns. */
+export interface UsageReport {
+  harness: HarnessName;
+  transcript_path: string;
+  turns: TurnUsage[];
+  total: TokenUsage;
+}
+
+/** Lines longer than this hold tool output, never a usage figure worth the memory. */
+export const MAX_LINE_BYTES = 8 * 1024 * 1024;
+
+/** Zero usage (a fresh object each call). */
+export function zeroUsage(): TokenUsage {
+  return { input: 0, output: 0, cache_read: 0, cache_write: 0, cost_usd: null };
+}
+
+/** Adds `b` into `a`; a cost stays null only while neither side has one. */
+export function addUsage(a: TokenUsage, b: TokenUsage): void {
+  a.input += b.input;
+  a.output += b.output;
+  a.cache_read += b.cache_read;
+  a.cache_write += b.cache_write;
+  if (b.cost_usd !== null) a.cost_usd = (a.cost_usd ?? 0) + b.cost_usd;
+}
+
+/**
+ * Streams the complete lines of a file, dropping any line longer than `maxBytes` without
+ * buffering it. A torn last line (no newline yet) is not returned.
+ *
+ * @param path The file.
+ * @param maxBytes Longest line kept.
+ */
+export async function* fileLines(
+  path: string,
+  maxBytes = MAX_LINE_BYTES,
+): AsyncGenerator<string> {
+  const file = await Deno.open(path, { read: true });
+  const decoder = new TextDecoder();
+  const buffer = new Uint8Array(64 * 1024);
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  let skipping = false;
+  try {
+    while (true) {
+      const n = await file.read(buffer);
+      if (n === null) break;
+      let start = 0;
+      for (let i = 0; i < n; i++) {
+        if (buffer[i] !== 0x0a) continue;
+        if (!skipping) {
+          const piece = buffer.subarray(start, i);
+          if (pendingBytes + piece.length <= maxBytes) {
+            pending.push(piece.slice());
+            yield decoder.decode(concat(pending));
+          }
+        }
+        pending = [];
+        pendingBytes = 0;
+        skipping = false;
+        start = i + 1;
+      }
+      if (skipping || start >= n) continue;
+      const rest = buffer.subarray(start, n);
+      if (pendingBytes + rest.length > maxBytes) {
+        pending = [];
+        pendingBytes = 0;
+        skipping = true;
+      } else {
+        pending.push(rest.slice());
+        pendingBytes += rest.length;
+      }
+    }
+  } finally {
+    file.close();
+  }
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(v: unknown): v is Json {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function num(v: unknown): number {
+  return typeof v === "number" && Number.isFinite(v) && v > 0 ? v : 0;
+}
+
+function parseLine(line: string): Json | undefined {
+  try {
+    const value = JSON.parse(line);
+    return isObject(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Collects turns as a reader meets prompts and figures. */
+class Tally {
+  readonly turns: TurnUsage[] = [];
+
+  startTurn(startedAt: unknown): void {
+    this.turns.push({
+      turn: this.turns.length + 1,
+      started_at: typeof startedAt === "string" ? startedAt : null,
+      ...zeroUsage(),
+    });
+  }
+
+  /** The running turn; usage recorded before any prompt opens one. */
+  get current(): TurnUsage {
+    if (this.turns.length === 0) this.startTurn(null);
+    return this.turns[this.turns.length - 1]!;
+  }
+
+  report(harness: HarnessName, path: string): UsageReport {
+    const total = zeroUsage();
+    for (const turn of this.turns) addUsage(total, turn);
+    return { harness, transcript_path: path, turns: this.turns, total };
+  }
+}
+
+/** A Claude user line that is a prompt (not a tool result, not injected meta). */
+function claudePrompt(line: Json): boolean {
+  if (line.type !== "user" || line.isMeta === true || line.isSidechain === true) return false;
+  const message = line.message;
+  if (!isObject(message)) return false;
+  const content = message.content;
+  if (typeof content === "string") return true;
+  return Array.isArray(content) &&
+    !content.some((b) => isObject(b) && b.type === "tool_result") &&
+    content.some((b) => isObject(b) && b.type === "text");
+}
+
+function claudeUsage(line: Json): TokenUsage | undefined {
+  const message = line.message;
+  if (!isObject(message) || !isObject(message.usage)) return undefined;
+  const u = message.usage;
+  return {
+    input: num(u.input_tokens),
+    output: num(u.output_tokens),
+    cache_read: num(u.cache_read_input_tokens),
+    cache_write: num(u.cache_creation_input_tokens),
+    cost_usd: typeof line.costUSD === "number" ? line.costUSD : null,
+  };
+}
+
+async function readClaude(path: string, tally: Tally): Promise<void> {
+  // message.id → the turn and figures it was counted with: a later line of the same message
+  // replaces the earlier figures (the output count only grows as blocks stream in).
+  const seen = new Map<string, { turn: TurnUsage; usage: TokenUsage }>();
+  for await (const text of fileLines(path)) {
+    if (!text.includes('"type":"user"') && !text.includes('"usage"')) continue;
+    const line = parseLine(text);
+    if (!line) continue;
+    if (claudePrompt(line)) {
+      tally.startTurn(line.timestamp);
+      continue;
+    }
+    if (line.type !== "assistant") continue;
+    const usage = claudeUsage(line);
+    if (!usage) continue;
+    const id = isObject(line.message) && typeof line.message.id === "string"
+      ? line.message.id
+      : undefined;
+    const before = id === undefined ? undefined : seen.get(id);
+    if (before) {
+      subtract(before.turn, before.usage);
+      addUsage(before.turn, usage);
+      before.usage = usage;
+      continue;
+    }
+    const turn = tally.current;
+    addUsage(turn, usage);
+    if (id !== undefined) seen.set(id, { turn, usage });
+  }
+}
+
+function subtract(a: TokenUsage, b: TokenUsage): void {
+  a.input -= b.input;
+  a.output -= b.output;
+  a.cache_read -= b.cache_read;
+  a.cache_write -= b.cache_write;
+  if (b.cost_usd !== null && a.cost_usd !== null) a.cost_usd -= b.cost_usd;
+}
+
+/** Codex's figures as csd's: its `input_tokens` include the cached (read and written) part. */
+function codexFigures(u: Json): TokenUsage {
+  const cacheRead = num(u.cached_input_tokens);
+  const cacheWrite = num(u.cache_write_input_tokens);
+  return {
+    input: Math.max(0, num(u.input_tokens) - cacheRead - cacheWrite),
+    output: num(u.output_tokens),
+    cache_read: cacheRead,
+    cache_write: cacheWrite,
+    cost_usd: null,
+  };
+}
+
+async function readCodex(path: string, tally: Tally): Promise<void> {
+  // The running total is the truth: Codex may repeat a token_count for one call, and the
+  // difference of totals counts each call once. `last_token_usage` serves only when a total
+  // went backwards (a new thread history after compaction or resume).
+  let previous: TokenUsage | undefined;
+  for await (const text of fileLines(path)) {
+    if (!text.includes('"task_started"') && !text.includes('"token_count"')) continue;
+    const line = parseLine(text);
+    const payload = line?.payload;
+    if (line?.type !== "event_msg" || !isObject(payload)) continue;
+    if (payload.type === "task_started") {
+      tally.startTurn(line.timestamp);
+      continue;
+    }
+    if (payload.type !== "token_count" || !isObject(payload.info)) continue;
+    const info = payload.info;
+    const total = isObject(info.total_token_usage) ? codexFigures(info.total_token_usage) : null;
+    const last = isObject(info.last_token_usage) ? codexFigures(info.last_token_usage) : null;
+    let delta: TokenUsage | null = null;
+    if (total && (!previous || notBelow(total, previous))) {
+      delta = previous ? difference(total, previous) : total;
+    } else if (last) {
+      delta = last;
+    }
+    if (total) previous = total;
+    if (delta) addUsage(tally.current, delta);
+  }
+}
+
+function notBelow(a: TokenUsage, b: TokenUsage): boolean {
+  return a.input >= b.input && a.output >= b.output && a.cache_read >= b.cache_read &&
+    a.cache_write >= b.cache_write;
+}
+
+function difference(a: TokenUsage, b: TokenUsage): TokenUsage {
+  return {
+    input: a.input - b.input,
+    output: a.output - b.output,
+    cache_read: a.cache_read - b.cache_read,
+    cache_write: a.cache_write - b.cache_write,
+    cost_usd: null,
+  };
+}
+
+async function readPi(path: string, tally: Tally): Promise<void> {
+  for await (const text of fileLines(path)) {
+    if (!text.includes('"type":"message"')) continue;
+    const line = parseLine(text);
+    const message = line?.message;
+    if (line?.type !== "message" || !isObject(message)) continue;
+    if (message.role === "user") {
+      tally.startTurn(line.timestamp);
+      continue;
+    }
+    if (message.role !== "assistant" || !isObject(message.usage)) continue;
+    const u = message.usage;
+    const cost = isObject(u.cost) && typeof u.cost.total === "number" ? u.cost.total : null;
+    addUsage(tally.current, {
+      input: num(u.input),
+      output: num(u.output),
+      cache_read: num(u.cacheRead),
+      cache_write: num(u.cacheWrite),
+      cost_usd: cost,
+    });
+  }
+}
+
+const READERS: Record<HarnessName, (path: string, tally: Tally) => Promise<void>> = {
+  claude: readClaude,
+  codex: readCodex,
+  pi: readPi,
+};
+
+/**
+ * Reads the token usage recorded in a harness transcript.
+ *
+ * @param harness Whose transcript format `path` is in.
+ * @param path The transcript (Claude session JSONL, Codex rollout, Pi session file).
+ * @returns Per-turn and total figures; no turns for a file without prompts.
+ * @throws {Deno.errors.NotFound} When the file does not exist.
+ * @example
+ * ```ts
+ * const report = await readUsage("codex", rolloutPath);
+ * console.log(report.total.output);
+ * ```
+ */
+export async function readUsage(harness: HarnessName, path: string): Promise<UsageReport> {
+  const tally = new Tally();
+  await READERS[harness](path, tally);
+  return tally.report(harness, path);
+}
