@@ -1,0 +1,115 @@
+/**
+ * `<shim> usage` on the REAL harnesses (the set CSD_TEST_HARNESS_SET picks), offline: the figures
+ * read from each harness's transcript must equal, per turn and in total, what the mock model
+ * reported in its answers. Claude writes one transcript line per content block (a thinking +
+ * text + tool reply is three lines of one message), so a reader counting lines fails here.
+ */
+import { assertEquals } from "./support/assert.ts";
+import { REPO } from "./support/env.ts";
+import { type RequestLogEntry, sumUsage } from "./support/mock_model.ts";
+import { type RealWorld, realWorld } from "./support/real_claude.ts";
+import { withCodex } from "./support/real_codex.ts";
+import { withPi } from "./support/real_pi.ts";
+import type { UsageReport } from "../lib/usage.ts";
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+
+/** Pi's own cost rates (USD per million tokens), as a user puts them in models.json. */
+const PI_RATES = { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 };
+
+const PROMPTS = ["plain hello", "use the tool", "think please"];
+
+async function world(harness: string): Promise<RealWorld> {
+  const w = await realWorld([
+    {
+      match: "use the tool",
+      replies: [{
+        kind: "tool",
+        name: "Bash",
+        input: { command: "echo tool-ran", description: "Run it" },
+        text: "Running it.",
+        thinking: "A tool is needed.",
+      }, { kind: "text", text: "Tool done." }],
+    },
+    { match: "think please", replies: [{ kind: "text", text: "Thought.", thinking: "Hmm." }] },
+  ]);
+  if (harness === "codex") return withCodex(w);
+  if (harness !== "pi") return w;
+  withPi(w);
+  // Give the mock model prices so Pi records a cost of its own.
+  const models = `${w.env.home}/.pi/agent/models.json`;
+  const config = JSON.parse(Deno.readTextFileSync(models));
+  for (const model of config.providers.mock.models) model.cost = PI_RATES;
+  Deno.writeTextFileSync(models, JSON.stringify(config));
+  return w;
+}
+
+async function usageJson(w: RealWorld, name: string): Promise<UsageReport & { worker: string }> {
+  const run = await w.env.exec(Deno.execPath(), [
+    "run",
+    "-A",
+    "--no-check",
+    `${REPO}/commands/usage.ts`,
+    "--worker",
+    name,
+    "--json",
+  ], { env: { DENO_DIR: `${REPO}/.tools/deno-dir`, DENO_NO_UPDATE_CHECK: "1" } });
+  assertEquals(run.code, 0, run.stderr);
+  return JSON.parse(run.stdout);
+}
+
+/** A turn's model calls: the answered, non-side requests for one prompt. */
+const callsOf = (prompt: string) => (r: RequestLogEntry) =>
+  r.side === null && r.usage !== null && r.prompt === prompt;
+
+for (const harness of ["claude", "codex", "pi"]) {
+  Deno.test(
+    `real ${harness}: usage per turn and in total equals what the mock model reported`,
+    opts,
+    async () => {
+      const w = await world(harness);
+      try {
+        const launch = await w.env.csd(["launch", "--harness", harness, "u1", w.env.project]);
+        assertEquals(launch.code, 0, launch.stderr);
+        for (const prompt of PROMPTS) {
+          const run = await w.env.shim("u1", ["converse", prompt, "90"]);
+          assertEquals(run.code, 0, run.stderr);
+        }
+        const report = await usageJson(w, "u1");
+        assertEquals(report.worker, "u1");
+        assertEquals(report.harness, harness);
+        const reported = w.mock.reportedUsage((r) => r.side === null && r.usage !== null);
+        const { input, output, cache_read, cache_write } = report.total;
+        assertEquals(
+          { input, output, cacheRead: cache_read, cacheWrite: cache_write },
+          reported,
+        );
+        assertEquals(report.turns.length, PROMPTS.length);
+        PROMPTS.forEach((prompt, i) => {
+          const calls = w.mock.requests.filter(callsOf(prompt)).map((r) => r.usage!);
+          const turn = report.turns[i]!;
+          assertEquals(
+            {
+              input: turn.input,
+              output: turn.output,
+              cacheRead: turn.cache_read,
+              cacheWrite: turn.cache_write,
+            },
+            sumUsage(calls),
+            `turn ${i + 1} (${prompt})`,
+          );
+        });
+        if (harness === "pi") {
+          const expected = (reported.input * PI_RATES.input + reported.output * PI_RATES.output +
+            reported.cacheRead * PI_RATES.cacheRead + reported.cacheWrite * PI_RATES.cacheWrite) /
+            1e6;
+          assertEquals(Math.abs((report.total.cost_usd ?? -1) - expected) < 1e-9, true);
+        } else {
+          assertEquals(report.total.cost_usd, null, "no cost recorded, none invented");
+        }
+      } finally {
+        await w.dispose();
+      }
+    },
+  );
+}
