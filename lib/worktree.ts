@@ -107,7 +107,9 @@ function checkName(name: string): void {
 
 /** Refuses a branch name git would not accept or that could pass for an option. */
 async function checkBranch(dir: string, branch: string): Promise<void> {
-  const bad = branch.startsWith("-") || /[\x00-\x1f\x7f]/.test(branch) ||
+  // A control character (a newline above all) would split git's line-based stdin protocols.
+  const control = [...branch].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
+  const bad = branch.startsWith("-") || control ||
     (await git(dir, ["check-ref-format", "--branch", branch])).code !== 0;
   if (bad) throw new UsageError(`Invalid branch name "${branch}": git does not accept it`);
 }
