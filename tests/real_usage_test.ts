@@ -11,6 +11,7 @@ import { type RealWorld, realWorld } from "./support/real_claude.ts";
 import { withCodex } from "./support/real_codex.ts";
 import { withPi } from "./support/real_pi.ts";
 import type { UsageReport } from "../lib/usage.ts";
+import { UsageOutput } from "../lib/output_schema.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -55,7 +56,10 @@ async function usageJson(w: RealWorld, name: string): Promise<UsageReport & { wo
     "--json",
   ], { env: { DENO_DIR: `${REPO}/.tools/deno-dir`, DENO_NO_UPDATE_CHECK: "1" } });
   assertEquals(run.code, 0, run.stderr);
-  return JSON.parse(run.stdout);
+  const json = JSON.parse(run.stdout);
+  const checked = UsageOutput.safeParse(json);
+  assertEquals(checked.success, true, `usage --json does not match its schema: ${checked.error}`);
+  return json;
 }
 
 /** A turn's model calls: the answered, non-side requests for one prompt. */
