@@ -1,6 +1,6 @@
 /**
  * The shapes of csd's `--json` outputs, one zod schema each: what a controlling agent parses.
- * Field names are a contract (README "JSON output"); `schema/*.json` holds their JSON Schemas,
+ * Field names are a contract; `schema/*.json` holds their JSON Schemas,
  * generated from these by `tools/gen_output_schemas.ts` and shipped with the install, and a test
  * keeps the two in step. Objects are strict: a field a command prints but no schema names is a
  * test failure, not a silent addition to the contract.

@@ -3,7 +3,7 @@
  * output, cache-read and cache-write tokens, and the harness's own cost figure where it records
  * one. No price table: a cost csd cannot read from the file stays null.
  *
- * What each harness records (measured on the oldest and current sets, see README "Usage"):
+ * What each harness records (measured on both harness sets against the mock model):
  * - Claude Code (2.1.197, 2.1.332): each `assistant` line carries `message.usage`
  *   (`input_tokens` uncached, `cache_read_input_tokens`, `cache_creation_input_tokens`,
  *   `output_tokens`). One API message is written as one line PER CONTENT BLOCK, all sharing

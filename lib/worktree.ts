@@ -134,6 +134,36 @@ export async function repositoryRoot(cwd: string): Promise<string> {
   return result.stdout.trim();
 }
 
+/** The records of `git worktree list --porcelain -z`, each a list of attribute fields. */
+async function worktreeRecords(root: string): Promise<string[][]> {
+  const text = await gitOk(root, ["worktree", "list", "--porcelain", "-z"], "list worktrees");
+  // Records are NUL-ended attribute fields, each record ended by one more NUL.
+  return text.split("\0\0").map((r) => r.split("\0").filter((f) => f !== "")).filter((r) =>
+    r.length > 0
+  );
+}
+
+function field(record: string[], key: string): string | undefined {
+  return record.find((f) => f.startsWith(`${key} `))?.slice(key.length + 1);
+}
+
+/**
+ * The main worktree of the repository holding `cwd`, even when `cwd` is in a linked worktree:
+ * worktrees of a worker's worktree must not nest inside it (removing it would take them along).
+ * Needs git >= 2.36 (`worktree list -z`): paths are read NUL-separated, never by line.
+ *
+ * @throws {CsdError} Outside a git repository, or for a bare one.
+ */
+export async function mainWorktree(cwd: string): Promise<string> {
+  const top = await repositoryRoot(cwd);
+  const main = (await worktreeRecords(top))[0];
+  const path = main && field(main, "worktree");
+  if (!main || path === undefined || main.includes("bare")) {
+    throw new CsdError(`Cannot make a worktree: "${cwd}" is in a bare repository`);
+  }
+  return path;
+}
+
 /** Adds the worktrees folder to the repository's local exclude file, once. */
 async function excludeLocally(root: string): Promise<void> {
   const raw = (await gitOk(root, ["rev-parse", "--git-path", "info/exclude"], "find info/exclude"))
@@ -226,7 +256,7 @@ export async function createWorktree(
   options: CreateWorktreeOptions = {},
 ): Promise<Worktree> {
   checkName(name);
-  const root = await repositoryRoot(cwd);
+  const root = await mainWorktree(cwd);
   const branch = options.branch ?? `csd/${name}`;
   await checkBranch(root, branch);
   const path = join(root, WORKTREES_FOLDER, name);
@@ -308,4 +338,39 @@ export async function removeWorktree(worktree: Worktree): Promise<Removal> {
     ])).code === 0;
   }
   return { removed: true, path, branch, branch_deleted: deleted };
+}
+
+/** A worktree found in {@link WORKTREES_FOLDER} (for prune: the worker may be long gone). */
+export interface FoundWorktree extends Worktree {
+  /** The folder name: the worker name it was made for. */
+  name: string;
+  /** Whether git marks it prunable (its folder is gone). */
+  prunable: boolean;
+}
+
+/**
+ * The worktrees csd made in the repository holding `cwd` (those in {@link WORKTREES_FOLDER}).
+ * A branch named `csd/<name>` counts as csd's own, so prune may delete it with the worktree.
+ */
+export async function listWorktrees(cwd: string): Promise<FoundWorktree[]> {
+  const root = await mainWorktree(cwd);
+  const folder = join(root, WORKTREES_FOLDER);
+  const found: FoundWorktree[] = [];
+  for (const fields of await worktreeRecords(root)) {
+    const path = field(fields, "worktree");
+    if (path === undefined || dirname(path) !== folder) continue;
+    const ref = field(fields, "branch") ?? "";
+    const branch = ref.startsWith("refs/heads/") ? ref.slice("refs/heads/".length) : "";
+    const name = path.slice(folder.length + 1);
+    found.push({
+      repo: root,
+      path,
+      branch,
+      name,
+      created_branch: branch === `csd/${name}`,
+      copied: [],
+      prunable: fields.some((f) => f === "prunable" || f.startsWith("prunable ")),
+    });
+  }
+  return found;
 }

@@ -4,6 +4,7 @@ import { exists } from "./support/env.ts";
 import {
   createWorktree,
   inspectWorktree,
+  listWorktrees,
   removeWorktree,
   WORKTREES_FOLDER,
 } from "../lib/worktree.ts";
@@ -213,5 +214,27 @@ Deno.test("createWorktree() refuses hostile names and branches before running gi
     }
     assertEquals(exists(`${repo}/${WORKTREES_FOLDER}`), false);
     assertEquals(await branches(repo), ["main"]);
+  });
+});
+
+Deno.test("listWorktrees() finds csd's worktrees only, with their branches", async () => {
+  await withRepo(async (repo) => {
+    await git(repo, "branch", "feature");
+    await git(repo, "worktree", "add", "-q", `${repo}/../elsewhere`, "feature");
+    const a = await createWorktree(repo, "a");
+    // Made from inside a worker's worktree, a worktree still goes beside it, never nested.
+    const b = await createWorktree(a.path, "b", { branch: "topic" });
+    assertEquals(b.path, `${repo}/${WORKTREES_FOLDER}/b`);
+    const found = await listWorktrees(`${repo}/${WORKTREES_FOLDER}/a`);
+    assertEquals(
+      found.map((w) => [w.name, w.path, w.branch, w.created_branch, w.prunable]),
+      [
+        ["a", a.path, "csd/a", true, false],
+        ["b", `${repo}/${WORKTREES_FOLDER}/b`, "topic", false, false],
+      ],
+    );
+    // A found worktree is removable like a created one: its csd branch goes with it.
+    assertEquals((await removeWorktree(found[0]!)).removed, true);
+    assertEquals(await branches(repo), ["feature", "main", "topic"]);
   });
 });
