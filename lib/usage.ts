@@ -82,7 +82,7 @@ export async function* fileLines(
 ): AsyncGenerator<string> {
   const file = await Deno.open(path, { read: true });
   const decoder = new TextDecoder();
-  const buffer = new Uint8Array(64 * 1024);
+  const buffer = new Uint8Array(1024 * 1024);
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
   let skipping = false;
@@ -91,8 +91,7 @@ export async function* fileLines(
       const n = await file.read(buffer);
       if (n === null) break;
       let start = 0;
-      for (let i = 0; i < n; i++) {
-        if (buffer[i] !== 0x0a) continue;
+      for (let i = buffer.indexOf(0x0a, 0); i >= 0 && i < n; i = buffer.indexOf(0x0a, i + 1)) {
         if (!skipping) {
           const piece = buffer.subarray(start, i);
           if (pendingBytes + piece.length <= maxBytes) {
@@ -206,7 +205,13 @@ async function readClaude(path: string, tally: Tally): Promise<void> {
   // replaces the earlier figures (the output count only grows as blocks stream in).
   const seen = new Map<string, { turn: TurnUsage; usage: TokenUsage }>();
   for await (const text of fileLines(path)) {
-    if (!text.includes('"type":"user"') && !text.includes('"usage"')) continue;
+    // Raw-text tests are safe: inside a JSON string every quote is escaped, so `"usage"` or
+    // `"type":"tool_result"` matches only the structure. Tool results (the bulk of a long
+    // transcript) are neither prompts nor usage: they are never parsed.
+    const usageLine = text.includes('"usage"');
+    if (!usageLine && (!text.includes('"type":"user"') || text.includes('"type":"tool_result"'))) {
+      continue;
+    }
     const line = parseLine(text);
     if (!line) continue;
     if (claudePrompt(line)) {
