@@ -9,7 +9,8 @@
  *   `output_tokens`). One API message is written as one line PER CONTENT BLOCK, all sharing
  *   `message.id` and each repeating the usage: counting lines would double a thinking+text+tool
  *   reply three times. No cost is recorded (old releases wrote a top-level `costUSD`; read when
- *   present).
+ *   present). A subagent's calls are in `<session>/subagents/agent-<id>.jsonl`, with
+ *   `agent-<id>.meta.json` naming the `toolUseId` of the Agent call that started it.
  * - Codex (0.169.0, 0.171.0): `event_msg` lines of type `token_count` with
  *   `info.total_token_usage` (running total) and `info.last_token_usage` (the last call), each
  *   `{input_tokens, cached_input_tokens, cache_write_input_tokens, output_tokens,
@@ -175,9 +176,15 @@ class Tally {
   }
 }
 
-/** A Claude user line that is a prompt (not a tool result, not injected meta). */
+/**
+ * A Claude user line that is a prompt: not a tool result, not injected meta, and not a message
+ * Claude wrote itself (2.1.332 reports a background agent's end as a user line with `origin.kind`
+ * "task-notification"; typed prompts have "human"); the calls such a message causes belong to
+ * the turn that started the agent.
+ */
 function claudePrompt(line: Json): boolean {
   if (line.type !== "user" || line.isMeta === true || line.isSidechain === true) return false;
+  if (isObject(line.origin) && line.origin.kind !== "human") return false;
   const message = line.message;
   if (!isObject(message)) return false;
   const content = message.content;
@@ -200,10 +207,34 @@ function claudeUsage(line: Json): TokenUsage | undefined {
   };
 }
 
-async function readClaude(path: string, tally: Tally): Promise<void> {
-  // message.id → the turn and figures it was counted with: a later line of the same message
-  // replaces the earlier figures (the output count only grows as blocks stream in).
-  const seen = new Map<string, { turn: TurnUsage; usage: TokenUsage }>();
+/** Claude's subagent tools: their runs are recorded in files of their own. */
+const CLAUDE_AGENT_TOOLS = new Set(["Agent", "Task"]);
+
+/** One API message of a Claude transcript: its figures and when it was written. */
+interface ClaudeMessage {
+  usage: TokenUsage;
+  timestamp: string | null;
+}
+
+/** What one pass over a Claude transcript file collects. */
+interface ClaudeFile {
+  /** Timestamps of the prompts (main transcript only). */
+  prompts: (string | null)[];
+  /** message.id (or a line counter for id-less lines) → the message. */
+  messages: Map<string, ClaudeMessage>;
+  /** Agent tool_use id → the timestamp of the message that made the call. */
+  agentCalls: Map<string, string | null>;
+}
+
+const stamp = (v: unknown): string | null => typeof v === "string" ? v : null;
+
+/**
+ * Reads one Claude transcript file. A later line of an already seen message replaces its
+ * figures (the output count only grows as the blocks stream in).
+ */
+async function readClaudeFile(path: string, withPrompts: boolean): Promise<ClaudeFile> {
+  const file: ClaudeFile = { prompts: [], messages: new Map(), agentCalls: new Map() };
+  let anonymous = 0;
   for await (const text of fileLines(path)) {
     // Raw-text tests are safe: inside a JSON string every quote is escaped, so `"usage"` or
     // `"type":"tool_result"` matches only the structure. Tool results (the bulk of a long
@@ -214,35 +245,81 @@ async function readClaude(path: string, tally: Tally): Promise<void> {
     }
     const line = parseLine(text);
     if (!line) continue;
-    if (claudePrompt(line)) {
-      tally.startTurn(line.timestamp);
+    if (withPrompts && claudePrompt(line)) {
+      file.prompts.push(stamp(line.timestamp));
       continue;
     }
     if (line.type !== "assistant") continue;
     const usage = claudeUsage(line);
     if (!usage) continue;
-    const id = isObject(line.message) && typeof line.message.id === "string"
-      ? line.message.id
-      : undefined;
-    const before = id === undefined ? undefined : seen.get(id);
-    if (before) {
-      subtract(before.turn, before.usage);
-      addUsage(before.turn, usage);
-      before.usage = usage;
-      continue;
+    const message = line.message as Json;
+    const id = typeof message.id === "string" ? message.id : `#${anonymous++}`;
+    const timestamp = file.messages.get(id)?.timestamp ?? stamp(line.timestamp);
+    file.messages.set(id, { usage, timestamp });
+    if (!Array.isArray(message.content)) continue;
+    for (const block of message.content) {
+      if (
+        isObject(block) && block.type === "tool_use" && CLAUDE_AGENT_TOOLS.has(String(block.name))
+      ) {
+        file.agentCalls.set(String(block.id), timestamp);
+      }
     }
-    const turn = tally.current;
-    addUsage(turn, usage);
-    if (id !== undefined) seen.set(id, { turn, usage });
+  }
+  return file;
+}
+
+/** The subagent transcripts of a Claude session: `<session>/subagents/agent-*.jsonl`. */
+function claudeSubagentFiles(path: string): string[] {
+  const folder = `${path.replace(/\.jsonl$/, "")}/subagents`;
+  try {
+    return [...Deno.readDirSync(folder)]
+      .filter((e) => e.isFile && e.name.startsWith("agent-") && e.name.endsWith(".jsonl"))
+      .map((e) => `${folder}/${e.name}`).sort();
+  } catch {
+    return [];
   }
 }
 
-function subtract(a: TokenUsage, b: TokenUsage): void {
-  a.input -= b.input;
-  a.output -= b.output;
-  a.cache_read -= b.cache_read;
-  a.cache_write -= b.cache_write;
-  if (b.cost_usd !== null && a.cost_usd !== null) a.cost_usd -= b.cost_usd;
+/** The tool call that started a subagent, from its `.meta.json` (`toolUseId`). */
+function subagentToolUseId(path: string): string | undefined {
+  try {
+    const meta = JSON.parse(Deno.readTextFileSync(path.replace(/\.jsonl$/, ".meta.json")));
+    return isObject(meta) && typeof meta.toolUseId === "string" ? meta.toolUseId : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The turn running at `timestamp`: the last one started at or before it (ISO strings sort). */
+function turnAt(tally: Tally, timestamp: string | null): TurnUsage {
+  if (timestamp === null) return tally.current;
+  const turn = tally.turns.findLast((t) => t.started_at !== null && t.started_at <= timestamp);
+  return turn ?? tally.current;
+}
+
+/**
+ * Claude's file order is not the order of events (a reply's line can come before its prompt's),
+ * so turns are built from the prompts' timestamps and every message counts in the turn running
+ * when it was written.
+ */
+async function readClaude(path: string, tally: Tally): Promise<void> {
+  const main = await readClaudeFile(path, true);
+  const prompts = main.prompts.map((t, i) => ({ t, i })).sort((a, b) =>
+    a.t === null || b.t === null || a.t === b.t ? a.i - b.i : a.t < b.t ? -1 : 1
+  );
+  for (const prompt of prompts) tally.startTurn(prompt.t);
+  for (const message of main.messages.values()) {
+    addUsage(turnAt(tally, message.timestamp), message.usage);
+  }
+  // A subagent's model calls are in its own file (since 2.1.x), not the session's: without
+  // them a delegating turn looked nearly free. They count in the turn that called the agent.
+  for (const agentPath of claudeSubagentFiles(path)) {
+    const sub = await readClaudeFile(agentPath, false);
+    const call = main.agentCalls.get(subagentToolUseId(agentPath) ?? "");
+    for (const message of sub.messages.values()) {
+      addUsage(turnAt(tally, call ?? message.timestamp), message.usage);
+    }
+  }
 }
 
 /** Codex's figures as csd's: its `input_tokens` include the cached (read and written) part. */

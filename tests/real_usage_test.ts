@@ -2,10 +2,12 @@
  * `<shim> usage` on the REAL harnesses (the set CSD_TEST_HARNESS_SET picks), offline: the figures
  * read from each harness's transcript must equal, per turn and in total, what the mock model
  * reported in its answers. Claude writes one transcript line per content block (a thinking +
- * text + tool reply is three lines of one message), so a reader counting lines fails here.
+ * text + tool reply is three lines of one message), so a reader counting lines fails here; and
+ * it records a subagent's calls in a file of their own, which a reader of the session file alone
+ * misses.
  */
 import { assertEquals } from "./support/assert.ts";
-import { REPO } from "./support/env.ts";
+import { eventually, REPO } from "./support/env.ts";
 import { type RequestLogEntry, sumUsage } from "./support/mock_model.ts";
 import { type RealWorld, realWorld } from "./support/real_claude.ts";
 import { withCodex } from "./support/real_codex.ts";
@@ -20,6 +22,12 @@ const PI_RATES = { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 };
 
 const PROMPTS = ["plain hello", "use the tool", "think please"];
 
+/** Claude only: a turn that delegates to a subagent, and the subagent's own prompt. */
+const DELEGATE = "please delegate";
+const SUBAGENT_PROMPT = "SUBJOB: answer done";
+
+const promptsFor = (harness: string) => harness === "claude" ? [...PROMPTS, DELEGATE] : PROMPTS;
+
 async function world(harness: string): Promise<RealWorld> {
   const w = await realWorld([
     {
@@ -33,6 +41,19 @@ async function world(harness: string): Promise<RealWorld> {
       }, { kind: "text", text: "Tool done." }],
     },
     { match: "think please", replies: [{ kind: "text", text: "Thought.", thinking: "Hmm." }] },
+    {
+      match: DELEGATE,
+      replies: [{
+        kind: "tool",
+        name: "Agent",
+        input: {
+          description: "Sub job",
+          prompt: SUBAGENT_PROMPT,
+          subagent_type: "general-purpose",
+        },
+      }, { kind: "text", text: "Delegated." }],
+    },
+    { match: SUBAGENT_PROMPT, replies: [{ kind: "text", text: "Sub done." }] },
   ]);
   if (harness === "codex") return withCodex(w);
   if (harness !== "pi") return w;
@@ -62,9 +83,10 @@ async function usageJson(w: RealWorld, name: string): Promise<UsageReport & { wo
   return json;
 }
 
-/** A turn's model calls: the answered, non-side requests for one prompt. */
+/** A turn's model calls: the answered, non-side requests for its prompt (and its subagent's). */
 const callsOf = (prompt: string) => (r: RequestLogEntry) =>
-  r.side === null && r.usage !== null && r.prompt === prompt;
+  r.side === null && r.usage !== null &&
+  (r.prompt === prompt || (prompt === DELEGATE && r.prompt === SUBAGENT_PROMPT));
 
 for (const harness of ["claude", "codex", "pi"]) {
   Deno.test(
@@ -75,30 +97,38 @@ for (const harness of ["claude", "codex", "pi"]) {
       try {
         const launch = await w.env.csd(["launch", "--harness", harness, "u1", w.env.project]);
         assertEquals(launch.code, 0, launch.stderr);
-        for (const prompt of PROMPTS) {
+        const prompts = promptsFor(harness);
+        for (const prompt of prompts) {
           const run = await w.env.shim("u1", ["converse", prompt, "90"]);
           assertEquals(run.code, 0, run.stderr);
         }
-        const report = await usageJson(w, "u1");
+        const reported = w.mock.reportedUsage((r) => r.side === null && r.usage !== null);
+        const figures = (u: UsageReport["total"]) => ({
+          input: u.input,
+          output: u.output,
+          cacheRead: u.cache_read,
+          cacheWrite: u.cache_write,
+        });
+        // Claude may still be writing the turn's last lines (its own or a subagent's file) for
+        // a moment after its Stop hook fired: the figures must catch up, within bounds.
+        let report = await usageJson(w, "u1");
+        await eventually(
+          async () => {
+            report = await usageJson(w, "u1");
+            return JSON.stringify(figures(report.total)) === JSON.stringify(reported);
+          },
+          15_000,
+          "the transcript's usage to reach the mock's",
+        ).catch(() => {});
         assertEquals(report.worker, "u1");
         assertEquals(report.harness, harness);
-        const reported = w.mock.reportedUsage((r) => r.side === null && r.usage !== null);
-        const { input, output, cache_read, cache_write } = report.total;
-        assertEquals(
-          { input, output, cacheRead: cache_read, cacheWrite: cache_write },
-          reported,
-        );
-        assertEquals(report.turns.length, PROMPTS.length);
-        PROMPTS.forEach((prompt, i) => {
+        assertEquals(figures(report.total), reported);
+        assertEquals(report.turns.length, prompts.length, JSON.stringify(report.turns));
+        prompts.forEach((prompt, i) => {
           const calls = w.mock.requests.filter(callsOf(prompt)).map((r) => r.usage!);
           const turn = report.turns[i]!;
           assertEquals(
-            {
-              input: turn.input,
-              output: turn.output,
-              cacheRead: turn.cache_read,
-              cacheWrite: turn.cache_write,
-            },
+            figures(turn),
             sumUsage(calls),
             `turn ${i + 1} (${prompt})`,
           );

@@ -30,21 +30,35 @@ Deno.test("readUsage() counts a Claude message once however many block lines sha
     cache_creation_input_tokens: 20,
     output_tokens: output,
   });
+  const reply = (id: string, timestamp: string, type: string, output: number) => ({
+    type: "assistant",
+    timestamp,
+    message: { id, content: [{ type }], usage: usage(output) },
+  });
   const text = jsonl(
-    { type: "user", message: { role: "user", content: "first" }, timestamp: "t1" },
-    { type: "assistant", message: { id: "m1", content: [{ type: "thinking" }], usage: usage(1) } },
-    { type: "assistant", message: { id: "m1", content: [{ type: "text" }], usage: usage(1) } },
-    { type: "assistant", message: { id: "m1", content: [{ type: "tool_use" }], usage: usage(7) } },
-    { type: "user", message: { role: "user", content: [{ type: "tool_result" }] } },
-    { type: "assistant", message: { id: "m2", content: [{ type: "text" }], usage: usage(3) } },
-    { type: "user", message: { role: "user", content: [{ type: "text", text: "second" }] } },
-    { type: "assistant", message: { id: "m3", content: [{ type: "text" }], usage: usage(4) } },
+    { type: "user", message: { role: "user", content: "first" }, timestamp: "T01" },
+    reply("m1", "T02", "thinking", 1),
+    reply("m1", "T02", "text", 1),
+    reply("m1", "T03", "tool_use", 7),
+    {
+      type: "user",
+      message: { role: "user", content: [{ type: "tool_result" }] },
+      timestamp: "T04",
+    },
+    reply("m2", "T05", "text", 3),
+    // Claude's file order is not always the order of events: this reply is the second prompt's.
+    reply("m3", "T07", "text", 4),
+    {
+      type: "user",
+      message: { role: "user", content: [{ type: "text", text: "second" }] },
+      timestamp: "T06",
+    },
   );
   await withFile(text, async (path) => {
     const report = await readUsage("claude", path);
     assertEquals(report.turns.map((t) => [t.turn, t.started_at, t.output, t.input]), [
-      [1, "t1", 10, 20],
-      [2, null, 4, 10],
+      [1, "T01", 10, 20],
+      [2, "T06", 4, 10],
     ]);
     assertEquals(report.total, {
       input: 30,
@@ -54,6 +68,52 @@ Deno.test("readUsage() counts a Claude message once however many block lines sha
       cost_usd: null,
     });
   });
+});
+
+Deno.test("readUsage() adds a Claude subagent's calls to the turn that called the agent", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const usage = { input_tokens: 1, output_tokens: 2, cache_read_input_tokens: 3 };
+    Deno.writeTextFileSync(
+      `${root}/s.jsonl`,
+      jsonl(
+        { type: "user", message: { role: "user", content: "delegate" }, timestamp: "T1" },
+        {
+          type: "assistant",
+          timestamp: "T2",
+          message: { id: "m1", content: [{ type: "tool_use", id: "tu1", name: "Agent" }], usage },
+        },
+        // A background agent's end is a user line Claude writes: no prompt, no new turn.
+        {
+          type: "user",
+          origin: { kind: "task-notification" },
+          message: { role: "user", content: "<task-notification>done</task-notification>" },
+          timestamp: "T4",
+        },
+        {
+          type: "user",
+          origin: { kind: "human" },
+          message: { role: "user", content: "next" },
+          timestamp: "T5",
+        },
+      ),
+    );
+    Deno.mkdirSync(`${root}/s/subagents`, { recursive: true });
+    Deno.writeTextFileSync(`${root}/s/subagents/agent-a1.meta.json`, '{"toolUseId":"tu1"}');
+    // Written late (after the next prompt), still the delegating turn's cost.
+    Deno.writeTextFileSync(
+      `${root}/s/subagents/agent-a1.jsonl`,
+      jsonl(
+        { type: "user", message: { role: "user", content: "sub prompt" }, timestamp: "T3" },
+        { type: "assistant", timestamp: "T6", message: { id: "s1", content: [], usage } },
+        { type: "assistant", timestamp: "T7", message: { id: "s2", content: [], usage } },
+      ),
+    );
+    const report = await readUsage("claude", `${root}/s.jsonl`);
+    assertEquals(report.turns.map((t) => [t.started_at, t.output]), [["T1", 6], ["T5", 0]]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
 });
 
 Deno.test("readUsage() counts a repeated Codex token_count once and skips rate-limit-only ones", async () => {
