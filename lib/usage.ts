@@ -336,8 +336,8 @@ function codexFigures(u: Json): TokenUsage {
 }
 
 async function readCodex(path: string, tally: Tally): Promise<void> {
-  // The running total is the truth: Codex may repeat a token_count for one call, and the
-  // difference of totals counts each call once. `last_token_usage` serves only when a total
+  // The running total is the truth: should Codex repeat a token_count for one call (both sets
+  // wrote one per call here), the difference of totals still counts the call once. `last_token_usage` serves only when a total
   // went backwards (a new thread history after compaction or resume).
   let previous: TokenUsage | undefined;
   for await (const text of fileLines(path)) {
