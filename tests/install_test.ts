@@ -9,8 +9,14 @@ import { REPO, type Run, TestEnv } from "./support/env.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const DENO = `${REPO}/.tools/bin/deno`;
+/**
+ * Command modules written ahead of their wiring (issue 13's groundwork): not in the Makefile's
+ * SUBCOMMANDS yet, so not installed. Registering one means removing it here.
+ */
+const NOT_REGISTERED_YET = new Set(["usage"]);
 const SUBCOMMANDS = [...Deno.readDirSync(`${REPO}/commands`)]
-  .filter((e) => e.name.endsWith(".ts")).map((e) => e.name.slice(0, -3)).sort();
+  .filter((e) => e.name.endsWith(".ts")).map((e) => e.name.slice(0, -3))
+  .filter((name) => !NOT_REGISTERED_YET.has(name)).sort();
 const EXECUTABLES = ["csd", "csd-hook", ...SUBCOMMANDS.map((s) => `csd-${s}`)];
 
 /** Runs `make -s -C <checkout> <args>` without any DENORT_BIN of the caller's. */
@@ -101,6 +107,13 @@ Deno.test("make install lays out the tree; reinstall and uninstall are exact", o
       assertEquals(
         Deno.readTextFileSync(`${prefix}/share/csd/${rel}`),
         Deno.readTextFileSync(`${REPO}/${rel}`),
+      );
+    }
+    // The JSON Schemas of the --json outputs, for agents that validate what they parse.
+    for (const entry of Deno.readDirSync(`${REPO}/schema`)) {
+      assertEquals(
+        Deno.readTextFileSync(`${prefix}/share/csd/schema/${entry.name}`),
+        Deno.readTextFileSync(`${REPO}/schema/${entry.name}`),
       );
     }
     // Nothing in the installed tree points back into the checkout.

@@ -37,11 +37,20 @@
 import { anthropicDialect } from "./mock_model_anthropic.ts";
 import { openaiChatDialect } from "./mock_model_openai_chat.ts";
 import { openaiResponsesDialect } from "./mock_model_openai_responses.ts";
-import type { Dialect, NeutralMessage, Reply, RequestAnalysis, Rule } from "./mock_model_types.ts";
+import type {
+  Dialect,
+  MockUsage,
+  NeutralMessage,
+  Reply,
+  RequestAnalysis,
+  Rule,
+} from "./mock_model_types.ts";
+import { tokens } from "./mock_model_tools.ts";
 
 // Callers script the server through mock_model.ts alone.
 export type {
   Dialect,
+  MockUsage,
   NeutralMessage,
   RenderContext,
   Reply,
@@ -78,6 +87,8 @@ export interface RequestLogEntry {
   reply: Reply | null;
   /** HTTP status sent. */
   status: number;
+  /** The usage reported in the answer, or `null` when the answer carried none (errors, 404). */
+  usage: MockUsage | null;
 }
 
 /** Options for {@link MockModel.start}. */
@@ -181,6 +192,52 @@ export function defaultReplyFor(prompt: string): Reply {
   return { kind: "text", text: `mock reply to: ${prompt.slice(0, 80)}` };
 }
 
+/**
+ * The usage the mock reports for one model call. Deterministic: a function of the conversation
+ * sent and the reply alone, so a resent request gets the same figures. The prompt splits into
+ * uncached input, cache reads (half) and, where the API has the figure, cache writes (a
+ * quarter), so every field is non-zero on a real conversation and a reader that mixes two
+ * fields up gets a wrong sum.
+ *
+ * @param analysis The request as the dialect read it.
+ * @param reply The reply being sent (not an error).
+ * @param cacheWrite Whether the dialect's API has a cache-write figure.
+ * @example
+ * ```ts
+ * mockUsage({ messages: [], stream: true, model: "m" }, { kind: "text", text: "hi" }, true);
+ * ```
+ */
+export function mockUsage(
+  analysis: RequestAnalysis,
+  reply: Exclude<Reply, { kind: "error" }>,
+  cacheWrite: boolean,
+): MockUsage {
+  const prompt = tokens(JSON.stringify(analysis.messages)) + 40;
+  const { delayMs: _delay, ...content } = reply;
+  const cacheRead = Math.floor(prompt / 2);
+  const write = cacheWrite ? Math.floor(prompt / 4) : 0;
+  return {
+    input: prompt - cacheRead - write,
+    output: tokens(JSON.stringify(content)),
+    cacheRead,
+    cacheWrite: write,
+  };
+}
+
+/** Sums usage figures (an empty list sums to zeros). */
+export function sumUsage(usages: readonly MockUsage[]): MockUsage {
+  const total: MockUsage = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
+  for (const u of usages) {
+    total.input += u.input;
+    total.output += u.output;
+    total.cacheRead += u.cacheRead;
+    total.cacheWrite += u.cacheWrite;
+  }
+  return total;
+}
+
+const NO_USAGE: MockUsage = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
+
 /** A running mock model server. Create with {@link MockModel.start}. */
 export class MockModel {
   /** Every request received, in arrival order. */
@@ -230,6 +287,19 @@ export class MockModel {
     mock = new MockModel(opts, port);
     mock.#server = server;
     return mock;
+  }
+
+  /**
+   * The usage this server reported, summed over the logged requests passing `where` (default:
+   * every answer that carried usage, side requests included).
+   *
+   * @example
+   * ```ts
+   * mock.reportedUsage((r) => r.side === null); // the turns' calls, without title requests
+   * ```
+   */
+  reportedUsage(where: (entry: RequestLogEntry) => boolean = () => true): MockUsage {
+    return sumUsage(this.requests.filter(where).flatMap((r) => r.usage ? [r.usage] : []));
   }
 
   /** Adds a rule after the existing ones (earlier rules win). */
@@ -314,7 +384,14 @@ export class MockModel {
         body = null;
       }
     }
-    const noTurn = { side: null, prompt: null, step: 0, ruleIndex: null, reply: null } as const;
+    const noTurn = {
+      side: null,
+      prompt: null,
+      step: 0,
+      ruleIndex: null,
+      reply: null,
+      usage: null,
+    } as const;
     if (!dialect) {
       // Claude Code probes `HEAD /` at launch; a 404 is what it accepts as "reachable".
       this.#log({ ...base, body, dialect: null, ...noTurn, status: 404 });
@@ -328,6 +405,7 @@ export class MockModel {
       this.#log({ ...base, body, dialect: dialect.name, ...noTurn, status: 400 });
       return dialect.render({ kind: "error", status: 400, message }, {
         analysis: { messages: [], stream: false, model: "mock-model" },
+        usage: NO_USAGE,
         nextId: this.#nextId,
       });
     }
@@ -358,6 +436,9 @@ export class MockModel {
       }
     }
     const status = reply.kind === "error" ? reply.status : 200;
+    const usage = reply.kind === "error"
+      ? null
+      : mockUsage(analysis, reply, dialect.reportsCacheWrite);
     // Logged before the delay so a test can see the request while the harness is still busy.
     this.#log({
       ...base,
@@ -369,11 +450,12 @@ export class MockModel {
       ruleIndex,
       reply,
       status,
+      usage,
     });
     if (reply.delayMs !== undefined && reply.delayMs > 0) {
       await abortableSleep(reply.delayMs, this.#closing.signal);
     }
-    return dialect.render(reply, { analysis, nextId: this.#nextId });
+    return dialect.render(reply, { analysis, usage: usage ?? NO_USAGE, nextId: this.#nextId });
   }
 }
 

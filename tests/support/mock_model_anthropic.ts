@@ -15,7 +15,7 @@ import type {
   Reply,
   RequestAnalysis,
 } from "./mock_model_types.ts";
-import { isRecord, isTitleRequest, tokens } from "./mock_model_tools.ts";
+import { isRecord, isTitleRequest } from "./mock_model_tools.ts";
 
 /** A content block of the answer, in Messages API shape. */
 type OutBlock =
@@ -91,13 +91,21 @@ function sse(event: string, data: Record<string, unknown>): string {
   return `event: ${event}\ndata: ${JSON.stringify({ type: event, ...data })}\n\n`;
 }
 
+/** The Messages API usage object. */
+interface AnthropicUsage {
+  input_tokens: number;
+  cache_creation_input_tokens: number;
+  cache_read_input_tokens: number;
+  output_tokens: number;
+}
+
 /** The SSE body for a whole message: one start/delta/stop triple per block. */
 function streamBody(
   id: string,
   model: string,
   blocks: OutBlock[],
   stopReason: string,
-  usage: { input_tokens: number; output_tokens: number },
+  usage: AnthropicUsage,
 ): string {
   let out = sse("message_start", {
     message: {
@@ -108,12 +116,9 @@ function streamBody(
       content: [],
       stop_reason: null,
       stop_sequence: null,
-      usage: {
-        input_tokens: usage.input_tokens,
-        output_tokens: 1,
-        cache_creation_input_tokens: 0,
-        cache_read_input_tokens: 0,
-      },
+      // As the real API: message_start carries the prompt figures and a placeholder output
+      // count; the final output count comes in message_delta.
+      usage: { ...usage, output_tokens: 1 },
     },
   });
   blocks.forEach((block, index) => {
@@ -163,6 +168,7 @@ function streamBody(
 /** The Anthropic Messages API (`POST /v1/messages`). */
 export const anthropicDialect: Dialect = {
   name: "anthropic",
+  reportsCacheWrite: true,
 
   accepts(method, path) {
     return method === "POST" && path === "/v1/messages";
@@ -199,10 +205,11 @@ export const anthropicDialect: Dialect = {
     const blocks = blocksFor(reply, ctx);
     const stopReason = reply.kind === "tool" ? "tool_use" : "end_turn";
     const id = ctx.nextId("msg");
-    const outText = blocks.map((b) => JSON.stringify(b)).join("");
-    const usage = {
-      input_tokens: tokens(JSON.stringify(ctx.analysis.messages)),
-      output_tokens: tokens(outText),
+    const usage: AnthropicUsage = {
+      input_tokens: ctx.usage.input,
+      cache_creation_input_tokens: ctx.usage.cacheWrite,
+      cache_read_input_tokens: ctx.usage.cacheRead,
+      output_tokens: ctx.usage.output,
     };
     const model = ctx.analysis.model;
     if (!ctx.analysis.stream) {
@@ -214,7 +221,7 @@ export const anthropicDialect: Dialect = {
         content: blocks,
         stop_reason: stopReason,
         stop_sequence: null,
-        usage: { ...usage, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+        usage,
       });
     }
     return new Response(streamBody(id, model, blocks, stopReason, usage), {

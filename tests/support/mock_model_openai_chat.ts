@@ -35,7 +35,7 @@ import type {
   Reply,
   RequestAnalysis,
 } from "./mock_model_types.ts";
-import { isRecord, shellCommand, tokens } from "./mock_model_tools.ts";
+import { isRecord, shellCommand } from "./mock_model_tools.ts";
 import { openAiError } from "./mock_model_openai_responses.ts";
 
 /** Texts Pi puts in user messages that are not prompts. */
@@ -86,6 +86,7 @@ function messageFor(reply: Exclude<Reply, { kind: "error" }>, ctx: RenderContext
 /** The OpenAI Chat Completions API (`POST /v1/chat/completions`). */
 export const openaiChatDialect: Dialect = {
   name: "openai-chat",
+  reportsCacheWrite: false,
 
   accepts(method, path) {
     return method === "POST" && path === "/v1/chat/completions";
@@ -118,10 +119,12 @@ export const openaiChatDialect: Dialect = {
       return openAiError(400, `mock model: ${(err as Error).message}`, ctx.nextId("req"));
     }
     const finish = reply.kind === "tool" ? "tool_calls" : "stop";
-    const prompt = tokens(JSON.stringify(ctx.analysis.messages));
-    const completion = tokens(JSON.stringify(message));
+    // Chat Completions `prompt_tokens` includes the cached part; `cached_tokens` says how much.
+    const prompt = ctx.usage.input + ctx.usage.cacheRead;
+    const completion = ctx.usage.output;
     const usage = {
       prompt_tokens: prompt,
+      prompt_tokens_details: { cached_tokens: ctx.usage.cacheRead },
       completion_tokens: completion,
       total_tokens: prompt + completion,
     };

@@ -45,7 +45,7 @@ import type {
   Reply,
   RequestAnalysis,
 } from "./mock_model_types.ts";
-import { isRecord, isTitleRequest, shellCommand, tokens } from "./mock_model_tools.ts";
+import { isRecord, isTitleRequest, shellCommand } from "./mock_model_tools.ts";
 
 /**
  * Context Codex sends as `role: "user"` messages around the real prompt. A text that is wholly
@@ -251,6 +251,7 @@ function streamBody(id: string, model: string, items: OutItem[], usage: Record<s
 /** The OpenAI Responses API (`POST /v1/responses`). */
 export const openaiResponsesDialect: Dialect = {
   name: "openai-responses",
+  reportsCacheWrite: false,
 
   accepts(method, path) {
     return method === "POST" && path === "/v1/responses";
@@ -277,11 +278,12 @@ export const openaiResponsesDialect: Dialect = {
     } catch (err) {
       return openAiError(400, `mock model: ${(err as Error).message}`, ctx.nextId("req"));
     }
-    const input = tokens(JSON.stringify(ctx.analysis.messages));
-    const output = tokens(JSON.stringify(items));
+    // Responses `input_tokens` includes the cached part; `cached_tokens` says how much of it.
+    const input = ctx.usage.input + ctx.usage.cacheRead;
+    const output = ctx.usage.output;
     const usage = {
       input_tokens: input,
-      input_tokens_details: { cached_tokens: 0 },
+      input_tokens_details: { cached_tokens: ctx.usage.cacheRead },
       output_tokens: output,
       output_tokens_details: { reasoning_tokens: 0 },
       total_tokens: input + output,

@@ -81,9 +81,25 @@ export interface RequestAnalysis {
   model: string;
 }
 
+/**
+ * The token figures the mock reports for one model call, in neutral terms: `input` is the
+ * uncached part of the prompt, so the prompt is `input + cacheRead + cacheWrite`. Each dialect
+ * renders them in its API's own fields; tests compare what a harness recorded against the sum of
+ * these (see {@link RenderContext.usage} and `MockModel.reportedUsage`).
+ */
+export interface MockUsage {
+  input: number;
+  output: number;
+  cacheRead: number;
+  /** Always 0 for APIs without a cache-write figure (the OpenAI ones). */
+  cacheWrite: number;
+}
+
 /** Everything a dialect may need to render a reply. */
 export interface RenderContext {
   analysis: RequestAnalysis;
+  /** What to report as this call's usage (absent for error replies). */
+  usage: MockUsage;
   /** Deterministic unique ids per server instance, e.g. `nextId("toolu")` → `toolu_mock_0001`. */
   nextId(prefix: string): string;
 }
@@ -92,6 +108,8 @@ export interface RenderContext {
 export interface Dialect {
   /** Short name recorded in the request log. */
   readonly name: string;
+  /** Whether the API has a cache-write (cache creation) figure; the mock reports 0 otherwise. */
+  readonly reportsCacheWrite: boolean;
   /** Whether this dialect answers `method` on `path` (path without the query string). */
   accepts(method: string, path: string): boolean;
   /**
