@@ -612,11 +612,13 @@ async function moduleGraphs(prefix: string): Promise<void> {
     },
   ];
   const graphRows: string[][] = [];
+  const loaded: string[] = [];
   for (const [name, entry, exe] of entries) {
     const info = run(DENO, ["info", "--json", "--config", `${REPO}/deno.json`, entry], env);
     let local = 0;
     let localBytes = 0;
     let npm: string[] = [];
+    const modules: string[] = [];
     try {
       // npmPackages lists the whole lock's snapshot: the graph's own are its npm modules.
       const graph = JSON.parse(info.stdout) as {
@@ -627,6 +629,7 @@ async function moduleGraphs(prefix: string): Promise<void> {
         if (!module.specifier.startsWith("file:")) continue;
         local++;
         localBytes += module.size ?? 0;
+        modules.push(fileURLToPath(module.specifier).slice(REPO.length + 1));
       }
       npm = [...new Set(npm)].sort();
     } catch {
@@ -639,6 +642,7 @@ async function moduleGraphs(prefix: string): Promise<void> {
     } catch {
       // Not bundled.
     }
+    loaded.push(`- ${name}: ${modules.sort().join(" ")}`);
     graphRows.push([
       name,
       String(local),
@@ -656,6 +660,10 @@ async function moduleGraphs(prefix: string): Promise<void> {
   print("## Module graphs");
   print();
   table(["entry point", "local modules", "local source", "npm packages", "bundle"], graphRows);
+  print();
+  print("Local modules each loads (a harness or transcript module here is one it may not need):");
+  print();
+  for (const line of loaded) print(line);
   print();
   const runs = Math.max(10, RUNS * 2);
   for (let i = 0; i < runs + 2; i++) {
