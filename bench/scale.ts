@@ -14,6 +14,7 @@
  * Usage: deno run -A bench/scale.ts
  *   BENCH_RUNS=<n>       timed runs per row (default 7, at least 3)
  *   BENCH_MEM_RUNS=<n>   extra runs under GNU time per row for peak memory (default 2)
+ *   BENCH_GNU_TIME=0     poll /proc/<pid>/status VmHWM instead of GNU time
  *   BENCH_ONLY=<regex>   only the rows whose label matches
  *   BENCH_REFERENCE=0    do not look the reference up on the npm registry
  *   BENCH_CONVERSE=0     skip the converse row (it needs the real claude: `make harnesses`)
@@ -152,17 +153,51 @@ async function timeOnce(
   return { ms: performance.now() - started, code: status.code, stdout: "" };
 }
 
-/** Peak resident memory (KiB) of one run, from GNU time; null without it. */
+/**
+ * Peak resident memory (KiB) of one run: GNU time's %M, or without it the VmHWM of
+ * /proc/<pid>/status polled until the process exits (csd's wrappers exec Deno, so the pid stays
+ * the one that allocates; a poll may miss only a rise in the last milliseconds).
+ */
 async function peakKiB(
   program: string,
   args: string[],
   env: Record<string, string>,
   stdin: string | undefined,
   out: string,
+  gnuTime: boolean,
 ): Promise<number | null> {
-  await timeOnce(GNU_TIME, ["-f", "%M", "-o", out, program, ...args], env, stdin);
-  const value = Number(Deno.readTextFileSync(out).trim().split("\n").at(-1));
-  return Number.isFinite(value) ? value : null;
+  if (gnuTime) {
+    await timeOnce(GNU_TIME, ["-f", "%M", "-o", out, program, ...args], env, stdin);
+    const value = Number(Deno.readTextFileSync(out).trim().split("\n").at(-1));
+    return Number.isFinite(value) ? value : null;
+  }
+  const child = new Deno.Command(program, {
+    args,
+    env,
+    clearEnv: true,
+    stdin: stdin === undefined ? "null" : "piped",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  let done = false;
+  const status = child.status.then(() => (done = true));
+  if (stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    await writer.write(encoder.encode(stdin));
+    await writer.close();
+  }
+  let peak: number | null = null;
+  while (!done) {
+    try {
+      const match = /VmHWM:\s+(\d+)/.exec(Deno.readTextFileSync(`/proc/${child.pid}/status`));
+      if (match) peak = Math.max(peak ?? 0, Number(match[1]));
+    } catch {
+      // Exited between the check and the read.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  await status;
+  return peak;
 }
 
 const work = Deno.realPathSync(await Deno.makeTempDir({ prefix: "csd-bench-scale-" }));
@@ -173,7 +208,8 @@ const tmux = (...args: string[]) =>
   run("tmux", ["-L", socket, ...args], { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin" });
 
 try {
-  const hasGnuTime = works(GNU_TIME, ["-f", "%M", "true"]);
+  const hasGnuTime = Deno.env.get("BENCH_GNU_TIME") !== "0" &&
+    works(GNU_TIME, ["-f", "%M", "true"]);
   print(`# csd scale bench (${new Date().toISOString()})`);
   print();
   print(
@@ -182,9 +218,10 @@ try {
   );
   print(
     `${RUNS} timed runs per row, interleaved round-robin; peak memory ` +
-      (hasGnuTime && MEM_RUNS > 0
-        ? `= max RSS over ${MEM_RUNS} further runs under GNU time`
-        : "not measured (no GNU time: install Debian's `time` package)"),
+      (MEM_RUNS === 0
+        ? "not measured (BENCH_MEM_RUNS=0)"
+        : `= max RSS over ${MEM_RUNS} further runs ` +
+          (hasGnuTime ? "under GNU time" : "(VmHWM polled from /proc: GNU time is missing)")),
   );
   print();
 
@@ -424,13 +461,18 @@ try {
       }
     }
   }
-  if (hasGnuTime) {
+  {
     for (let round = 0; round < MEM_RUNS; round++) {
       for (const row of rows) {
         if (row.skipped) continue;
-        const kib = row.memory
-          ? await row.memory()
-          : await peakKiB(row.program, row.args, row.env, row.stdin, `${work}/time.out`);
+        const kib = row.memory ? await row.memory() : await peakKiB(
+          row.program,
+          row.args,
+          row.env,
+          row.stdin,
+          `${work}/time.out`,
+          hasGnuTime,
+        );
         if (kib !== null) row.rss.push(kib);
       }
     }
