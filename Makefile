@@ -151,3 +151,10 @@ bench-turns: bin harnesses
 .PHONY: bench-remote
 bench-remote: deps
 	$(DENO) run -A --no-check bench/transport.ts
+
+# Issue 15's table on generated big data, with peak memory from GNU time (bench/scale.ts).
+.PHONY: bench-scale
+bench-scale: bin bundle harnesses
+	@[ -x /usr/bin/time ] || DEBIAN_FRONTEND=noninteractive apt-get install -y time >/dev/null 2>&1 || \
+	  echo "bench-scale: GNU time is not available; peak memory is not measured" >&2
+	$(DENO) run -A --no-check bench/scale.ts
