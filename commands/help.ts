@@ -1,27 +1,11 @@
 /** `csd help`: the whole command surface. */
 import { out, runMain } from "../lib/cli.ts";
+import { usageLines } from "./registry.ts";
 
 export const HELP = `csd — drive Claude Code, Codex and Pi sessions as workers in tmux
 
 USAGE:
-  csd launch [--harness claude|codex|pi] <name> <cwd> [-- harness-args...]
-  csd adopt [--harness claude|codex|pi] <name> <cwd> <session-id> [-- harness-args...]
-  csd list [--all] [--json] [<pattern>]
-  csd prune
-  csd grant-consent [--yes | --revoke]
-  csd doctor [--json]
-  csd help
-
-  <shim> converse [--with-turn] <prompt> [timeout=120]
-  <shim> send [--command] <prompt>
-  <shim> wait-for-turn [timeout=60] [--after-line N]
-  <shim> status
-  <shim> read-events [--last N] [--type T] [--follow]
-  <shim> read-turn [--full]
-  <shim> stop
-  <shim> handoff
-  <shim> session-id
-  <shim> events-file
+${usageLines()}
 
 <shim> is the path launch prints: <worker dir>/bin/<name> (default /tmp/csd-workers/bin/<name>).
 \`csd --worker <name> <sub> ...\` does the same without the shim. Every command takes -h/--help.
