@@ -1,5 +1,6 @@
 /** `<shim> converse`: send a prompt, wait for the turn, print the final assistant text. */
 import { err, out, parseSeconds, runMain } from "../lib/cli.ts";
+import { setting } from "../lib/config.ts";
 import { ExitCode, UsageError } from "../lib/errors.ts";
 import { writeDiagnostic } from "../lib/diagnostic.ts";
 import { finalTextOfTurn, turnForPrompt } from "../lib/final_text.ts";
@@ -114,7 +115,7 @@ async function timedOut(worker: Worker, timeout: number, why: string): Promise<n
       : `error: timed out after ${timeout}s: ${why}. The worker keeps running; run \`status\` ` +
         "(idle: the turn has ended since, read it with read-turn; working: wait-for-turn)\n",
   );
-  const diagFile = Deno.env.get("CSD_CONVERSE_DIAG_FILE");
+  const diagFile = setting("CSD_CONVERSE_DIAG_FILE");
   if (diagFile) {
     try {
       await writeDiagnostic(worker, diagFile, `converse timed out after ${timeout}s: ${why}`);

@@ -1,5 +1,6 @@
 /** `csd help`: the whole command surface. */
 import { out, runMain } from "../lib/cli.ts";
+import { environmentHelp } from "../lib/config.ts";
 import { usageLines } from "./registry.ts";
 
 export const HELP = `csd — drive Claude Code, Codex and Pi sessions as workers in tmux
@@ -13,19 +14,7 @@ A <prompt> is text whatever it starts with ("-x" is a prompt; after \`--\` so is
 reads it from stdin, where other local users cannot see it (\`ps\` shows command lines).
 
 ENVIRONMENT:
-  CSD_WORKER_DIR             worker dir (default /tmp/csd-workers)
-  CSD_CLAUDE_BIN             the claude executable (default: claude on PATH)
-  CSD_CODEX_BIN, CSD_PI_BIN  the codex / pi executables (default: on PATH)
-  CSD_CODEX_MODEL            codex workers: model (default: the user's Codex config)
-  CSD_PI_MODEL               pi workers: --model pattern (default: the user's Pi settings)
-  CSD_PI_NODE                pi workers: the node binary pi runs on (default: node on PATH;
-                             Pi >= 1 needs Node >= 22)
-  CSD_REGISTER_TIMEOUT       seconds to wait for a self-minted session id (Codex; default 15)
-  CSD_TMUX_SOCKET            tmux server socket name (tmux -L) for new workers
-  CSD_SUBMIT_TIMEOUT         send: seconds to wait for prompt confirmation (default 10)
-  CSD_SUBMIT_RETRY_INTERVAL  send: seconds between Enter re-sends (default 2)
-  CSD_LAUNCH_TIMEOUT         launch/adopt: seconds to wait for the worker to be ready (default 30)
-  CSD_CONVERSE_DIAG_FILE     converse: write a diagnostic here on timeout
+${environmentHelp()}
   HOME                       ~/.claude (transcripts, consent), ~/.codex and ~/.pi/agent (seeds
                              of the staged per-worker homes; their sessions folders keep rollouts)
   Seconds (variables and timeout arguments) are digits with an optional decimal point (30, 0.5);

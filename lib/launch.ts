@@ -15,7 +15,7 @@ import type { HarnessName, WorkerMeta } from "./schema.ts";
 import { shellJoin } from "./shell.ts";
 import { writeShim } from "./shim.ts";
 import { writeStartScript } from "./start_script.ts";
-import { secondsVar } from "./cli.ts";
+import { secondsSetting } from "./config.ts";
 import { type PaneIdentity, type PaneInfo, paneMatches, Tmux } from "./tmux.ts";
 import { waitUntil } from "./wait.ts";
 import { registerSessionId } from "./register.ts";
@@ -209,7 +209,7 @@ async function waitForReady(
   paths: WorkerPaths,
 ): Promise<void> {
   const paneId = expected.paneId;
-  const timeoutSeconds = secondsVar("CSD_LAUNCH_TIMEOUT", 30);
+  const timeoutSeconds = secondsSetting("CSD_LAUNCH_TIMEOUT");
   // Keys go out only once the screen has changed since the last ones (or 2 s passed), so a
   // slow redraw cannot make csd press Down twice past the option it meant.
   let actedOn = "";

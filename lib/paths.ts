@@ -3,6 +3,7 @@
  * the bash csd wrote `/tmp/claude-workers/...` in ~40 places and they drifted.
  */
 import { resolve } from "node:path";
+import { setting } from "./config.ts";
 
 /** The default worker dir; `/tmp/claude-workers` is kept as a back-compat symlink to it. */
 export const DEFAULT_WORKER_DIR = "/tmp/csd-workers";
@@ -14,8 +15,8 @@ export const LEGACY_WORKER_DIR = "/tmp/claude-workers";
  * shim's baked-in dir must not depend on the caller's cwd) or the default.
  */
 export function workerDir(): string {
-  const fromEnv = Deno.env.get("CSD_WORKER_DIR");
-  return fromEnv && fromEnv.length > 0 ? resolve(fromEnv) : DEFAULT_WORKER_DIR;
+  const fromEnv = setting("CSD_WORKER_DIR");
+  return fromEnv ? resolve(fromEnv) : DEFAULT_WORKER_DIR;
 }
 
 /**
@@ -116,7 +117,7 @@ export function binDir(): string {
   const exe = Deno.execPath();
   const folder = exe.slice(0, exe.lastIndexOf("/"));
   if (exe.slice(folder.length + 1).startsWith("csd-")) return folder;
-  const fromEnv = Deno.env.get("CSD_BIN_DIR");
+  const fromEnv = setting("CSD_BIN_DIR");
   return fromEnv ? stripTrailingSlash(fromEnv) : folder;
 }
 
