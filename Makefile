@@ -97,7 +97,7 @@ test-latest: bin $(NODE22)
 lint: deps
 	$(DENO) fmt --check
 	$(DENO) lint
-	$(DENO) check commands/ lib/ hooks/ pi/ tests/ tools/ bench/
+	$(DENO) check commands/ lib/ hooks/ pi/ kit/ tests/ tools/ bench/
 
 ok: lint test
 

@@ -3,7 +3,7 @@
  * turns, timeouts with diagnostics, ignored Enter keys, trust dialogs, usage errors.
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./support/assert.ts";
-import { BIN, eventually, exists, linesUntil, TestEnv } from "./support/env.ts";
+import { BIN, eventually, exists, linesUntil, TestEnv } from "../kit/env.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 

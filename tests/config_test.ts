@@ -6,7 +6,7 @@
 import { CONFIG, environmentHelp, secondsSetting } from "../lib/config.ts";
 import { HELP } from "../commands/help.ts";
 import { assert, assertEquals, assertStringIncludes } from "./support/assert.ts";
-import { REPO } from "./support/env.ts";
+import { REPO } from "../kit/env.ts";
 
 const user = CONFIG.filter((entry) => entry.scope === "user");
 

@@ -5,7 +5,7 @@
  * what install put there.
  */
 import { assert, assertEquals, assertStringIncludes } from "./support/assert.ts";
-import { REPO, type Run, TestEnv } from "./support/env.ts";
+import { REPO, type Run, TestEnv } from "../kit/env.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const DENO = `${REPO}/.tools/bin/deno`;

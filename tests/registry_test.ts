@@ -4,7 +4,7 @@
  * tools/subcommands.sh, a dispatcher or shim that routes a name elsewhere).
  */
 import { assertEquals, assertStringIncludes } from "./support/assert.ts";
-import { REPO as root } from "./support/env.ts";
+import { REPO as root } from "../kit/env.ts";
 import { renderShellList, subcommandNames, SUBCOMMANDS } from "../commands/registry.ts";
 import { HELP } from "../commands/help.ts";
 import { renderShim } from "../lib/shim.ts";

@@ -9,7 +9,7 @@
  */
 import { SUBCOMMANDS } from "../commands/registry.ts";
 import { assert, assertEquals } from "./support/assert.ts";
-import { BIN, REPO, TestEnv } from "./support/env.ts";
+import { BIN, REPO, TestEnv } from "../kit/env.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const SKILL = `${REPO}/skill/SKILL.md`;
