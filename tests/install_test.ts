@@ -6,12 +6,11 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "./support/assert.ts";
 import { REPO, type Run, TestEnv } from "../kit/env.ts";
+import { SUBCOMMANDS } from "../commands/registry.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const DENO = `${REPO}/.tools/bin/deno`;
-const SUBCOMMANDS = [...Deno.readDirSync(`${REPO}/commands`)]
-  .filter((e) => e.name.endsWith(".ts")).map((e) => e.name.slice(0, -3)).sort();
-const EXECUTABLES = ["csd", "csd-hook", ...SUBCOMMANDS.map((s) => `csd-${s}`)];
+const EXECUTABLES = ["csd", "csd-hook", ...SUBCOMMANDS.map((s) => `csd-${s.name}`)];
 
 /** Runs `make -s -C <checkout> <args>` without any DENORT_BIN of the caller's. */
 async function make(args: string[], env: Record<string, string> = {}): Promise<Run> {
