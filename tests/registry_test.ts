@@ -80,3 +80,13 @@ Deno.test("registry: the dispatcher routes each name by its scope", async () => 
     Deno.removeSync(dir, { recursive: true });
   }
 });
+
+Deno.test("registry: README's command table lists every subcommand", () => {
+  const readme = Deno.readTextFileSync(`${root}/README.md`);
+  const rows = readme.split("\n").filter((line) => line.startsWith("| `"));
+  for (const sub of SUBCOMMANDS) {
+    const prefix = sub.scope === "top" ? "csd" : "<shim>";
+    const listed = rows.some((row) => new RegExp(`\`${prefix} ${sub.name}[ \`]`).test(row));
+    assertEquals(listed, true, `README has no row for ${prefix} ${sub.name}`);
+  }
+});
