@@ -109,10 +109,10 @@ async function timedOut(worker: Worker, timeout: number, why: string): Promise<n
   const unrecorded = eventsUnrecordable(worker);
   err(
     unrecorded
-      ? `error: timed out after ${timeout}s: ${why}, as far as csd can tell: events not ` +
+      ? `error: Timed out after ${timeout}s: ${why}, as far as csd can tell: events not ` +
         `recorded: ${unrecorded}. The worker keeps running; status and wait-for-turn cannot ` +
         "see its turn end until space is freed (read-turn shows the transcript)\n"
-      : `error: timed out after ${timeout}s: ${why}. The worker keeps running; run \`status\` ` +
+      : `error: Timed out after ${timeout}s: ${why}. The worker keeps running; run \`status\` ` +
         "(idle: the turn has ended since, read it with read-turn; working: wait-for-turn)\n",
   );
   const diagFile = setting("CSD_CONVERSE_DIAG_FILE");

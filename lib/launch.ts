@@ -191,7 +191,7 @@ async function respawnVerified(
 ): Promise<PaneInfo> {
   const now = await tmux.sessionPane(name);
   if (!now || !paneMatches(now, identity(name, existing))) {
-    throw new CsdError(`the tmux session "${name}" changed while adopting; csd did not touch it`);
+    throw new CsdError(`The tmux session "${name}" changed while adopting; csd did not touch it`);
   }
   await tmux.respawnPane(now.paneId, cwd, command);
   return now;
@@ -232,7 +232,7 @@ async function waitForReady(
   }, { watch: [dirname(paths.events)], deadline: deadline(timeoutSeconds), pollMs: 200 });
   if (!result) {
     throw new CsdError(
-      `the worker did not become ready within ${timeoutSeconds}s (no ready signal; ` +
+      `The worker did not become ready within ${timeoutSeconds}s (no ready signal; ` +
         `raise CSD_LAUNCH_TIMEOUT if the machine is slow)`,
     );
   }

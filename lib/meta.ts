@@ -50,13 +50,13 @@ export function readMeta(name: string, dir: string = workerDir()): WorkerMeta | 
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return null;
     if (error instanceof CsdError) throw error;
-    throw new CsdError(`Cannot read worker meta ${path}: ${errorText(error)}`);
+    throw new CsdError(`Cannot read worker meta "${path}": ${errorText(error)}`);
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new CsdError(`Cannot read worker meta ${path}: ${errorText(error)}`);
+    throw new CsdError(`Cannot read worker meta "${path}": ${errorText(error)}`);
   }
   const parsed = WorkerMeta.safeParse(raw);
   if (!parsed.success) {

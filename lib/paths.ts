@@ -4,6 +4,7 @@
  */
 import { resolve } from "node:path";
 import { setting } from "./config.ts";
+import { CsdError } from "./errors.ts";
 
 /** The default worker dir; `/tmp/claude-workers` is kept as a back-compat symlink to it. */
 export const DEFAULT_WORKER_DIR = "/tmp/csd-workers";
@@ -98,7 +99,7 @@ export function tmpDir(dir: string = workerDir()): string {
 /** The user's home, from `HOME`. */
 export function homeDir(): string {
   const home = Deno.env.get("HOME");
-  if (!home) throw new Error("HOME is not set");
+  if (!home) throw new CsdError("HOME is not set: csd keeps consent and harness homes under it");
   return home;
 }
 

@@ -608,3 +608,17 @@ Deno.test(
     }
   },
 );
+
+Deno.test("an unset HOME is one error line, not a stack trace", opts, async () => {
+  const env = await TestEnv.create();
+  try {
+    const run = await env.csd(["grant-consent", "--yes"], { env: { HOME: "" } });
+    assertEquals(run.code, 1, run.stderr);
+    assertEquals(
+      run.stderr,
+      "error: HOME is not set: csd keeps consent and harness homes under it\n",
+    );
+  } finally {
+    await env.dispose();
+  }
+});
