@@ -122,7 +122,7 @@ async function timedOut(worker: Worker, timeout: number, why: string): Promise<n
       err(`csd-diagnostic: ${diagFile}\n`);
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
-      err(`warning: cannot write the diagnostic to ${diagFile}: ${why}\n`);
+      err(`warning: Cannot write the diagnostic to "${diagFile}": ${why}\n`);
     }
   }
   return ExitCode.timeout;

@@ -70,7 +70,7 @@ function lstatOrNull(path: string): Deno.FileInfo | null {
     return Deno.lstatSync(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return null;
-    throw new CsdError(`Cannot check worker dir ${path}: ${message(error)}`);
+    throw new CsdError(`Cannot check worker dir "${path}": ${message(error)}`);
   }
 }
 

@@ -495,7 +495,7 @@ Deno.test(
       assertEquals(planted.code, 124);
       assertMatch(
         planted.stderr,
-        /warning: cannot write the diagnostic to .*planted\.txt: .*symbolic link/,
+        /warning: Cannot write the diagnostic to ".*planted\.txt": .*symbolic link/,
       );
       assert(!planted.stderr.includes("csd-diagnostic:"));
       assertEquals(Deno.readTextFileSync(victim), "precious\n");
@@ -509,7 +509,7 @@ Deno.test(
         assertEquals(run.code, 124);
         assertMatch(
           run.stderr,
-          /warning: cannot write the diagnostic to .*foreign\.txt: .*another user/,
+          /warning: Cannot write the diagnostic to ".*foreign\.txt": .*another user/,
         );
         assertEquals(Deno.readTextFileSync(foreign), "theirs\n");
       }
