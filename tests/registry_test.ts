@@ -26,11 +26,19 @@ Deno.test("registry: every command module has an entry and every entry a module"
     .filter((name) => name.endsWith(".ts") && name !== "registry.ts")
     .map((name) => name.slice(0, -3))
     .sort();
-  assertEquals(SUBCOMMANDS.map((sub) => sub.name).sort(), modules);
+  assertEquals(
+    SUBCOMMANDS.map((sub) => sub.name).sort(),
+    modules,
+    "commands/registry.ts and commands/*.ts differ",
+  );
 });
 
 Deno.test("registry: tools/subcommands.sh is generated from it (make subcommands)", () => {
-  assertEquals(Deno.readTextFileSync(`${root}/tools/subcommands.sh`), renderShellList());
+  assertEquals(
+    Deno.readTextFileSync(`${root}/tools/subcommands.sh`),
+    renderShellList(),
+    "tools/subcommands.sh is stale: run make subcommands",
+  );
 });
 
 Deno.test("registry: the Makefile's SUBCOMMANDS equals it", async () => {
