@@ -25,6 +25,7 @@ Deno.test("registry: every command module has an entry and every entry a module"
     .map((entry) => entry.name)
     .filter((name) => name.endsWith(".ts") && name !== "registry.ts")
     .map((name) => name.slice(0, -3))
+    .filter((name) => !NOT_WIRED_YET.includes(name))
     .sort();
   assertEquals(
     SUBCOMMANDS.map((sub) => sub.name).sort(),
