@@ -5,7 +5,12 @@
  */
 import { assertEquals, assertStringIncludes } from "./support/assert.ts";
 import { REPO as root } from "../kit/env.ts";
-import { renderShellList, subcommandNames, SUBCOMMANDS } from "../commands/registry.ts";
+import {
+  NOT_WIRED_YET,
+  renderShellList,
+  subcommandNames,
+  SUBCOMMANDS,
+} from "../commands/registry.ts";
 import { HELP } from "../commands/help.ts";
 import { renderShim } from "../lib/shim.ts";
 
