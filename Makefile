@@ -28,11 +28,12 @@ export DENO_DIR := $(TOOLS)/deno-dir
 export DENO_NO_UPDATE_CHECK := 1
 NPM_INSTALL := npm install --no-audit --no-fund --loglevel=error
 
-SUBCOMMANDS := launch adopt list prune grant-consent doctor help converse send wait-for-turn status \
-	read-events read-turn stop handoff session-id events-file
+# The subcommands come from commands/registry.ts, through its generated shell list (readable
+# before Deno exists); `make subcommands` regenerates the list after a registry change.
+SUBCOMMANDS := $(shell . tools/subcommands.sh && echo $$TOP_SUBCOMMANDS $$WORKER_SUBCOMMANDS)
 ENTRYPOINTS := $(SUBCOMMANDS:%=commands/%.ts) hooks/event_hook.ts
 
-.PHONY: all deno deps bin harnesses test test-fast demo lint ok fmt clean
+.PHONY: all deno deps bin harnesses test test-fast demo lint ok fmt clean subcommands
 .PHONY: bundle compile install uninstall test-installed bench bench-turns test-latest
 
 all: bin
@@ -54,6 +55,13 @@ deps: $(TOOLS)/.deps-stamp
 $(TOOLS)/.deps-stamp: $(DENO) deno.json deno.lock
 	$(DENO) install --frozen --entrypoint $(ENTRYPOINTS) tests/*.ts
 	touch $@
+
+subcommands: $(DENO)
+	$(DENO) eval --quiet --no-check \
+	  'import { renderShellList } from "./commands/registry.ts"; console.log(renderShellList().trimEnd())' \
+	  >tools/subcommands.sh.tmp
+	mv tools/subcommands.sh.tmp tools/subcommands.sh
+	@echo "SUBCOMMANDS: $$(. tools/subcommands.sh && echo $$TOP_SUBCOMMANDS $$WORKER_SUBCOMMANDS)"
 
 bin: deps
 	bash tools/make_bin.sh "$(DENO)" "$(ROOT)" $(SUBCOMMANDS)
@@ -89,7 +97,7 @@ test-latest: bin $(NODE22)
 lint: deps
 	$(DENO) fmt --check
 	$(DENO) lint
-	$(DENO) check commands/ lib/ hooks/ pi/ tests/ tools/ bench/
+	$(DENO) check commands/ lib/ hooks/ pi/ kit/ tests/ tools/ bench/
 
 ok: lint test
 

@@ -566,7 +566,7 @@ async function converseRow(
   }
   let world;
   try {
-    const { realWorld } = await import("../tests/support/real_claude.ts");
+    const { realWorld } = await import("../kit/real_claude.ts");
     world = await realWorld();
   } catch (error) {
     return { ...row, skipped: error instanceof Error ? error.message : String(error) };

@@ -7,9 +7,9 @@
  *
  * Usage: deno run -A bench/transport.ts  (BENCH_RUNS=<n>, default 20)
  */
-import { Sshd } from "../tests/support/sshd.ts";
-import { Dockerd } from "../tests/support/dockerd.ts";
-import { lastImageTimings, testImage } from "../tests/support/docker_image.ts";
+import { Sshd } from "../kit/sshd.ts";
+import { Dockerd } from "../kit/dockerd.ts";
+import { lastImageTimings, testImage } from "../kit/docker_image.ts";
 import { LOCAL, parseTarget, type Transport, transportFor } from "../lib/transport.ts";
 
 const RUNS = Math.max(5, Number(Deno.env.get("BENCH_RUNS") ?? 20));

@@ -7,10 +7,10 @@
  */
 import { packageOf } from "../lib/harness/binary.ts";
 import { TESTED } from "../lib/harness/tested.ts";
-import { HARNESS_SET } from "../tests/support/harness_set.ts";
-import { CLAUDE_BIN, realWorld } from "../tests/support/real_claude.ts";
-import { CODEX_BIN, withCodex } from "../tests/support/real_codex.ts";
-import { PI_BIN, withPi } from "../tests/support/real_pi.ts";
+import { HARNESS_SET } from "../kit/harness_set.ts";
+import { CLAUDE_BIN, realWorld } from "../kit/real_claude.ts";
+import { CODEX_BIN, withCodex } from "../kit/real_codex.ts";
+import { PI_BIN, withPi } from "../kit/real_pi.ts";
 
 const RUNS = Number(Deno.env.get("BENCH_RUNS") ?? 10);
 const HARNESSES = ["claude", "codex", "pi"] as const;

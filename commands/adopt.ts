@@ -37,7 +37,11 @@ export function parseAdoptArgs(argv: string[]) {
   const parsed = parse(own, { harness: { type: "string" } });
   if (parsed.help) return { help: true as const };
   const harness = HarnessName.safeParse(stringFlag(parsed, "harness") ?? "claude");
-  if (!harness.success) throw new UsageError(`Unknown harness "${stringFlag(parsed, "harness")}"`);
+  if (!harness.success) {
+    throw new UsageError(
+      `Unknown harness "${stringFlag(parsed, "harness")}": use claude, codex or pi`,
+    );
+  }
   const [name, cwd, sessionId, ...extra] = parsed.positionals;
   if (!name || !cwd || !sessionId) throw new UsageError("adopt needs <name> <cwd> <session-id>");
   if (extra.length > 0) throw new UsageError(`Unexpected argument "${extra[0]}"`);
@@ -84,7 +88,7 @@ function requireResumable(harness: HarnessName, sessionId: string): void {
     ? findRollout(where, sessionId)
     : findPiSession(where, sessionId);
   if (!found) {
-    throw new CsdError(`No ${harness} transcript for session ${sessionId} under ${where}`);
+    throw new CsdError(`No ${harness} transcript for session "${sessionId}" under "${where}"`);
   }
 }
 

@@ -1,5 +1,6 @@
 /** `<shim> converse`: send a prompt, wait for the turn, print the final assistant text. */
 import { err, out, parseSeconds, runMain } from "../lib/cli.ts";
+import { setting } from "../lib/config.ts";
 import { ExitCode, UsageError } from "../lib/errors.ts";
 import { writeDiagnostic } from "../lib/diagnostic.ts";
 import { finalTextOfTurn, turnForPrompt } from "../lib/final_text.ts";
@@ -108,20 +109,20 @@ async function timedOut(worker: Worker, timeout: number, why: string): Promise<n
   const unrecorded = eventsUnrecordable(worker);
   err(
     unrecorded
-      ? `error: timed out after ${timeout}s: ${why}, as far as csd can tell: events not ` +
+      ? `error: Timed out after ${timeout}s: ${why}, as far as csd can tell: events not ` +
         `recorded: ${unrecorded}. The worker keeps running; status and wait-for-turn cannot ` +
         "see its turn end until space is freed (read-turn shows the transcript)\n"
-      : `error: timed out after ${timeout}s: ${why}. The worker keeps running; run \`status\` ` +
+      : `error: Timed out after ${timeout}s: ${why}. The worker keeps running; run \`status\` ` +
         "(idle: the turn has ended since, read it with read-turn; working: wait-for-turn)\n",
   );
-  const diagFile = Deno.env.get("CSD_CONVERSE_DIAG_FILE");
+  const diagFile = setting("CSD_CONVERSE_DIAG_FILE");
   if (diagFile) {
     try {
       await writeDiagnostic(worker, diagFile, `converse timed out after ${timeout}s: ${why}`);
       err(`csd-diagnostic: ${diagFile}\n`);
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
-      err(`warning: cannot write the diagnostic to ${diagFile}: ${why}\n`);
+      err(`warning: Cannot write the diagnostic to "${diagFile}": ${why}\n`);
     }
   }
   return ExitCode.timeout;

@@ -53,7 +53,7 @@ export async function main(argv: string[]): Promise<number> {
       deadline,
     );
   if (outcome.kind === "timeout") {
-    err(`error: no turn end within ${timeout}s; the worker may still be working (check status)\n`);
+    err(`error: No turn end within ${timeout}s; the worker may still be working (check status)\n`);
     return ExitCode.timeout;
   }
   if (sent !== undefined) clearSentMarker(worker.paths.sent);

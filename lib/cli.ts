@@ -4,7 +4,11 @@
  * touches `Deno.exit`, so commands stay testable in-process.
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { checkSettings } from "./config.ts";
 import { CsdError, ExitCode, fsErrorToCsdError, UsageError } from "./errors.ts";
+
+/** Timeout arguments parse like the seconds variables (lib/config.ts owns the rule). */
+export { parseSeconds } from "./config.ts";
 
 export type Options = NonNullable<ParseArgsConfig["options"]>;
 
@@ -89,46 +93,6 @@ export function stringFlag(parsed: Parsed, name: string): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
 
-/**
- * Parses a positive number of seconds or throws a UsageError. One rule for the command line and
- * the CSD_* variables: decimal digits with an optional fraction (`30`, `0.5`). No exponent,
- * sign, hex or blank: `1e9` was refused on the command line while `1e-9` passed in the
- * environment.
- * @param what the argument or variable, for the message
- */
-export function parseSeconds(text: string, what: string): number {
-  const value = Number(text);
-  if (!/^\d+(\.\d+)?$/.test(text) || !Number.isFinite(value) || value <= 0) {
-    throw new UsageError(
-      `Invalid ${what}: "${text}" is not a positive number of seconds ` +
-        "(digits with an optional decimal point, e.g. 30 or 0.5)",
-    );
-  }
-  return value;
-}
-
-/** Every CSD_* variable that holds seconds, by its name. */
-const SECONDS_VAR = /^CSD_\w+_(TIMEOUT|INTERVAL)$/;
-
-/**
- * A CSD_* variable of seconds (see parseSeconds), or `fallback` when unset or empty.
- * @throws UsageError on a bad value (runMain has already refused it before the command acted)
- */
-export function secondsVar(name: string, fallback: number): number {
-  const raw = Deno.env.get(name);
-  return raw === undefined || raw === "" ? fallback : parseSeconds(raw, name);
-}
-
-/**
- * Checks every CSD_*_TIMEOUT and CSD_*_INTERVAL variable before a command acts: a bad
- * CSD_LAUNCH_TIMEOUT used to surface only after the harness had started (and been killed).
- */
-export function checkSecondsVars(): void {
-  for (const [name, raw] of Object.entries(Deno.env.toObject())) {
-    if (SECONDS_VAR.test(name) && raw !== "") parseSeconds(raw, name);
-  }
-}
-
 /** Parses a non-negative integer or throws a UsageError. */
 export function parseCount(text: string, what: string): number {
   if (!/^\d+$/.test(text)) {
@@ -163,7 +127,7 @@ export type Main = (argv: string[]) => Promise<number>;
 export async function runMain(main: Main, help: string): Promise<never> {
   let code: number;
   try {
-    checkSecondsVars();
+    checkSettings();
     code = await main(Deno.args);
   } catch (error) {
     code = reportError(error, help);

@@ -15,7 +15,7 @@ import type { HarnessName, WorkerMeta } from "./schema.ts";
 import { shellJoin } from "./shell.ts";
 import { writeShim } from "./shim.ts";
 import { writeStartScript } from "./start_script.ts";
-import { secondsVar } from "./cli.ts";
+import { secondsSetting } from "./config.ts";
 import { type PaneIdentity, type PaneInfo, paneMatches, Tmux } from "./tmux.ts";
 import { waitUntil } from "./wait.ts";
 import { registerSessionId } from "./register.ts";
@@ -191,7 +191,7 @@ async function respawnVerified(
 ): Promise<PaneInfo> {
   const now = await tmux.sessionPane(name);
   if (!now || !paneMatches(now, identity(name, existing))) {
-    throw new CsdError(`the tmux session "${name}" changed while adopting; csd did not touch it`);
+    throw new CsdError(`The tmux session "${name}" changed while adopting; csd did not touch it`);
   }
   await tmux.respawnPane(now.paneId, cwd, command);
   return now;
@@ -209,7 +209,7 @@ async function waitForReady(
   paths: WorkerPaths,
 ): Promise<void> {
   const paneId = expected.paneId;
-  const timeoutSeconds = secondsVar("CSD_LAUNCH_TIMEOUT", 30);
+  const timeoutSeconds = secondsSetting("CSD_LAUNCH_TIMEOUT");
   // Keys go out only once the screen has changed since the last ones (or 2 s passed), so a
   // slow redraw cannot make csd press Down twice past the option it meant.
   let actedOn = "";
@@ -232,7 +232,7 @@ async function waitForReady(
   }, { watch: [dirname(paths.events)], deadline: deadline(timeoutSeconds), pollMs: 200 });
   if (!result) {
     throw new CsdError(
-      `the worker did not become ready within ${timeoutSeconds}s (no ready signal; ` +
+      `The worker did not become ready within ${timeoutSeconds}s (no ready signal; ` +
         `raise CSD_LAUNCH_TIMEOUT if the machine is slow)`,
     );
   }

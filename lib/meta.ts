@@ -14,7 +14,7 @@ export function writeMeta(meta: WorkerMeta, dir: string = workerDir()): void {
   const path = workerPaths(meta.name, dir).meta;
   // What readers would refuse is never written (a CSD_TMUX_SOCKET label with "/", say).
   const problem = metaProblem(meta, meta.name, dir);
-  if (problem) throw new CsdError(`Cannot write worker meta ${path}: ${problem}`);
+  if (problem) throw new CsdError(`Cannot write worker meta "${path}": ${problem}`);
   writeFileAtomic(path, JSON.stringify(WorkerMeta.parse(meta), null, 2) + "\n", 0o600);
 }
 
@@ -50,20 +50,20 @@ export function readMeta(name: string, dir: string = workerDir()): WorkerMeta | 
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return null;
     if (error instanceof CsdError) throw error;
-    throw new CsdError(`Cannot read worker meta ${path}: ${errorText(error)}`);
+    throw new CsdError(`Cannot read worker meta "${path}": ${errorText(error)}`);
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new CsdError(`Cannot read worker meta ${path}: ${errorText(error)}`);
+    throw new CsdError(`Cannot read worker meta "${path}": ${errorText(error)}`);
   }
   const parsed = WorkerMeta.safeParse(raw);
   if (!parsed.success) {
-    throw new CsdError(`Invalid worker meta ${path}: ${describeIssues(parsed.error.issues)}`);
+    throw new CsdError(`Invalid worker meta "${path}": ${describeIssues(parsed.error.issues)}`);
   }
   const problem = metaProblem(parsed.data, name, dir);
-  if (problem) throw new CsdError(`Invalid worker meta ${path}: ${problem}`);
+  if (problem) throw new CsdError(`Invalid worker meta "${path}": ${problem}`);
   return parsed.data;
 }
 

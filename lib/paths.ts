@@ -3,6 +3,8 @@
  * the bash csd wrote `/tmp/claude-workers/...` in ~40 places and they drifted.
  */
 import { resolve } from "node:path";
+import { setting } from "./config.ts";
+import { CsdError } from "./errors.ts";
 
 /** The default worker dir; `/tmp/claude-workers` is kept as a back-compat symlink to it. */
 export const DEFAULT_WORKER_DIR = "/tmp/csd-workers";
@@ -14,8 +16,8 @@ export const LEGACY_WORKER_DIR = "/tmp/claude-workers";
  * shim's baked-in dir must not depend on the caller's cwd) or the default.
  */
 export function workerDir(): string {
-  const fromEnv = Deno.env.get("CSD_WORKER_DIR");
-  return fromEnv && fromEnv.length > 0 ? resolve(fromEnv) : DEFAULT_WORKER_DIR;
+  const fromEnv = setting("CSD_WORKER_DIR");
+  return fromEnv ? resolve(fromEnv) : DEFAULT_WORKER_DIR;
 }
 
 /**
@@ -97,7 +99,7 @@ export function tmpDir(dir: string = workerDir()): string {
 /** The user's home, from `HOME`. */
 export function homeDir(): string {
   const home = Deno.env.get("HOME");
-  if (!home) throw new Error("HOME is not set");
+  if (!home) throw new CsdError("HOME is not set: csd keeps consent and harness homes under it");
   return home;
 }
 
@@ -116,7 +118,7 @@ export function binDir(): string {
   const exe = Deno.execPath();
   const folder = exe.slice(0, exe.lastIndexOf("/"));
   if (exe.slice(folder.length + 1).startsWith("csd-")) return folder;
-  const fromEnv = Deno.env.get("CSD_BIN_DIR");
+  const fromEnv = setting("CSD_BIN_DIR");
   return fromEnv ? stripTrailingSlash(fromEnv) : folder;
 }
 

@@ -10,7 +10,7 @@ import { isOwnEvent } from "./events.ts";
 import { writeMeta } from "./meta.ts";
 import type { WorkerPaths } from "./paths.ts";
 import type { WorkerMeta } from "./schema.ts";
-import { secondsVar } from "./cli.ts";
+import { secondsSetting } from "./config.ts";
 import { waitUntil } from "./wait.ts";
 
 /**
@@ -23,7 +23,7 @@ export async function registerSessionId(
   paths: WorkerPaths,
 ): Promise<string | null> {
   if (meta.session_id) return meta.session_id;
-  const seconds = secondsVar("CSD_REGISTER_TIMEOUT", 15);
+  const seconds = secondsSetting("CSD_REGISTER_TIMEOUT");
   const watch = [dirname(paths.events), ...(meta.harness_home ? [meta.harness_home] : [])];
   const found = await waitUntil<string>(
     () =>

@@ -6,20 +6,10 @@
  */
 import { binDir } from "./paths.ts";
 import { shellQuote } from "./shell.ts";
+import { subcommandNames } from "../commands/registry.ts";
 
-/** The per-worker subcommands a shim dispatches directly. */
-export const WORKER_SUBCOMMANDS = [
-  "converse",
-  "send",
-  "wait-for-turn",
-  "status",
-  "read-events",
-  "read-turn",
-  "stop",
-  "handoff",
-  "session-id",
-  "events-file",
-] as const;
+/** The per-worker subcommands a shim dispatches directly (from the registry). */
+export const WORKER_SUBCOMMANDS: readonly string[] = subcommandNames("worker");
 
 /** The shim's text. */
 export function renderShim(name: string, workerDir: string, bin: string = binDir()): string {

@@ -4,7 +4,7 @@
  * still sits in the input box (the harness ignored the first Enter, as Claude does for ~150 ms
  * after start) and never while a dialog is on screen.
  */
-import { secondsVar } from "./cli.ts";
+import { secondsSetting } from "./config.ts";
 import { CsdError, TimeoutError, UsageError } from "./errors.ts";
 import { type EventAt, fileSize, LineCursor, parseEvents } from "./jsonl.ts";
 import { squash } from "./harness/screen.ts";
@@ -25,8 +25,8 @@ export interface SubmitTiming {
 /** Reads the submission timing from the environment (defaults 10 s and 2 s). */
 export function submitTimingFromEnv(): SubmitTiming {
   return {
-    timeoutMs: secondsVar("CSD_SUBMIT_TIMEOUT", 10) * 1000,
-    retryMs: secondsVar("CSD_SUBMIT_RETRY_INTERVAL", 2) * 1000,
+    timeoutMs: secondsSetting("CSD_SUBMIT_TIMEOUT") * 1000,
+    retryMs: secondsSetting("CSD_SUBMIT_RETRY_INTERVAL") * 1000,
   };
 }
 

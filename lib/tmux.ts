@@ -4,6 +4,7 @@
  * server), targets sessions and panes by stable id, and turns a failure into an error tagged
  * with the tmux subcommand.
  */
+import { setting } from "./config.ts";
 import { CsdError } from "./errors.ts";
 
 /** tmux's output separator for `-F` formats: ids and validated names never contain a tab. */
@@ -100,7 +101,7 @@ export class Tmux {
 
   /** The server named by `CSD_TMUX_SOCKET`, or the default server. */
   static fromEnv(): Tmux {
-    return new Tmux(Deno.env.get("CSD_TMUX_SOCKET") ?? null);
+    return new Tmux(setting("CSD_TMUX_SOCKET") ?? null);
   }
 
   /** The argv prefix that selects this server, for messages shown to humans. */

@@ -58,7 +58,7 @@ export async function followEvents<T>(
     }
     // The harness may have written its last event just before dying: read once more.
     return scan() ??
-      onGone(pane ? "the worker's process exited" : "the worker's tmux pane is gone");
+      onGone(pane ? "The worker's process exited" : "The worker's tmux pane is gone");
   }, {
     watch: [dirname(worker.paths.events), ...harnessWatchDirs(worker)],
     deadline,
@@ -127,7 +127,7 @@ export function turnEndOutcome(event: EventAt): TurnOutcome | undefined {
       if (!endsWorker(event.event)) return undefined;
       return {
         kind: "failed",
-        why: `the worker's session ended (${event.event.reason ?? "no reason given"})`,
+        why: `The worker's session ended (${event.event.reason ?? "no reason given"})`,
         event,
       };
     default:
@@ -137,5 +137,5 @@ export function turnEndOutcome(event: EventAt): TurnOutcome | undefined {
 
 function failureText(event: EventLine): string {
   const detail = [event.error, event.last_assistant_message].filter((s) => s && s !== "unknown");
-  return `the turn failed${detail.length > 0 ? `: ${detail.join(" — ")}` : ""}`;
+  return `The turn failed${detail.length > 0 ? `: ${detail.join(" — ")}` : ""}`;
 }

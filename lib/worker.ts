@@ -32,7 +32,7 @@ export function loadWorker(name: string): Worker {
   validateWorkerName(name);
   const meta = readMeta(name);
   if (!meta) {
-    throw new CsdError(`No worker named "${name}" in ${workerDir()} (see csd list --all)`);
+    throw new CsdError(`No worker named "${name}" in "${workerDir()}" (see csd list --all)`);
   }
   return fromMeta(meta);
 }

@@ -70,7 +70,7 @@ function lstatOrNull(path: string): Deno.FileInfo | null {
     return Deno.lstatSync(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return null;
-    throw new CsdError(`Cannot check worker dir ${path}: ${message(error)}`);
+    throw new CsdError(`Cannot check worker dir "${path}": ${message(error)}`);
   }
 }
 
@@ -78,7 +78,7 @@ function assertNotWritableByOthers(dir: string, info: Deno.FileInfo): void {
   if (info.mode === null || (info.mode & 0o022) === 0) return;
   const mode = (info.mode & 0o777).toString(8).padStart(4, "0");
   throw new CsdError(
-    `Refusing worker dir ${dir}: it is writable by group or others (mode ${mode}); ` +
+    `Refusing worker dir "${dir}": it is writable by group or others (mode ${mode}); ` +
       `check its contents, then run chmod 700 on it`,
   );
 }
@@ -95,7 +95,7 @@ function ensurePrivateDir(dir: string): void {
       Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
     } catch (error) {
       if (!(error instanceof Deno.errors.AlreadyExists)) {
-        throw new CsdError(`Cannot create worker dir ${dir}: ${message(error)}`);
+        throw new CsdError(`Cannot create worker dir "${dir}": ${message(error)}`);
       }
     }
     info = Deno.lstatSync(dir);
@@ -113,16 +113,16 @@ function assertSafe(dir: string, info: Deno.FileInfo): void {
       target = Deno.readLinkSync(dir);
     }
     throw new CsdError(
-      `Refusing worker dir ${dir}: it is a symlink to ${target}; remove it or set CSD_WORKER_DIR`,
+      `Refusing worker dir "${dir}": it is a symlink to "${target}"; remove it or set CSD_WORKER_DIR`,
     );
   }
   if (!info.isDirectory) {
-    throw new CsdError(`Refusing worker dir ${dir}: it is not a directory`);
+    throw new CsdError(`Refusing worker dir "${dir}": it is not a directory`);
   }
   const uid = Deno.uid();
   if (uid !== null && info.uid !== null && info.uid !== uid) {
     throw new CsdError(
-      `Refusing worker dir ${dir}: it is owned by uid ${info.uid}, not you (uid ${uid}); ` +
+      `Refusing worker dir "${dir}": it is owned by uid ${info.uid}, not you (uid ${uid}); ` +
         `set CSD_WORKER_DIR to a folder of your own`,
     );
   }

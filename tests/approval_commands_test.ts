@@ -4,7 +4,7 @@
  * launched with the fake agent and calls waiting in this process's gate.
  */
 import { assert, assertEquals } from "./support/assert.ts";
-import { REPO, TestEnv } from "./support/env.ts";
+import { REPO, TestEnv } from "../kit/env.ts";
 import { approvalPaths } from "../lib/paths.ts";
 import { gate, type GateCall, type GateVerdict } from "../lib/approval/gate.ts";
 import { compilePolicy } from "../lib/approval/policy.ts";

@@ -8,11 +8,11 @@
  * carries the reason. CSD_TEST_HARNESS_SET=oldest|current.
  */
 import { assert, assertEquals } from "./support/assert.ts";
-import { eventually, exists, REPO } from "./support/env.ts";
-import { type RealWorld, realWorld } from "./support/real_claude.ts";
-import { withCodex } from "./support/real_codex.ts";
-import { withPi } from "./support/real_pi.ts";
-import type { Reply } from "./support/mock_model.ts";
+import { eventually, exists, REPO } from "../kit/env.ts";
+import { type RealWorld, realWorld } from "../kit/real_claude.ts";
+import { withCodex } from "../kit/real_codex.ts";
+import { withPi } from "../kit/real_pi.ts";
+import type { Reply } from "../kit/mock_model.ts";
 import { approvalPaths } from "../lib/paths.ts";
 import { compilePolicy } from "../lib/approval/policy.ts";
 import { installPolicy } from "../lib/approval/worker_policy.ts";

@@ -5,7 +5,7 @@ import { compilePolicy, decide, globRegex, loadPolicy } from "../lib/approval/po
 import { callSubjects, patchPaths, toolKind } from "../lib/approval/tools.ts";
 import { approvalTimeoutSeconds } from "../lib/approval/timeout.ts";
 import { policySchemaText } from "../tools/policy_schema.ts";
-import { REPO } from "./support/env.ts";
+import { REPO } from "../kit/env.ts";
 import type { HarnessName } from "../lib/schema.ts";
 
 const POLICY = compilePolicy({

@@ -10,12 +10,12 @@
  * $CSD_APPROVAL_FACTS (a JSON file) when set, for the notes.
  */
 import { assert, assertEquals } from "./support/assert.ts";
-import { exists, REPO } from "./support/env.ts";
-import { type RealWorld, realWorld } from "./support/real_claude.ts";
-import { withCodex } from "./support/real_codex.ts";
-import { withPi } from "./support/real_pi.ts";
-import { HARNESS_SET } from "./support/harness_set.ts";
-import type { Reply } from "./support/mock_model.ts";
+import { exists, REPO } from "../kit/env.ts";
+import { type RealWorld, realWorld } from "../kit/real_claude.ts";
+import { withCodex } from "../kit/real_codex.ts";
+import { withPi } from "../kit/real_pi.ts";
+import { HARNESS_SET } from "../kit/harness_set.ts";
+import type { Reply } from "../kit/mock_model.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const PROBE = `${REPO}/tests/support/approval_probe.sh`;

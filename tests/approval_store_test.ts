@@ -4,7 +4,7 @@
  */
 import { assert, assertEquals } from "./support/assert.ts";
 import { assertThrows } from "./support/approval.ts";
-import { REPO } from "./support/env.ts";
+import { REPO } from "../kit/env.ts";
 import { type ApprovalPaths, approvalPaths } from "../lib/paths.ts";
 import {
   decideAsController,

@@ -2,7 +2,7 @@
  * Claude Code's transcript reader (lib/transcript/claude.ts) against real 2.1.197 transcripts:
  * `claude_transcript_{tool,failed}_turn.jsonl` from the capture session described in
  * fixtures/claude_screens/README.md, and `claude_transcript_thinking_turn.jsonl` from a worker
- * run with tests/support/real_claude.ts (rule "think about it" → thinking "weighing the options",
+ * run with kit/real_claude.ts (rule "think about it" → thinking "weighing the options",
  * text "thought through").
  */
 import { assert, assertEquals, assertStringIncludes } from "./support/assert.ts";

@@ -6,7 +6,7 @@
  * real_claude_test.ts.
  */
 import { assert, assertEquals, assertStringIncludes } from "./support/assert.ts";
-import { eventually, FAKE_CLAUDE, TestEnv } from "./support/env.ts";
+import { eventually, FAKE_CLAUDE, TestEnv } from "../kit/env.ts";
 import { PromptTurn, statusFromEvents } from "../lib/events.ts";
 import { unwrapPastedContent } from "../lib/harness/claude.ts";
 import type { EventLine } from "../lib/schema.ts";

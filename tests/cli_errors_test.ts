@@ -3,7 +3,7 @@
  * turns, timeouts with diagnostics, ignored Enter keys, trust dialogs, usage errors.
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./support/assert.ts";
-import { BIN, eventually, exists, linesUntil, TestEnv } from "./support/env.ts";
+import { BIN, eventually, exists, linesUntil, TestEnv } from "../kit/env.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -495,7 +495,7 @@ Deno.test(
       assertEquals(planted.code, 124);
       assertMatch(
         planted.stderr,
-        /warning: cannot write the diagnostic to .*planted\.txt: .*symbolic link/,
+        /warning: Cannot write the diagnostic to ".*planted\.txt": .*symbolic link/,
       );
       assert(!planted.stderr.includes("csd-diagnostic:"));
       assertEquals(Deno.readTextFileSync(victim), "precious\n");
@@ -509,7 +509,7 @@ Deno.test(
         assertEquals(run.code, 124);
         assertMatch(
           run.stderr,
-          /warning: cannot write the diagnostic to .*foreign\.txt: .*another user/,
+          /warning: Cannot write the diagnostic to ".*foreign\.txt": .*another user/,
         );
         assertEquals(Deno.readTextFileSync(foreign), "theirs\n");
       }
@@ -608,3 +608,17 @@ Deno.test(
     }
   },
 );
+
+Deno.test("an unset HOME is one error line, not a stack trace", opts, async () => {
+  const env = await TestEnv.create();
+  try {
+    const run = await env.csd(["grant-consent", "--yes"], { env: { HOME: "" } });
+    assertEquals(run.code, 1, run.stderr);
+    assertEquals(
+      run.stderr,
+      "error: HOME is not set: csd keeps consent and harness homes under it\n",
+    );
+  } finally {
+    await env.dispose();
+  }
+});

@@ -3,7 +3,7 @@
  * read-events → list → stop, and the lower-level send / wait-for-turn path.
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./support/assert.ts";
-import { eventually, exists, TestEnv } from "./support/env.ts";
+import { eventually, exists, TestEnv } from "../kit/env.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 

@@ -3,7 +3,7 @@
  * a reboot and in place, prune, the worker's environment, prompts that must arrive intact.
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./support/assert.ts";
-import { eventually, exists, TestEnv } from "./support/env.ts";
+import { eventually, exists, TestEnv } from "../kit/env.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 

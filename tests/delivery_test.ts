@@ -8,7 +8,7 @@ import { promptAsText } from "../lib/submit.ts";
 import { LineCursor } from "../lib/jsonl.ts";
 import { appendEventLine } from "../lib/append.ts";
 import { parseEventLine } from "../lib/schema.ts";
-import { NODE22 } from "./support/harness_set.ts";
+import { NODE22 } from "../kit/harness_set.ts";
 
 /** A small seeded PRNG (mulberry32), so a failing case can be replayed from its seed. */
 function random(seed: number): () => number {

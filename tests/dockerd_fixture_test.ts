@@ -1,13 +1,13 @@
 /**
- * The Docker fixtures (tests/support/dockerd.ts, tests/support/docker_image.ts) themselves: a
+ * The Docker fixtures (kit/dockerd.ts, kit/docker_image.ts) themselves: a
  * private daemon starts and stops, the locally built image runs tmux and the harness CLI, and a
  * container on the host network reaches a server on the host's 127.0.0.1 (the mock model).
  */
 import { assertEquals, assertMatch, assertStringIncludes } from "./support/assert.ts";
-import { Dockerd } from "./support/dockerd.ts";
+import { Dockerd } from "../kit/dockerd.ts";
 import { withTestContainer } from "./support/remote.ts";
-import { IMAGE_USER, lastImageTimings, testImage } from "./support/docker_image.ts";
-import { HARNESS_DIR } from "./support/harness_set.ts";
+import { IMAGE_USER, lastImageTimings, testImage } from "../kit/docker_image.ts";
+import { HARNESS_DIR } from "../kit/harness_set.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 

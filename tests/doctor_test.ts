@@ -4,8 +4,8 @@
  * too old for pi) on fake binaries.
  */
 import { assert, assertEquals, assertStringIncludes } from "./support/assert.ts";
-import { REPO, TestEnv } from "./support/env.ts";
-import { NODE22 } from "./support/harness_set.ts";
+import { REPO, TestEnv } from "../kit/env.ts";
+import { NODE22 } from "../kit/harness_set.ts";
 import { TESTED } from "../lib/harness/tested.ts";
 
 interface Check {

@@ -1,6 +1,6 @@
-/** The test environment itself (tests/support/env.ts): what it leaves behind after dispose. */
+/** The test environment itself (kit/env.ts): what it leaves behind after dispose. */
 import { assert, assertEquals } from "./support/assert.ts";
-import { eventually, exists, TestEnv } from "./support/env.ts";
+import { eventually, exists, TestEnv } from "../kit/env.ts";
 
 Deno.test("TestEnv.dispose() removes its tmux socket file", async () => {
   const env = await TestEnv.create();

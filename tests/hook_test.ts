@@ -2,7 +2,7 @@
 import { assert, assertEquals } from "./support/assert.ts";
 import { toEventLine } from "../hooks/to_event.ts";
 import { parseEventLine } from "../lib/schema.ts";
-import { BIN } from "./support/env.ts";
+import { BIN } from "../kit/env.ts";
 
 const NOW = new Date("2026-01-02T03:04:05.000Z");
 const common = { session_id: "s1", transcript_path: "/t.jsonl", cwd: "/w" };

@@ -5,19 +5,12 @@
  * what install put there.
  */
 import { assert, assertEquals, assertStringIncludes } from "./support/assert.ts";
-import { REPO, type Run, TestEnv } from "./support/env.ts";
+import { REPO, type Run, TestEnv } from "../kit/env.ts";
+import { SUBCOMMANDS } from "../commands/registry.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const DENO = `${REPO}/.tools/bin/deno`;
-/**
- * Command modules written ahead of their wiring (issue 13's groundwork): not in the Makefile's
- * SUBCOMMANDS yet, so not installed. Registering one means removing it here.
- */
-const NOT_REGISTERED_YET = new Set(["usage", "pending", "approve", "deny", "answer"]);
-const SUBCOMMANDS = [...Deno.readDirSync(`${REPO}/commands`)]
-  .filter((e) => e.name.endsWith(".ts")).map((e) => e.name.slice(0, -3))
-  .filter((name) => !NOT_REGISTERED_YET.has(name)).sort();
-const EXECUTABLES = ["csd", "csd-hook", ...SUBCOMMANDS.map((s) => `csd-${s}`)];
+const EXECUTABLES = ["csd", "csd-hook", ...SUBCOMMANDS.map((s) => `csd-${s.name}`)];
 
 /** Runs `make -s -C <checkout> <args>` without any DENORT_BIN of the caller's. */
 async function make(args: string[], env: Record<string, string> = {}): Promise<Run> {

@@ -1,12 +1,12 @@
 /**
- * Tests for the Anthropic Messages dialect of the mock model (tests/support/mock_model_anthropic.ts),
+ * Tests for the Anthropic Messages dialect of the mock model (kit/mock_model_anthropic.ts),
  * the one Claude Code speaks, through real HTTP.
  *
  * @module
  */
 
 import { assert, assertEquals } from "./support/assert.ts";
-import type { Reply } from "./support/mock_model.ts";
+import type { Reply } from "../kit/mock_model.ts";
 import {
   assemble,
   body,

@@ -1,11 +1,11 @@
 /**
- * Tests for the mock model's command-line entry (tests/support/mock_model_main.ts).
+ * Tests for the mock model's command-line entry (kit/mock_model_main.ts).
  *
  * @module
  */
 
 import { assert, assertEquals } from "./support/assert.ts";
-import { parseArgs, parseRulesFile, UsageError } from "./support/mock_model_main.ts";
+import { parseArgs, parseRulesFile, UsageError } from "../kit/mock_model_main.ts";
 import { body, user } from "./support/mock_model_client.ts";
 
 Deno.test("parseRulesFile() reads regex rules and options; parseArgs() checks usage", () => {
@@ -52,7 +52,7 @@ Deno.test("mock_model_main.ts prints its URL, logs requests and stops on SIGTERM
       JSON.stringify([{ match: "ping", replies: [{ kind: "text", text: "pong" }] }]),
     );
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", new URL("./support/mock_model_main.ts", import.meta.url).pathname]
+      args: ["run", "-A", new URL("../kit/mock_model_main.ts", import.meta.url).pathname]
         .concat(["--rules", rules, "--log", log]),
       stdout: "piped",
       stderr: "inherit",

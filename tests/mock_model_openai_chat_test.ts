@@ -1,12 +1,12 @@
 /**
  * Tests for the OpenAI Chat Completions dialect of the mock model
- * (tests/support/mock_model_openai_chat.ts), the one Pi speaks, through real HTTP.
+ * (kit/mock_model_openai_chat.ts), the one Pi speaks, through real HTTP.
  *
  * @module
  */
 
 import { assert, assertEquals } from "./support/assert.ts";
-import type { MockModel } from "./support/mock_model.ts";
+import type { MockModel } from "../kit/mock_model.ts";
 import { MAKE_FILE_RULE, withMock } from "./support/mock_model_client.ts";
 
 type ChatMsg = Record<string, unknown>;

@@ -1,14 +1,14 @@
 /**
  * Tests for the OpenAI Responses dialect of the mock model
- * (tests/support/mock_model_openai_responses.ts), the one Codex speaks, through real HTTP.
+ * (kit/mock_model_openai_responses.ts), the one Codex speaks, through real HTTP.
  *
  * @module
  */
 
 import { assert, assertEquals } from "./support/assert.ts";
-import type { MockModel } from "./support/mock_model.ts";
+import type { MockModel } from "../kit/mock_model.ts";
 import { MAKE_FILE_RULE, parseSse, withMock } from "./support/mock_model_client.ts";
-import { responsesMessages } from "./support/mock_model_openai_responses.ts";
+import { responsesMessages } from "../kit/mock_model_openai_responses.ts";
 
 type Item = Record<string, unknown>;
 

@@ -1,5 +1,5 @@
 /**
- * Tests for the mock model server's dialect-neutral core (tests/support/mock_model.ts), through
+ * Tests for the mock model server's dialect-neutral core (kit/mock_model.ts), through
  * real HTTP: routing, rule and default replies, delays, the request log. The dialects have their
  * own files (mock_model_<dialect>_test.ts); the CLI entry is in mock_model_main_test.ts.
  *
@@ -7,7 +7,7 @@
  */
 
 import { assert, assertEquals } from "./support/assert.ts";
-import { MockModel, selectTurn } from "./support/mock_model.ts";
+import { MockModel, selectTurn } from "../kit/mock_model.ts";
 import { body, post, turn, user, withMock } from "./support/mock_model_client.ts";
 
 Deno.test("MockModel.start() listens on 127.0.0.1 and answers HEAD / with 404", async () => {

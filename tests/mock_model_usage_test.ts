@@ -4,7 +4,7 @@
  */
 import { assert, assertEquals } from "./support/assert.ts";
 import { parseSse, withMock } from "./support/mock_model_client.ts";
-import type { RequestLogEntry } from "./support/mock_model.ts";
+import type { RequestLogEntry } from "../kit/mock_model.ts";
 
 const post = async (url: string, body: unknown) => {
   const res = await fetch(url, {

@@ -4,7 +4,7 @@
  * is validated in tests/real_usage_test.ts).
  */
 import { assert, assertEquals } from "./support/assert.ts";
-import { TestEnv } from "./support/env.ts";
+import { TestEnv } from "../kit/env.ts";
 import { schemaFiles } from "../tools/gen_output_schemas.ts";
 import {
   DoctorOutput,

@@ -5,8 +5,8 @@
  * the request the mock model receives). Ignored when `make harnesses` has not installed claude.
  */
 import { assert, assertEquals, assertStringIncludes } from "./support/assert.ts";
-import { REPO } from "./support/env.ts";
-import { CLAUDE_BIN, type RealWorld, realWorld } from "./support/real_claude.ts";
+import { REPO } from "../kit/env.ts";
+import { CLAUDE_BIN, type RealWorld, realWorld } from "../kit/real_claude.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false, ignore: !exists(CLAUDE_BIN) };
 const SKILL_NAME = "driving-claude-code-sessions";

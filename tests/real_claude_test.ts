@@ -3,8 +3,8 @@
  * command is proven on the real harness here; the fake-agent suites prove the logic around it.
  */
 import { assert, assertEquals, assertStringIncludes } from "./support/assert.ts";
-import { eventually, exists } from "./support/env.ts";
-import { CLAUDE_BIN, realWorld, transcriptPrompts } from "./support/real_claude.ts";
+import { eventually, exists } from "../kit/env.ts";
+import { CLAUDE_BIN, realWorld, transcriptPrompts } from "../kit/real_claude.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const bash = (command: string) => ({

@@ -5,10 +5,10 @@
  * prompt pasted while a turn runs, parallel workers with their own homes.
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./support/assert.ts";
-import { eventually, exists, linesUntil } from "./support/env.ts";
-import { realWorld } from "./support/real_claude.ts";
-import { withCodex } from "./support/real_codex.ts";
-import type { Rule } from "./support/mock_model.ts";
+import { eventually, exists, linesUntil } from "../kit/env.ts";
+import { realWorld } from "../kit/real_claude.ts";
+import { withCodex } from "../kit/real_codex.ts";
+import type { Rule } from "../kit/mock_model.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const shell = (command: string) => ({ kind: "tool" as const, name: "Bash", input: { command } });

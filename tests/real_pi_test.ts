@@ -5,14 +5,14 @@
  * three-harness fan-out.
  */
 import { assert, assertEquals, assertStringIncludes } from "./support/assert.ts";
-import { eventually, exists, type TestEnv } from "./support/env.ts";
-import { realWorld } from "./support/real_claude.ts";
-import { withCodex } from "./support/real_codex.ts";
-import { PI_BIN, withPi } from "./support/real_pi.ts";
-import { NODE22 } from "./support/harness_set.ts";
+import { eventually, exists, type TestEnv } from "../kit/env.ts";
+import { realWorld } from "../kit/real_claude.ts";
+import { withCodex } from "../kit/real_codex.ts";
+import { PI_BIN, withPi } from "../kit/real_pi.ts";
+import { NODE22 } from "../kit/harness_set.ts";
 import { packageOf } from "../lib/harness/binary.ts";
 import { TESTED } from "../lib/harness/tested.ts";
-import type { Rule } from "./support/mock_model.ts";
+import type { Rule } from "../kit/mock_model.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const shell = (command: string) => ({ kind: "tool" as const, name: "Bash", input: { command } });

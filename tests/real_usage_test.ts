@@ -7,11 +7,11 @@
  * misses.
  */
 import { assertEquals } from "./support/assert.ts";
-import { eventually, REPO } from "./support/env.ts";
-import { type RequestLogEntry, sumUsage } from "./support/mock_model.ts";
-import { type RealWorld, realWorld } from "./support/real_claude.ts";
-import { withCodex } from "./support/real_codex.ts";
-import { withPi } from "./support/real_pi.ts";
+import { eventually, REPO } from "../kit/env.ts";
+import { type RequestLogEntry, sumUsage } from "../kit/mock_model.ts";
+import { type RealWorld, realWorld } from "../kit/real_claude.ts";
+import { withCodex } from "../kit/real_codex.ts";
+import { withPi } from "../kit/real_pi.ts";
 import type { UsageReport } from "../lib/usage.ts";
 import { UsageOutput } from "../lib/output_schema.ts";
 

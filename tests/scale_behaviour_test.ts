@@ -7,7 +7,7 @@
  * written while read-turn waits for it.
  */
 import { assert, assertEquals, assertStringIncludes } from "./support/assert.ts";
-import { BIN, TestEnv } from "./support/env.ts";
+import { BIN, TestEnv } from "../kit/env.ts";
 import {
   appendLine,
   type TranscriptTurn,

@@ -7,9 +7,9 @@
  * with `# exit N`; a line ending with `# stdout: X` must print exactly X. `<session-id>` is the
  * output of the latest `session-id` line.
  */
-import { WORKER_SUBCOMMANDS } from "../lib/shim.ts";
+import { SUBCOMMANDS } from "../commands/registry.ts";
 import { assert, assertEquals } from "./support/assert.ts";
-import { BIN, REPO, TestEnv } from "./support/env.ts";
+import { BIN, REPO, TestEnv } from "../kit/env.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const SKILL = `${REPO}/skill/SKILL.md`;
@@ -64,17 +64,6 @@ export function examples(markdown: string): Example[] {
   });
   return found;
 }
-
-/** The top-level subcommands (the per-worker ones are the shim's list). */
-const TOP_LEVEL_SUBCOMMANDS = [
-  "launch",
-  "adopt",
-  "list",
-  "prune",
-  "grant-consent",
-  "doctor",
-  "help",
-];
 
 Deno.test("examples() reads sh blocks, continuations and annotations", () => {
   const doc = [
@@ -145,7 +134,7 @@ Deno.test("every command example in skill/SKILL.md runs as documented", opts, as
 
     // The examples cover the whole surface, and what they claim happened did.
     const text = all.map((e) => e.command).join("\n");
-    for (const sub of [...TOP_LEVEL_SUBCOMMANDS, ...WORKER_SUBCOMMANDS]) {
+    for (const { name: sub } of SUBCOMMANDS) {
       assert(new RegExp(`(csd|bin/[a-z-]+) ${sub}\\b`).test(text), `no example runs ${sub}`);
     }
     assert(all.length >= 60, `only ${all.length} examples`);

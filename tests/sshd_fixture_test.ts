@@ -1,10 +1,10 @@
 /**
- * The real-sshd fixture (tests/support/sshd.ts) itself: it serves its dedicated user over a
+ * The real-sshd fixture (kit/sshd.ts) itself: it serves its dedicated user over a
  * pinned host key, and an ssh that does not know that key refuses it with ssh's own message.
  * The remote-target suites build on these guarantees.
  */
 import { assertEquals, assertStringIncludes } from "./support/assert.ts";
-import { Sshd } from "./support/sshd.ts";
+import { Sshd } from "../kit/sshd.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const decoder = new TextDecoder();

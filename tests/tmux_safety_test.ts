@@ -6,7 +6,7 @@
  * (F18).
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./support/assert.ts";
-import { eventually, exists, TestEnv } from "./support/env.ts";
+import { eventually, exists, TestEnv } from "../kit/env.ts";
 import { staleBufferNames } from "../lib/tmux.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };

@@ -1,5 +1,5 @@
 /**
- * lib/transport.ts against a real Docker daemon (tests/support/dockerd.ts) and the locally
+ * lib/transport.ts against a real Docker daemon (kit/dockerd.ts) and the locally
  * built image: `docker://` runs argv in a running container and `docker-run://` in a fresh one
  * that is gone afterwards, byte for byte, with stdin; a missing container or a dead daemon is a
  * one-line error naming the target (exit 1).

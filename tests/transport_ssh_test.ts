@@ -1,11 +1,11 @@
 /**
- * lib/transport.ts over a real sshd (tests/support/sshd.ts): argv reaches the remote side byte
+ * lib/transport.ts over a real sshd (kit/sshd.ts): argv reaches the remote side byte
  * for byte through the remote login shell, stdin round-trips, the shared connection is reused,
  * and a dead or untrusted target is a one-line error naming it (exit 1).
  */
 import { assert, assertEquals, assertMatch } from "./support/assert.ts";
-import { Sshd } from "./support/sshd.ts";
-import { HARNESS_DIR } from "./support/harness_set.ts";
+import { Sshd } from "../kit/sshd.ts";
+import { HARNESS_DIR } from "../kit/harness_set.ts";
 import { parseTarget, type Transport, transportFor } from "../lib/transport.ts";
 import { expectCsdError } from "./support/remote.ts";
 

@@ -1,6 +1,6 @@
 /** The worker dir's safety checks, and readers meeting half-written files. */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./support/assert.ts";
-import { eventually, exists, TestEnv } from "./support/env.ts";
+import { eventually, exists, TestEnv } from "../kit/env.ts";
 import { CsdError, fsErrorToCsdError } from "../lib/errors.ts";
 import { readMeta, writeMeta } from "../lib/meta.ts";
 import type { WorkerMeta } from "../lib/schema.ts";

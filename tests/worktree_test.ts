@@ -1,6 +1,6 @@
 /** lib/worktree.ts against real git in temporary repositories. */
 import { assert, assertEquals, assertStringIncludes } from "./support/assert.ts";
-import { exists } from "./support/env.ts";
+import { exists } from "../kit/env.ts";
 import {
   createWorktree,
   inspectWorktree,

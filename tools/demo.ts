@@ -5,9 +5,9 @@
  * markdown and a summary of the event stream, stops the worker and the mock. Everything lives in
  * a temp folder and a private tmux server, removed at the end.
  */
-import { MockModel } from "../tests/support/mock_model.ts";
-import { REPO } from "../tests/support/env.ts";
-import { CLAUDE_BIN, MOCK_KEY } from "../tests/support/real_claude.ts";
+import { MockModel } from "../kit/mock_model.ts";
+import { REPO } from "../kit/env.ts";
+import { CLAUDE_BIN, MOCK_KEY } from "../kit/real_claude.ts";
 
 const root = Deno.realPathSync(await Deno.makeTempDir({ prefix: "csd-demo-" }));
 const home = `${root}/home`;

@@ -123,7 +123,7 @@ export const claude: Harness = {
     const options = dialogOptions(screen);
     const trust = options.find(isTrustOption);
     if (!trust) {
-      return { kind: "fail", why: "the folder-trust dialog shows no option to trust the folder" };
+      return { kind: "fail", why: "The folder-trust dialog shows no option to trust the folder" };
     }
     return {
       kind: "keys",

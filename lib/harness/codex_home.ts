@@ -104,7 +104,7 @@ function readToml(path: string): Record<string, unknown> {
   try {
     return parse(text) as Record<string, unknown>;
   } catch (error) {
-    throw new CsdError(`Cannot parse ${path}: ${error instanceof Error ? error.message : error}`);
+    throw new CsdError(`Cannot parse "${path}": ${error instanceof Error ? error.message : error}`);
   }
 }
 

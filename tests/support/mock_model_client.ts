@@ -7,7 +7,7 @@
  */
 
 import { assert, assertEquals } from "./assert.ts";
-import { MockModel, type Rule } from "./mock_model.ts";
+import { MockModel, type Rule } from "../../kit/mock_model.ts";
 
 /** Runs `fn` against a fresh mock model and closes it afterwards. */
 export async function withMock(

@@ -3,8 +3,8 @@
  * daemon, and the check that a call failed with a CsdError (the one-line error path).
  */
 import { assert } from "./assert.ts";
-import { Dockerd } from "./dockerd.ts";
-import { testImage } from "./docker_image.ts";
+import { Dockerd } from "../../kit/dockerd.ts";
+import { testImage } from "../../kit/docker_image.ts";
 import { CsdError } from "../../lib/errors.ts";
 
 /** A daemon with a long-running container of the test image on the host network. */

@@ -7,7 +7,7 @@
 import { fileURLToPath } from "node:url";
 import { dirname } from "node:path";
 
-export const REPO = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
+export const REPO = dirname(dirname(fileURLToPath(import.meta.url)));
 /**
  * Where csd's executables come from: the checkout's generated bin/ by default; `CSD_TEST_BIN`
  * points the suites at another tree (`make test-installed` sets it to an installed PREFIX/bin).

@@ -6,7 +6,7 @@
  *
  * @example
  * ```sh
- * deno run -A tests/support/mock_model_main.ts --rules rules.json --log /tmp/mock.jsonl
+ * deno run -A kit/mock_model_main.ts --rules rules.json --log /tmp/mock.jsonl
  * ```
  *
  * @module
@@ -18,7 +18,7 @@ import { MockModel, type MockModelOptions, type Reply, type Rule } from "./mock_
 const HELP = `mock_model_main.ts — scripted mock model server on 127.0.0.1
 
 USAGE:
-  deno run -A tests/support/mock_model_main.ts [--rules FILE] [--log FILE] [--port N]
+  deno run -A kit/mock_model_main.ts [--rules FILE] [--log FILE] [--port N]
 
 OPTIONS:
   --rules FILE  JSON rules: an array of {"match": "substring" | {"regex": "…", "flags": "i"},
