@@ -22,6 +22,7 @@ import { registerSessionId } from "./register.ts";
 import { dirname } from "node:path";
 import { killVerified, validateWorkerName } from "./worker.ts";
 import { ensureWorkerDir } from "./worker_dir.ts";
+import { lockHolderAlive } from "./worker_lock.ts";
 import { workerEnvironment } from "./worker_env.ts";
 
 /** What to start. */
@@ -329,27 +330,6 @@ function takeLaunchLock(path: string, name: string): () => void {
     }
   }
   throw new CsdError(`Cannot reserve worker name "${name}"`);
-}
-
-function lockHolderAlive(path: string): boolean {
-  try {
-    const pid = Number(Deno.readTextFileSync(path).trim());
-    if (!Number.isInteger(pid) || pid <= 0) return false;
-    Deno.statSync(`/proc/${pid}`);
-    return true;
-  } catch (error) {
-    // No /proc (not Linux): assume the holder is alive rather than steal its lock.
-    return !(error instanceof Deno.errors.NotFound) || !existsProc();
-  }
-}
-
-function existsProc(): boolean {
-  try {
-    Deno.statSync("/proc/self");
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function reproduceLine(request: StartRequest, cwd: string): string {
