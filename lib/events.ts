@@ -1,7 +1,7 @@
 /** Small queries over a worker's event lines. */
 import { readLinesFrom, readTailEvents } from "./jsonl.ts";
 import { parseEventLine } from "./schema.ts";
-import type { EventLine, WorkerMeta } from "./schema.ts";
+import type { EventLine, EventType, WorkerMeta } from "./schema.ts";
 import type { WorkerStatus } from "./status.ts";
 
 /** How much of the file before an offset is read to know what was running there. */
@@ -75,9 +75,16 @@ export function endsWorker(event: EventLine): boolean {
   return event.event === "session_end" && !CONTINUING_END_REASONS.has(event.reason ?? "");
 }
 
-/** True for an event that ends a turn (stop, stop_failure); a subagent's stop is not one. */
+/**
+ * The events that end a turn, the one place this rule is written: a success (stop) or a failure
+ * (stop_failure, which Codex's Interrupt and csd's derived lines also become). A subagent's stop
+ * is not one; a session_end ends the worker instead (see endsWorker).
+ */
+export const TURN_END_EVENTS: ReadonlySet<EventType> = new Set(["stop", "stop_failure"]);
+
+/** True for an event that ends a turn (see TURN_END_EVENTS). */
 export function endsTurn(event: EventLine): boolean {
-  return event.event === "stop" || event.event === "stop_failure";
+  return TURN_END_EVENTS.has(event.event);
 }
 
 /**
@@ -87,12 +94,10 @@ export function endsTurn(event: EventLine): boolean {
  * into the running turn (one turn end), so a prompt while one is open adds nothing.
  */
 export function openTurnsAfter(open: number, event: EventLine, harness: TurnSemantics): number {
+  if (endsTurn(event)) return Math.max(0, open - 1);
   switch (event.event) {
     case "user_prompt_submit":
       return open === 0 || harness.busyPromptRunsOwnTurn === true ? open + 1 : open;
-    case "stop":
-    case "stop_failure":
-      return Math.max(0, open - 1);
     case "session_end":
       return endsWorker(event) ? 0 : open;
     case "session_start":
@@ -108,7 +113,7 @@ export function openTurnsAfter(open: number, event: EventLine, harness: TurnSema
       // A typed `/compact` fires PreCompact (and, on 2.1.332, its summariser's SubagentStop) with
       // no turn around it and no turn end after it: counting them as a turn left the worker
       // "working" for good. Inside a turn they change nothing; a subagent's stop ends no turn.
-    case "notification":
+    default:
       return open;
   }
 }

@@ -4,7 +4,7 @@
  * the shared app-server daemon (`--dangerously-bypass-hook-trust` forces embedded mode and lets
  * the hooks run), and records failed turns only in its rollout.
  */
-import { reportedSessionId, reportedTranscriptPath } from "../events.ts";
+import { endsTurn, reportedSessionId, reportedTranscriptPath } from "../events.ts";
 import { readTailLines } from "../jsonl.ts";
 import { hookExecutable, type WorkerPaths } from "../paths.ts";
 import type { EventLine, WorkerMeta } from "../schema.ts";
@@ -117,9 +117,7 @@ export const codex: Harness = {
     const at = events.findLastIndex((e) => e.event === "user_prompt_submit");
     const prompt = events[at];
     if (!prompt?.turn_id) return [];
-    if (events.slice(at + 1).some((e) => e.event === "stop" || e.event === "stop_failure")) {
-      return [];
-    }
+    if (events.slice(at + 1).some(endsTurn)) return [];
     const error = failedTurns(parseRollout(readTailLines(path))).get(prompt.turn_id);
     if (error === undefined) return [];
     return [{
