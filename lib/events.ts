@@ -93,7 +93,7 @@ export function endsTurn(event: EventLine): boolean {
  * that prompt at once, not when its turn starts), so each prompt counts; Codex and Pi merge it
  * into the running turn (one turn end), so a prompt while one is open adds nothing.
  */
-export function openTurnsAfter(open: number, event: EventLine, harness: TurnSemantics): number {
+function openTurnsAfter(open: number, event: EventLine, harness: TurnSemantics): number {
   if (endsTurn(event)) return Math.max(0, open - 1);
   switch (event.event) {
     case "user_prompt_submit":
@@ -119,7 +119,7 @@ export function openTurnsAfter(open: number, event: EventLine, harness: TurnSema
 }
 
 /** The number of turns running or waiting to run after `events`. */
-export function openTurns(events: EventLine[], harness: TurnSemantics): number {
+function openTurns(events: EventLine[], harness: TurnSemantics): number {
   return events.reduce((open, event) => openTurnsAfter(open, event, harness), 0);
 }
 

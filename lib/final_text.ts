@@ -16,7 +16,7 @@ import { PromptTurn, workerEvents } from "./events.ts";
 const TRANSCRIPT_GRACE_MS = 5000;
 
 /** True when `turn` was started by `prompt` (whitespace-insensitive; long prompts by prefix). */
-export function turnMatchesPrompt(turn: Turn, prompt: string): boolean {
+function turnMatchesPrompt(turn: Turn, prompt: string): boolean {
   const got = squash(turn.prompt);
   const want = squash(prompt);
   return got === want || (got.length > 0 && (want.startsWith(got) || got.startsWith(want)));

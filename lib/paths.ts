@@ -131,7 +131,7 @@ export function piExtension(): string {
 }
 
 /** Claude's project folder name for a cwd: every non-alphanumeric character becomes `-`. */
-export function claudeProjectDirName(cwd: string): string {
+function claudeProjectDirName(cwd: string): string {
   return cwd.replace(/[^a-zA-Z0-9]/g, "-");
 }
 

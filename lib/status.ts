@@ -14,13 +14,6 @@ import { reconcileEvents, reconcileScreen } from "./reconcile.ts";
 import { statusFromEvents, workerEvents } from "./events.ts";
 
 export type WorkerStatus = "idle" | "working" | "terminated" | "gone" | "unknown";
-export const STATUSES: readonly WorkerStatus[] = [
-  "idle",
-  "working",
-  "terminated",
-  "gone",
-  "unknown",
-];
 
 /**
  * The worker's status. Pass `pane` when the caller already listed panes (list makes one tmux

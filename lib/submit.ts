@@ -151,7 +151,7 @@ export async function submitPrompt(
 }
 
 /** Fails clearly when the worker cannot take input (gone, exited, or showing a dialog). */
-export async function assertReadyForInput(worker: Worker): Promise<void> {
+async function assertReadyForInput(worker: Worker): Promise<void> {
   const pane = await workerPane(worker);
   if (!pane) {
     throw new CsdError(

@@ -117,7 +117,7 @@ export async function waitForPromptTurnEnd(
 }
 
 /** The outcome an event stands for, if it ends a turn. */
-export function turnEndOutcome(event: EventAt): TurnOutcome | undefined {
+function turnEndOutcome(event: EventAt): TurnOutcome | undefined {
   const line = event.event;
   if (endsTurn(line)) {
     return line.event === "stop"

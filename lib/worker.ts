@@ -66,7 +66,7 @@ export function assertStillRegistered(worker: Worker): void {
 }
 
 /** What the worker's pane must be (session name and id, pane id, server). */
-export function paneIdentity(meta: WorkerMeta): PaneIdentity {
+function paneIdentity(meta: WorkerMeta): PaneIdentity {
   return {
     sessionName: meta.name,
     sessionId: meta.tmux_session_id,
@@ -126,12 +126,4 @@ export function requireWorkerFlag(value: string | undefined): string {
     );
   }
   return validateWorkerName(value);
-}
-
-/**
- * The newest transcript path: a hook's `transcript_path` beats the launch-time guess (Claude
- * cuts and hashes long project paths).
- */
-export function transcriptPath(meta: WorkerMeta, reported: string | undefined): string | null {
-  return reported ?? meta.transcript_path;
 }
