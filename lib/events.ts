@@ -2,7 +2,6 @@
 import { readLinesFrom, readTailEvents } from "./jsonl.ts";
 import { parseEventLine } from "./schema.ts";
 import type { EventLine, EventType, WorkerMeta } from "./schema.ts";
-import type { WorkerStatus } from "./status.ts";
 
 /** How much of the file before an offset is read to know what was running there. */
 const BEFORE_BYTES = 256 * 1024;
@@ -15,6 +14,9 @@ const CONTINUING_END_REASONS: ReadonlySet<string> = new Set(["clear", "resume"])
 
 /** Session-start sources that begin a fresh conversation: no turn is running after them. */
 const FRESH_START_SOURCES: ReadonlySet<string> = new Set(["startup", "clear", "resume"]);
+
+/** A worker's status (see lib/status.ts): the events decide the first three, the pane the rest. */
+export type WorkerStatus = "idle" | "working" | "terminated" | "gone" | "unknown";
 
 /** How a harness treats a prompt submitted while a turn runs (see Harness). */
 export interface TurnSemantics {

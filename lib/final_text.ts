@@ -8,7 +8,7 @@ import type { EventLine } from "./schema.ts";
 import { squash } from "./harness/screen.ts";
 import { finalText, type Turn } from "./transcript/markdown.ts";
 import { waitUntil } from "./wait.ts";
-import type { Worker } from "./worker.ts";
+import type { Worker } from "./worker_handle.ts";
 import { dirname } from "node:path";
 import { PromptTurn, workerEvents } from "./events.ts";
 

@@ -7,7 +7,7 @@ import { dirname } from "node:path";
 import { appendEventLine } from "./append.ts";
 import { statusFromEvents, workerEvents } from "./events.ts";
 import type { EventLine } from "./schema.ts";
-import type { Worker } from "./worker.ts";
+import type { Worker } from "./worker_handle.ts";
 
 /** Appends the event lines the harness's files prove and the events file lacks. */
 export function reconcileEvents(worker: Worker): void {

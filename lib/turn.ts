@@ -6,7 +6,8 @@
 import { type EventAt, LineCursor, parseEvents } from "./jsonl.ts";
 import type { EventLine } from "./schema.ts";
 import { waitUntil } from "./wait.ts";
-import { assertStillRegistered, type Worker, workerPane } from "./worker.ts";
+import { assertStillRegistered, workerPane } from "./worker.ts";
+import type { Worker } from "./worker_handle.ts";
 import { dirname } from "node:path";
 import { harnessWatchDirs, reconcileEvents, reconcileScreen } from "./reconcile.ts";
 import { endsTurn, endsWorker, isOwnEvent, PromptTurn, workerEventsBefore } from "./events.ts";

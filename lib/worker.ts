@@ -1,9 +1,9 @@
 /** A live handle on one worker: its meta, its tmux server, and its harness. */
 import { CsdError, UsageError } from "./errors.ts";
 import { harnessFor } from "./harness/mod.ts";
-import type { Harness } from "./harness/types.ts";
+import type { Worker } from "./worker_handle.ts";
 import { readMeta } from "./meta.ts";
-import { WORKER_NAME_PATTERN, workerDir, type WorkerPaths, workerPaths } from "./paths.ts";
+import { WORKER_NAME_PATTERN, workerDir, workerPaths } from "./paths.ts";
 import { killSurvivors, paneProcesses } from "./process_tree.ts";
 import type { WorkerMeta } from "./schema.ts";
 import { type PaneIdentity, type PaneInfo, paneMatches, Tmux } from "./tmux.ts";
@@ -17,14 +17,6 @@ export function validateWorkerName(name: string): string {
     );
   }
   return name;
-}
-
-/** Everything a per-worker command needs. */
-export interface Worker {
-  meta: WorkerMeta;
-  paths: WorkerPaths;
-  tmux: Tmux;
-  harness: Harness;
 }
 
 /** Loads worker `name` from the worker dir, or throws a clear error when it is unknown. */
