@@ -11,6 +11,7 @@ import { shellQuote } from "../shell.ts";
 import { lastTurn, parseTranscript } from "../transcript/claude.ts";
 import type { Turn } from "../transcript/markdown.ts";
 import { claudeTranscriptPath } from "../paths.ts";
+import { hookNames } from "../hook_events.ts";
 import { resolveExecutable } from "./binary.ts";
 import {
   boxShowsText,
@@ -21,23 +22,11 @@ import {
 } from "./screen.ts";
 import type { Harness, LaunchContext, LaunchPlan, ScreenAction } from "./types.ts";
 
-/** Claude hook events csd records (WorktreeCreate/Remove are left alone: a hook there changes
- * how worktrees are created). */
-const HOOKED_EVENTS = [
-  "SessionStart",
-  "UserPromptSubmit",
+const TOOL_EVENTS: ReadonlySet<string> = new Set([
   "PreToolUse",
   "PostToolUse",
   "PostToolUseFailure",
-  "Stop",
-  "StopFailure",
-  "SessionEnd",
-  "Notification",
-  "SubagentStart",
-  "SubagentStop",
-  "PreCompact",
-] as const;
-const TOOL_EVENTS = new Set(["PreToolUse", "PostToolUse", "PostToolUseFailure"]);
+]);
 
 /** How long after a prompt's submission its text back in the box means an interruption. */
 const INTERRUPT_SETTLE_MS = 1500;
@@ -48,7 +37,7 @@ const HOOK_TIMEOUT_SECONDS = 10;
 /** The `--settings` JSON that wires csd's hook to every recorded event. */
 export function claudeSettings(hookCommand: string): Record<string, unknown> {
   const hooks: Record<string, unknown> = {};
-  for (const event of HOOKED_EVENTS) {
+  for (const event of hookNames("claude")) {
     const entry: Record<string, unknown> = {
       hooks: [{ type: "command", command: hookCommand, timeout: HOOK_TIMEOUT_SECONDS }],
     };
