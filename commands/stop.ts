@@ -37,7 +37,6 @@ export async function main(argv: string[]): Promise<number> {
   const how = await quit(worker);
   const { survivors } = await killWorkerSession(worker);
   removeWorkerFiles(worker.paths);
-  worker.harness.cleanup(worker.paths, worker.meta);
   const reaped = survivors > 0
     ? `; SIGKILLed ${survivors} ${survivors === 1 ? "process" : "processes"} that outlived ` +
       "its tmux session"

@@ -63,6 +63,18 @@ export function reportedTranscriptPath(events: EventLine[]): string | undefined 
   return undefined;
 }
 
+/**
+ * The transcript path as far as it is known now: the newest one a hook reported beats the one
+ * known at launch (Claude cuts and hashes long project paths; Pi's /new, /resume and /fork move
+ * the session to another file; Codex reports its rollout only from the first prompt).
+ */
+export function currentTranscriptPath(
+  meta: Pick<WorkerMeta, "transcript_path">,
+  events: EventLine[],
+): string | null {
+  return reportedTranscriptPath(events) ?? meta.transcript_path;
+}
+
 /** The newest session id a hook reported, if any. */
 export function reportedSessionId(events: EventLine[]): string | undefined {
   for (let i = events.length - 1; i >= 0; i--) {

@@ -140,7 +140,12 @@ function claudeProjectDirName(cwd: string): string {
  * prefer the `transcript_path` a hook reported; this is the fallback before any hook fired.
  */
 export function claudeTranscriptPath(home: string, cwd: string, sessionId: string): string {
-  return `${home}/.claude/projects/${claudeProjectDirName(cwd)}/${sessionId}.jsonl`;
+  return `${claudeProjectsDir(home)}/${claudeProjectDirName(cwd)}/${sessionId}.jsonl`;
+}
+
+/** The folder of Claude's per-project transcript folders. */
+export function claudeProjectsDir(home: string): string {
+  return `${home}/.claude/projects`;
 }
 
 function stripTrailingSlash(path: string): string {
