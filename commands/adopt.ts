@@ -4,10 +4,7 @@ import { CsdError, UsageError } from "../lib/errors.ts";
 import { startWorker } from "../lib/launch.ts";
 import { homeDir } from "../lib/paths.ts";
 import { HarnessName } from "../lib/schema.ts";
-import { findRollout } from "../lib/harness/codex.ts";
-import { realCodexHome } from "../lib/harness/codex_home.ts";
-import { findPiSession } from "../lib/harness/pi.ts";
-import { realPiAgentDir } from "../lib/harness/pi_home.ts";
+import { harnessFor } from "../lib/harness/mod.ts";
 import { panel } from "../lib/panel.ts";
 
 export const HELP =
@@ -55,13 +52,14 @@ export async function main(argv: string[]): Promise<number> {
     printHelp(HELP);
     return 0;
   }
-  requireResumable(args.harness, args.sessionId);
+  const transcript = requireResumable(args.harness, args.sessionId);
   const started = await startWorker({
     name: args.name,
     cwd: args.cwd,
     harness: args.harness,
     args: args.args,
     resumeSessionId: args.sessionId,
+    resumeTranscriptPath: transcript,
   });
   err(
     panel(
@@ -73,39 +71,18 @@ export async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** Each harness resumes only sessions it has a transcript for: say so before starting anything. */
-function requireResumable(harness: HarnessName, sessionId: string): void {
-  const env = Deno.env.toObject();
-  const home = homeDir();
-  const where = harness === "claude"
-    ? `${home}/.claude/projects`
-    : harness === "codex"
-    ? `${realCodexHome(env, home)}/sessions`
-    : `${realPiAgentDir(env, home)}/sessions`;
-  const found = harness === "claude"
-    ? findClaudeTranscript(where, sessionId)
-    : harness === "codex"
-    ? findRollout(where, sessionId)
-    : findPiSession(where, sessionId);
-  if (!found) {
-    throw new CsdError(`No ${harness} transcript for session "${sessionId}" under "${where}"`);
+/**
+ * Each harness resumes only sessions it has a transcript for: say so before starting anything.
+ * Returns the transcript, which the harness's prepare reuses.
+ */
+function requireResumable(harness: HarnessName, sessionId: string): string {
+  const found = harnessFor(harness).findSession(sessionId, Deno.env.toObject(), homeDir());
+  if (!found.path) {
+    throw new CsdError(
+      `No ${harness} transcript for session "${sessionId}" under "${found.searched}"`,
+    );
   }
-}
-
-function findClaudeTranscript(projects: string, sessionId: string): string | null {
-  try {
-    for (const entry of Deno.readDirSync(projects)) {
-      const path = `${projects}/${entry.name}/${sessionId}.jsonl`;
-      try {
-        if (entry.isDirectory && Deno.statSync(path).isFile) return path;
-      } catch {
-        // Not in this project folder.
-      }
-    }
-  } catch {
-    // No projects folder at all.
-  }
-  return null;
+  return found.path;
 }
 
 if (import.meta.main) await runMain(main, HELP);

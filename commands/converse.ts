@@ -13,7 +13,8 @@ import {
 } from "../lib/submission.ts";
 import { renderTurn } from "../lib/transcript/markdown.ts";
 import { waitForPromptTurnEnd } from "../lib/turn.ts";
-import { loadWorker, type Worker } from "../lib/worker.ts";
+import { loadWorker } from "../lib/worker.ts";
+import type { Worker } from "../lib/worker_handle.ts";
 import {
   maxPositionals,
   parseWorkerCommand,

@@ -4,7 +4,8 @@ import { UsageError } from "../lib/errors.ts";
 import { scanMetas } from "../lib/meta.ts";
 import { findOrphanSessions, knownServers } from "../lib/orphans.ts";
 import type { WorkerMeta } from "../lib/schema.ts";
-import { type WorkerStatus, workerStatus } from "../lib/status.ts";
+import type { WorkerStatus } from "../lib/events.ts";
+import { workerStatus } from "../lib/status.ts";
 import { type PaneInfo, Tmux } from "../lib/tmux.ts";
 import { fromMeta } from "../lib/worker.ts";
 

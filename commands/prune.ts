@@ -50,7 +50,6 @@ export async function main(argv: string[]): Promise<number> {
     }
     await killWorkerSession(worker);
     removeWorkerFiles(worker.paths);
-    worker.harness.cleanup(worker.paths, worker.meta);
     out(`pruned ${meta.name} (${status})\n`);
   }
   const servers = knownServers(metas);

@@ -4,7 +4,8 @@ import { UsageError } from "../lib/errors.ts";
 import { type EventAt, readEventsFrom } from "../lib/jsonl.ts";
 import { EVENT_TYPES, type EventType } from "../lib/schema.ts";
 import { followEvents } from "../lib/turn.ts";
-import { loadWorker, type Worker } from "../lib/worker.ts";
+import { loadWorker } from "../lib/worker.ts";
+import type { Worker } from "../lib/worker_handle.ts";
 import { maxPositionals, parseWorkerCommand } from "../lib/worker_command.ts";
 
 export const HELP = `read-events — print the worker's events (JSON lines)

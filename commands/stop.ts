@@ -5,7 +5,8 @@ import { fileSize } from "../lib/jsonl.ts";
 import { readTailEvents } from "../lib/jsonl.ts";
 import { statusFromEvents } from "../lib/events.ts";
 import { followEvents } from "../lib/turn.ts";
-import { killWorkerSession, loadWorker, type Worker, workerPane } from "../lib/worker.ts";
+import { killWorkerSession, loadWorker, workerPane } from "../lib/worker.ts";
+import type { Worker } from "../lib/worker_handle.ts";
 import { waitUntil } from "../lib/wait.ts";
 import { clearStaleInput } from "../lib/submit.ts";
 import { maxPositionals, parseWorkerCommand } from "../lib/worker_command.ts";
@@ -36,7 +37,6 @@ export async function main(argv: string[]): Promise<number> {
   const how = await quit(worker);
   const { survivors } = await killWorkerSession(worker);
   removeWorkerFiles(worker.paths);
-  worker.harness.cleanup(worker.paths, worker.meta);
   const reaped = survivors > 0
     ? `; SIGKILLed ${survivors} ${survivors === 1 ? "process" : "processes"} that outlived ` +
       "its tmux session"

@@ -48,7 +48,7 @@ const SHELLS = new Set(["sh", "bash", "dash", "zsh", "ash", "ksh", "busybox"]);
  * worker's start script (CSD_LAUNCHER_PID). A nested harness run by one of its tools is a deeper
  * descendant. The runner is the nearest ancestor that is not a shell. False when unknown.
  */
-export function runByWorkerHarness(): boolean {
+function runByWorkerHarness(): boolean {
   const launcher = Number(Deno.env.get("CSD_LAUNCHER_PID"));
   if (!Number.isInteger(launcher) || launcher <= 1) return false;
   let pid = Deno.ppid;

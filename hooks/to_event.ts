@@ -2,6 +2,7 @@
  * Maps a harness hook payload (Claude Code or Codex) to csd's event line. Pure, so the hook
  * program stays a thin shell around it and the mapping is unit-tested.
  */
+import { hookEvent } from "../lib/hook_events.ts";
 import type { EventLine, HarnessName } from "../lib/schema.ts";
 
 /** A hook's stdin, as far as csd reads it. */
@@ -23,38 +24,34 @@ export function toEventLine(
   now: Date,
 ): EventLine | undefined {
   const name = str(payload.hook_event_name);
+  const event = hookEvent(name);
+  if (event === undefined) return undefined;
   const base: EventLine = {
     ts: now.toISOString(),
-    event: "session_start",
+    event,
     harness,
     ...optional("session_id", str(payload.session_id)),
     ...optional("turn_id", str(payload.turn_id) ?? str(payload.prompt_id)),
   };
   const transcript = optional("transcript_path", str(payload.transcript_path));
+  // The fields each hook carries; the event itself comes from HOOK_EVENTS (lib/hook_events.ts).
   switch (name) {
     case "SessionStart":
       return {
         ...base,
-        event: "session_start",
         ...transcript,
         ...optional("cwd", str(payload.cwd)),
         ...optional("source", str(payload.source)),
       };
     case "UserPromptSubmit":
-      return {
-        ...base,
-        event: "user_prompt_submit",
-        ...transcript,
-        ...optional("prompt", cut(str(payload.prompt))),
-      };
+      return { ...base, ...transcript, ...optional("prompt", cut(str(payload.prompt))) };
     case "PreToolUse":
-      return { ...base, event: "pre_tool_use", ...tool(payload) };
+      return { ...base, ...tool(payload) };
     case "PostToolUse":
-      return { ...base, event: "post_tool_use", ...tool(payload, false), success: true };
+      return { ...base, ...tool(payload, false), success: true };
     case "PostToolUseFailure":
       return {
         ...base,
-        event: "post_tool_use",
         ...tool(payload, false),
         success: false,
         ...optional("error", cut(str(payload.error))),
@@ -62,27 +59,23 @@ export function toEventLine(
     case "Stop":
       return {
         ...base,
-        event: "stop",
         ...transcript,
         ...optional("last_assistant_message", cut(str(payload.last_assistant_message))),
       };
     case "StopFailure":
       return {
         ...base,
-        event: "stop_failure",
         ...transcript,
         ...optional("error", cut(str(payload.error))),
         ...optional("last_assistant_message", cut(str(payload.last_assistant_message))),
       };
     case "Interrupt":
-      // Codex fires Interrupt (and no Stop) when a turn is cut short: a turn end, not a success.
-      return { ...base, event: "stop_failure", ...transcript, error: "interrupted" };
+      return { ...base, ...transcript, error: "interrupted" };
     case "SessionEnd":
-      return { ...base, event: "session_end", ...optional("reason", str(payload.reason)) };
+      return { ...base, ...optional("reason", str(payload.reason)) };
     case "Notification":
       return {
         ...base,
-        event: "notification",
         ...optional("notification_type", str(payload.notification_type)),
         ...optional("message", cut(str(payload.message))),
       };
@@ -90,14 +83,12 @@ export function toEventLine(
     case "SubagentStop":
       return {
         ...base,
-        event: name === "SubagentStart" ? "subagent_start" : "subagent_stop",
         ...optional("agent_id", str(payload.agent_id)),
         ...optional("agent_type", str(payload.agent_type)),
       };
-    case "PreCompact":
-      return { ...base, event: "pre_compact" };
     default:
-      return undefined;
+      // PreCompact: the event alone.
+      return base;
   }
 }
 

@@ -6,7 +6,8 @@
 import { basename, dirname } from "node:path";
 import { CsdError } from "./errors.ts";
 import { readLinesFrom } from "./jsonl.ts";
-import { type Worker, workerPane } from "./worker.ts";
+import { workerPane } from "./worker.ts";
+import type { Worker } from "./worker_handle.ts";
 import { workerTranscript } from "./final_text.ts";
 
 /**

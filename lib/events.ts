@@ -1,8 +1,7 @@
 /** Small queries over a worker's event lines. */
 import { readLinesFrom, readTailEvents } from "./jsonl.ts";
 import { parseEventLine } from "./schema.ts";
-import type { EventLine, WorkerMeta } from "./schema.ts";
-import type { WorkerStatus } from "./status.ts";
+import type { EventLine, EventType, WorkerMeta } from "./schema.ts";
 
 /** How much of the file before an offset is read to know what was running there. */
 const BEFORE_BYTES = 256 * 1024;
@@ -15,6 +14,9 @@ const CONTINUING_END_REASONS: ReadonlySet<string> = new Set(["clear", "resume"])
 
 /** Session-start sources that begin a fresh conversation: no turn is running after them. */
 const FRESH_START_SOURCES: ReadonlySet<string> = new Set(["startup", "clear", "resume"]);
+
+/** A worker's status (see lib/status.ts): the events decide the first three, the pane the rest. */
+export type WorkerStatus = "idle" | "working" | "terminated" | "gone" | "unknown";
 
 /** How a harness treats a prompt submitted while a turn runs (see Harness). */
 export interface TurnSemantics {
@@ -61,6 +63,18 @@ export function reportedTranscriptPath(events: EventLine[]): string | undefined 
   return undefined;
 }
 
+/**
+ * The transcript path as far as it is known now: the newest one a hook reported beats the one
+ * known at launch (Claude cuts and hashes long project paths; Pi's /new, /resume and /fork move
+ * the session to another file; Codex reports its rollout only from the first prompt).
+ */
+export function currentTranscriptPath(
+  meta: Pick<WorkerMeta, "transcript_path">,
+  events: EventLine[],
+): string | null {
+  return reportedTranscriptPath(events) ?? meta.transcript_path;
+}
+
 /** The newest session id a hook reported, if any. */
 export function reportedSessionId(events: EventLine[]): string | undefined {
   for (let i = events.length - 1; i >= 0; i--) {
@@ -75,9 +89,16 @@ export function endsWorker(event: EventLine): boolean {
   return event.event === "session_end" && !CONTINUING_END_REASONS.has(event.reason ?? "");
 }
 
-/** True for an event that ends a turn (stop, stop_failure); a subagent's stop is not one. */
+/**
+ * The events that end a turn, the one place this rule is written: a success (stop) or a failure
+ * (stop_failure, which Codex's Interrupt and csd's derived lines also become). A subagent's stop
+ * is not one; a session_end ends the worker instead (see endsWorker).
+ */
+export const TURN_END_EVENTS: ReadonlySet<EventType> = new Set(["stop", "stop_failure"]);
+
+/** True for an event that ends a turn (see TURN_END_EVENTS). */
 export function endsTurn(event: EventLine): boolean {
-  return event.event === "stop" || event.event === "stop_failure";
+  return TURN_END_EVENTS.has(event.event);
 }
 
 /**
@@ -86,13 +107,11 @@ export function endsTurn(event: EventLine): boolean {
  * that prompt at once, not when its turn starts), so each prompt counts; Codex and Pi merge it
  * into the running turn (one turn end), so a prompt while one is open adds nothing.
  */
-export function openTurnsAfter(open: number, event: EventLine, harness: TurnSemantics): number {
+function openTurnsAfter(open: number, event: EventLine, harness: TurnSemantics): number {
+  if (endsTurn(event)) return Math.max(0, open - 1);
   switch (event.event) {
     case "user_prompt_submit":
       return open === 0 || harness.busyPromptRunsOwnTurn === true ? open + 1 : open;
-    case "stop":
-    case "stop_failure":
-      return Math.max(0, open - 1);
     case "session_end":
       return endsWorker(event) ? 0 : open;
     case "session_start":
@@ -108,13 +127,13 @@ export function openTurnsAfter(open: number, event: EventLine, harness: TurnSema
       // A typed `/compact` fires PreCompact (and, on 2.1.332, its summariser's SubagentStop) with
       // no turn around it and no turn end after it: counting them as a turn left the worker
       // "working" for good. Inside a turn they change nothing; a subagent's stop ends no turn.
-    case "notification":
+    default:
       return open;
   }
 }
 
 /** The number of turns running or waiting to run after `events`. */
-export function openTurns(events: EventLine[], harness: TurnSemantics): number {
+function openTurns(events: EventLine[], harness: TurnSemantics): number {
   return events.reduce((open, event) => openTurnsAfter(open, event, harness), 0);
 }
 

@@ -8,15 +8,15 @@ import type { EventLine } from "./schema.ts";
 import { squash } from "./harness/screen.ts";
 import { finalText, type Turn } from "./transcript/markdown.ts";
 import { waitUntil } from "./wait.ts";
-import type { Worker } from "./worker.ts";
+import type { Worker } from "./worker_handle.ts";
 import { dirname } from "node:path";
-import { PromptTurn, workerEvents } from "./events.ts";
+import { currentTranscriptPath, PromptTurn, workerEvents } from "./events.ts";
 
 /** How long to wait for the transcript to catch up with the stop event. */
 const TRANSCRIPT_GRACE_MS = 5000;
 
 /** True when `turn` was started by `prompt` (whitespace-insensitive; long prompts by prefix). */
-export function turnMatchesPrompt(turn: Turn, prompt: string): boolean {
+function turnMatchesPrompt(turn: Turn, prompt: string): boolean {
   const got = squash(turn.prompt);
   const want = squash(prompt);
   return got === want || (got.length > 0 && (want.startsWith(got) || got.startsWith(want)));
@@ -59,7 +59,7 @@ export async function finalTextOfTurn(
 
 /** The worker's transcript path as far as it is known now (hooks may report a better one). */
 export function workerTranscript(worker: Worker): string | null {
-  return worker.harness.transcriptPath(worker.meta, workerEvents(worker));
+  return currentTranscriptPath(worker.meta, workerEvents(worker));
 }
 
 /**

@@ -8,6 +8,7 @@ import { binaryVersion } from "./harness/binary.ts";
 import { harnessFor } from "./harness/mod.ts";
 import { TESTED } from "./harness/tested.ts";
 import type { Harness } from "./harness/types.ts";
+import { currentTranscriptPath } from "./events.ts";
 import { readEventsFrom } from "./jsonl.ts";
 import { readMeta, socketLabelProblem, writeMeta } from "./meta.ts";
 import { consentFile, homeDir, type WorkerPaths, workerPaths } from "./paths.ts";
@@ -22,6 +23,7 @@ import { registerSessionId } from "./register.ts";
 import { dirname } from "node:path";
 import { killVerified, validateWorkerName } from "./worker.ts";
 import { ensureWorkerDir } from "./worker_dir.ts";
+import { lockHolderAlive } from "./worker_lock.ts";
 import { workerEnvironment } from "./worker_env.ts";
 
 /** What to start. */
@@ -32,6 +34,8 @@ export interface StartRequest {
   args: string[];
   /** adopt: the session to resume. */
   resumeSessionId?: string;
+  /** adopt: its transcript, as the harness's findSession found it. */
+  resumeTranscriptPath?: string;
 }
 
 /** A started worker. */
@@ -105,6 +109,9 @@ async function startRegistered(context: StartContext): Promise<Started> {
       args: request.args,
       env: controllerEnv,
       ...(request.resumeSessionId ? { resumeSessionId: request.resumeSessionId } : {}),
+      ...(request.resumeTranscriptPath
+        ? { resumeTranscriptPath: request.resumeTranscriptPath }
+        : {}),
     });
     // Stamped on every event line: a dying earlier worker of this name may still append.
     const launchId = crypto.randomUUID();
@@ -150,7 +157,7 @@ async function startRegistered(context: StartContext): Promise<Started> {
       ...meta,
       ready: true,
       session_id: meta.session_id ?? await registerSessionId(harness, meta, paths),
-      transcript_path: harness.transcriptPath(meta, events),
+      transcript_path: currentTranscriptPath(meta, events),
       harness_version: await version,
     };
     writeMeta(registered, context.dir);
@@ -159,7 +166,6 @@ async function startRegistered(context: StartContext): Promise<Started> {
     const screen = pane ? await lastPaneLines(tmux, pane.paneId) : "";
     if (pane && !existing) await killVerified(tmux, pane).catch(() => {});
     removeWorkerFiles(paths);
-    harness.cleanup(paths, null);
     const detail = error instanceof Error ? error.message : String(error);
     throw new CsdError(
       `Launch of "${name}" failed: ${detail}` +
@@ -219,7 +225,8 @@ async function waitForReady(
     if (!pane) return { error: "the tmux pane closed" };
     if (pane.dead) return { error: "the harness exited before it was ready" };
     const screen = await tmux.capture(paneId);
-    if (harness.isReady(readEventsFrom(paths.events), screen)) return { ready: true };
+    const events = readEventsFrom(paths.events).map((e) => e.event);
+    if (harness.isReady(events, screen)) return { ready: true };
     if (screen === actedOn && Date.now() - actedAt < 2000) return undefined;
     const action = harness.startupScreenAction(screen);
     if (action?.kind === "fail") return { error: action.why };
@@ -329,27 +336,6 @@ function takeLaunchLock(path: string, name: string): () => void {
     }
   }
   throw new CsdError(`Cannot reserve worker name "${name}"`);
-}
-
-function lockHolderAlive(path: string): boolean {
-  try {
-    const pid = Number(Deno.readTextFileSync(path).trim());
-    if (!Number.isInteger(pid) || pid <= 0) return false;
-    Deno.statSync(`/proc/${pid}`);
-    return true;
-  } catch (error) {
-    // No /proc (not Linux): assume the holder is alive rather than steal its lock.
-    return !(error instanceof Deno.errors.NotFound) || !existsProc();
-  }
-}
-
-function existsProc(): boolean {
-  try {
-    Deno.statSync("/proc/self");
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function reproduceLine(request: StartRequest, cwd: string): string {

@@ -162,7 +162,7 @@ export function scanMetas(dir: string = workerDir()): { metas: WorkerMeta[]; bad
 }
 
 /** Names that have any per-worker file in the worker dir (metas or orphans). */
-export function listWorkerNames(dir: string = workerDir(), suffixes = [".meta.json"]): string[] {
+function listWorkerNames(dir: string = workerDir(), suffixes = [".meta.json"]): string[] {
   const names = new Set<string>();
   let entries: Deno.DirEntry[];
   try {

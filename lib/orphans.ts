@@ -8,6 +8,7 @@ import { WORKER_NAME_PATTERN, workerDir, workerPaths } from "./paths.ts";
 import type { WorkerMeta } from "./schema.ts";
 import { startCommand } from "./start_script.ts";
 import { Tmux } from "./tmux.ts";
+import { lockHolderAlive } from "./worker_lock.ts";
 
 /** A tmux session csd started whose worker has no meta. */
 export interface OrphanSession {
@@ -55,11 +56,5 @@ export async function findOrphanSessions(
 
 /** A launch in progress holds the name's lock with its pid: its session and files are not orphans. */
 export function launching(name: string, dir: string = workerDir()): boolean {
-  try {
-    const pid = Number(Deno.readTextFileSync(workerPaths(name, dir).lock).trim());
-    Deno.statSync(`/proc/${pid}`);
-    return true;
-  } catch {
-    return false;
-  }
+  return lockHolderAlive(workerPaths(name, dir).lock);
 }

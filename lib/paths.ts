@@ -133,7 +133,7 @@ export function piExtension(): string {
 }
 
 /** Claude's project folder name for a cwd: every non-alphanumeric character becomes `-`. */
-export function claudeProjectDirName(cwd: string): string {
+function claudeProjectDirName(cwd: string): string {
   return cwd.replace(/[^a-zA-Z0-9]/g, "-");
 }
 
@@ -142,7 +142,12 @@ export function claudeProjectDirName(cwd: string): string {
  * prefer the `transcript_path` a hook reported; this is the fallback before any hook fired.
  */
 export function claudeTranscriptPath(home: string, cwd: string, sessionId: string): string {
-  return `${home}/.claude/projects/${claudeProjectDirName(cwd)}/${sessionId}.jsonl`;
+  return `${claudeProjectsDir(home)}/${claudeProjectDirName(cwd)}/${sessionId}.jsonl`;
+}
+
+/** The folder of Claude's per-project transcript folders. */
+export function claudeProjectsDir(home: string): string {
+  return `${home}/.claude/projects`;
 }
 
 function stripTrailingSlash(path: string): string {

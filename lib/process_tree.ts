@@ -69,7 +69,7 @@ export function paneProcesses(panePid: number): ProcessRef[] {
 }
 
 /** True while this very process runs (a zombie no one reaps has ended). */
-export function stillRunning(ref: ProcessRef): boolean {
+function stillRunning(ref: ProcessRef): boolean {
   const stat = readStat(ref.pid);
   return stat !== null && stat.startTicks === ref.startTicks && stat.state !== "Z" &&
     stat.state !== "X";

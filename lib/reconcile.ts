@@ -5,18 +5,18 @@
  */
 import { dirname } from "node:path";
 import { appendEventLine } from "./append.ts";
-import { statusFromEvents, workerEvents } from "./events.ts";
+import { currentTranscriptPath, statusFromEvents, workerEvents } from "./events.ts";
 import type { EventLine } from "./schema.ts";
-import type { Worker } from "./worker.ts";
+import type { Worker } from "./worker_handle.ts";
 
 /** Appends the event lines the harness's files prove and the events file lacks. */
 export function reconcileEvents(worker: Worker): void {
   const reconcile = worker.harness.reconcile;
   if (!reconcile) return;
-  appendDerived(worker, (events) => {
-    const path = worker.harness.transcriptPath(worker.meta, events);
-    return reconcile.call(worker.harness, worker.meta, events, path);
-  });
+  appendDerived(
+    worker,
+    (events) => reconcile(worker.meta, events, currentTranscriptPath(worker.meta, events)),
+  );
 }
 
 /**
@@ -60,7 +60,7 @@ export async function reconcileScreen(worker: Worker): Promise<void> {
   appendDerived(worker, (now) => {
     if (
       statusFromEvents(now, worker.harness) !== "working" ||
-      !check.call(worker.harness, screen, now)
+      !check(screen, now)
     ) return [];
     return [{
       ts: new Date().toISOString(),
@@ -80,6 +80,6 @@ function stamped(worker: Worker, line: EventLine): EventLine {
 
 /** Folders whose changes may prove an event (the transcript's folder), for waits to watch. */
 export function harnessWatchDirs(worker: Worker): string[] {
-  const path = worker.harness.transcriptPath(worker.meta, workerEvents(worker));
+  const path = currentTranscriptPath(worker.meta, workerEvents(worker));
   return path ? [dirname(path)] : [];
 }

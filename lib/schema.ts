@@ -88,13 +88,6 @@ export function parseEventLine(line: string): EventLine | undefined {
   return parsed.success ? parsed.data : undefined;
 }
 
-/** Turn ends: what wait-for-turn and converse wait for. A subagent's stop is not one. */
-export const TURN_END_EVENTS: ReadonlySet<EventType> = new Set([
-  "stop",
-  "stop_failure",
-  "session_end",
-]);
-
 /** What csd records about a worker. Written atomically (temp file + rename) by launch/adopt. */
 export const WorkerMeta = z.object({
   version: z.literal(1),

@@ -9,18 +9,10 @@
  */
 import { fileSize } from "./jsonl.ts";
 import type { PaneInfo } from "./tmux.ts";
-import { type Worker, workerPane } from "./worker.ts";
+import { workerPane } from "./worker.ts";
+import type { Worker } from "./worker_handle.ts";
 import { reconcileEvents, reconcileScreen } from "./reconcile.ts";
-import { statusFromEvents, workerEvents } from "./events.ts";
-
-export type WorkerStatus = "idle" | "working" | "terminated" | "gone" | "unknown";
-export const STATUSES: readonly WorkerStatus[] = [
-  "idle",
-  "working",
-  "terminated",
-  "gone",
-  "unknown",
-];
+import { statusFromEvents, workerEvents, type WorkerStatus } from "./events.ts";
 
 /**
  * The worker's status. Pass `pane` when the caller already listed panes (list makes one tmux

@@ -9,12 +9,12 @@
  * when its holder dies, so a killed controller never leaves a worker locked.
  */
 import { err } from "./cli.ts";
+import type { EventAt } from "./jsonl.ts";
 import { CsdError } from "./errors.ts";
 import { writeFileAtomic } from "./meta.ts";
 import { LockHolder, SentMarker } from "./schema.ts";
-import type { Submitted } from "./submit.ts";
 import { sleep } from "./wait.ts";
-import type { Worker } from "./worker.ts";
+import type { Worker } from "./worker_handle.ts";
 import { dirname } from "node:path";
 
 /** How often a waiting caller retries the lock (flock has no wake-up for a bounded wait). */
@@ -114,6 +114,16 @@ export function clearSentMarker(path: string): void {
   } catch {
     // None.
   }
+}
+
+/** How a submission came out. */
+export interface Submitted {
+  /** The user_prompt_submit event that confirmed it (null when queued behind a running turn). */
+  confirmation: EventAt | null;
+  /** Byte offset of the events file before the paste. */
+  baseline: number;
+  /** The text as delivered (control characters made visible, slash/bang guarded). */
+  delivered: string;
 }
 
 /**

@@ -9,11 +9,12 @@ import { CsdError, TimeoutError, UsageError } from "./errors.ts";
 import { type EventAt, fileSize, LineCursor, parseEvents } from "./jsonl.ts";
 import { squash } from "./harness/screen.ts";
 import { sessionEnded, statusFromEvents, workerEvents } from "./events.ts";
-import { eventsUnrecordable } from "./submission.ts";
+import { eventsUnrecordable, type Submitted } from "./submission.ts";
 import { waitUntil } from "./wait.ts";
 import type { Harness } from "./harness/types.ts";
 import type { EventLine } from "./schema.ts";
-import { assertStillRegistered, type Worker, workerPane } from "./worker.ts";
+import { assertStillRegistered, workerPane } from "./worker.ts";
+import type { Worker } from "./worker_handle.ts";
 import { dirname } from "node:path";
 
 /** Submission timing, from CSD_SUBMIT_TIMEOUT / CSD_SUBMIT_RETRY_INTERVAL (seconds). */
@@ -28,16 +29,6 @@ export function submitTimingFromEnv(): SubmitTiming {
     timeoutMs: secondsSetting("CSD_SUBMIT_TIMEOUT") * 1000,
     retryMs: secondsSetting("CSD_SUBMIT_RETRY_INTERVAL") * 1000,
   };
-}
-
-/** How a submission came out. */
-export interface Submitted {
-  /** The user_prompt_submit event that confirmed it (null when queued behind a running turn). */
-  confirmation: EventAt | null;
-  /** Byte offset of the events file before the paste. */
-  baseline: number;
-  /** The text as delivered (control characters made visible, slash/bang guarded). */
-  delivered: string;
 }
 
 /**
@@ -151,7 +142,7 @@ export async function submitPrompt(
 }
 
 /** Fails clearly when the worker cannot take input (gone, exited, or showing a dialog). */
-export async function assertReadyForInput(worker: Worker): Promise<void> {
+async function assertReadyForInput(worker: Worker): Promise<void> {
   const pane = await workerPane(worker);
   if (!pane) {
     throw new CsdError(

@@ -321,16 +321,6 @@ export class Tmux {
       throw new TmuxError("kill-session", result.stderr);
     }
   }
-
-  /** Sets a variable in the server's global environment (tests use it to plant stale ones). */
-  async setGlobalEnv(name: string, value: string): Promise<void> {
-    await this.run(["set-environment", "-g", name, value]);
-  }
-
-  /** Kills the whole server. Only tests call this, on their private socket. */
-  async killServer(): Promise<void> {
-    await this.raw(["kill-server"]);
-  }
 }
 
 function parsePaneLine(line: string): PaneInfo | null {

@@ -6,10 +6,11 @@
 import { type EventAt, LineCursor, parseEvents } from "./jsonl.ts";
 import type { EventLine } from "./schema.ts";
 import { waitUntil } from "./wait.ts";
-import { assertStillRegistered, type Worker, workerPane } from "./worker.ts";
+import { assertStillRegistered, workerPane } from "./worker.ts";
+import type { Worker } from "./worker_handle.ts";
 import { dirname } from "node:path";
 import { harnessWatchDirs, reconcileEvents, reconcileScreen } from "./reconcile.ts";
-import { endsWorker, isOwnEvent, PromptTurn, workerEventsBefore } from "./events.ts";
+import { endsTurn, endsWorker, isOwnEvent, PromptTurn, workerEventsBefore } from "./events.ts";
 import { promptMatches } from "./submit.ts";
 
 /** How a wait for the end of a turn came out. */
@@ -117,22 +118,19 @@ export async function waitForPromptTurnEnd(
 }
 
 /** The outcome an event stands for, if it ends a turn. */
-export function turnEndOutcome(event: EventAt): TurnOutcome | undefined {
-  switch (event.event.event) {
-    case "stop":
-      return { kind: "ended", event };
-    case "stop_failure":
-      return { kind: "failed", why: failureText(event.event), event };
-    case "session_end":
-      if (!endsWorker(event.event)) return undefined;
-      return {
-        kind: "failed",
-        why: `The worker's session ended (${event.event.reason ?? "no reason given"})`,
-        event,
-      };
-    default:
-      return undefined;
+function turnEndOutcome(event: EventAt): TurnOutcome | undefined {
+  const line = event.event;
+  if (endsTurn(line)) {
+    return line.event === "stop"
+      ? { kind: "ended", event }
+      : { kind: "failed", why: failureText(line), event };
   }
+  if (!endsWorker(line)) return undefined;
+  return {
+    kind: "failed",
+    why: `The worker's session ended (${line.reason ?? "no reason given"})`,
+    event,
+  };
 }
 
 function failureText(event: EventLine): string {

@@ -5,7 +5,7 @@
  */
 
 /** How often to re-check when no file event arrives (also the pane-liveness cadence). */
-export const FALLBACK_POLL_MS = 1000;
+const FALLBACK_POLL_MS = 1000;
 
 /** Wakes waiters when anything changes in the watched folders. */
 export class ChangeWatcher {

@@ -1,9 +1,9 @@
 /** A live handle on one worker: its meta, its tmux server, and its harness. */
 import { CsdError, UsageError } from "./errors.ts";
 import { harnessFor } from "./harness/mod.ts";
-import type { Harness } from "./harness/types.ts";
+import type { Worker } from "./worker_handle.ts";
 import { readMeta } from "./meta.ts";
-import { WORKER_NAME_PATTERN, workerDir, type WorkerPaths, workerPaths } from "./paths.ts";
+import { WORKER_NAME_PATTERN, workerDir, workerPaths } from "./paths.ts";
 import { killSurvivors, paneProcesses } from "./process_tree.ts";
 import type { WorkerMeta } from "./schema.ts";
 import { type PaneIdentity, type PaneInfo, paneMatches, Tmux } from "./tmux.ts";
@@ -17,14 +17,6 @@ export function validateWorkerName(name: string): string {
     );
   }
   return name;
-}
-
-/** Everything a per-worker command needs. */
-export interface Worker {
-  meta: WorkerMeta;
-  paths: WorkerPaths;
-  tmux: Tmux;
-  harness: Harness;
 }
 
 /** Loads worker `name` from the worker dir, or throws a clear error when it is unknown. */
@@ -66,7 +58,7 @@ export function assertStillRegistered(worker: Worker): void {
 }
 
 /** What the worker's pane must be (session name and id, pane id, server). */
-export function paneIdentity(meta: WorkerMeta): PaneIdentity {
+function paneIdentity(meta: WorkerMeta): PaneIdentity {
   return {
     sessionName: meta.name,
     sessionId: meta.tmux_session_id,
@@ -126,12 +118,4 @@ export function requireWorkerFlag(value: string | undefined): string {
     );
   }
   return validateWorkerName(value);
-}
-
-/**
- * The newest transcript path: a hook's `transcript_path` beats the launch-time guess (Claude
- * cuts and hashes long project paths).
- */
-export function transcriptPath(meta: WorkerMeta, reported: string | undefined): string | null {
-  return reported ?? meta.transcript_path;
 }

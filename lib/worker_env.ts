@@ -9,7 +9,7 @@
  * Variables that describe the controller's own harness session. Leaking them made workers
  * believe they were a child of the controller (CLAUDE_CODE_CHILD_SESSION) or talk to its IDE port.
  */
-export const CONTROLLER_SESSION_VARS = [
+const CONTROLLER_SESSION_VARS = [
   "CLAUDECODE",
   "CLAUDE_CODE_SESSION_ID",
   "CLAUDE_CODE_CHILD_SESSION",
@@ -37,7 +37,7 @@ export const CONTROLLER_SESSION_VARS = [
  * Provider selectors. A stale `CLAUDE_CODE_USE_BEDROCK=1` in the tmux server's global
  * environment sent workers to Bedrock; unless the controller itself sets one, it is pinned empty.
  */
-export const PROVIDER_SELECTORS = [
+const PROVIDER_SELECTORS = [
   "CLAUDE_CODE_USE_BEDROCK",
   "CLAUDE_CODE_USE_VERTEX",
   "CLAUDE_CODE_USE_FOUNDRY",

@@ -3,6 +3,9 @@ import { assert, assertEquals } from "./support/assert.ts";
 import { toEventLine } from "../hooks/to_event.ts";
 import { parseEventLine } from "../lib/schema.ts";
 import { BIN } from "../kit/env.ts";
+import { HOOK_EVENTS, hookNames } from "../lib/hook_events.ts";
+import { claudeSettings } from "../lib/harness/claude.ts";
+import { mergedHooks } from "../lib/harness/codex_home.ts";
 
 const NOW = new Date("2026-01-02T03:04:05.000Z");
 const common = { session_id: "s1", transcript_path: "/t.jsonl", cwd: "/w" };
@@ -86,6 +89,45 @@ Deno.test("toEventLine() maps every Claude hook event csd records", () => {
 Deno.test("toEventLine() ignores events csd does not record", () => {
   assertEquals(toEventLine("claude", { hook_event_name: "WorktreeCreate" }, NOW), undefined);
   assertEquals(toEventLine("claude", {}, NOW), undefined);
+});
+
+Deno.test("HOOK_EVENTS: every mapped hook name records its event, for each harness", () => {
+  for (
+    const [harness, events] of Object.entries(HOOK_EVENTS) as [
+      keyof typeof HOOK_EVENTS,
+      Record<string, string>,
+    ][]
+  ) {
+    for (const [name, event] of Object.entries(events)) {
+      const line = toEventLine(harness, { ...common, hook_event_name: name }, NOW);
+      assertEquals(line?.event, event, `${harness} ${name}`);
+      assertEquals(line?.harness, harness);
+      assert(parseEventLine(JSON.stringify(line)), `${harness} ${name}: passes the schema`);
+    }
+  }
+  // The hook looks a name up across harnesses: a name shared by two must mean one event.
+  const codex: Record<string, string> = HOOK_EVENTS.codex;
+  for (const [name, event] of Object.entries(HOOK_EVENTS.claude)) {
+    if (name in codex) assertEquals(codex[name], event, name);
+  }
+});
+
+Deno.test("HOOK_EVENTS: the hook has no case for a name the map lacks", () => {
+  const source = Deno.readTextFileSync(new URL("../hooks/to_event.ts", import.meta.url));
+  const cases = [...source.matchAll(/^\s*case "([A-Za-z]+)":/gm)].map((m) => m[1]!);
+  assert(cases.length >= 10, `found the switch's cases: ${cases.join(", ")}`);
+  const mapped = new Set(Object.values(HOOK_EVENTS).flatMap((events) => Object.keys(events)));
+  for (const name of cases) assert(mapped.has(name), `case "${name}" has no HOOK_EVENTS entry`);
+});
+
+Deno.test("HOOK_EVENTS: both settings writers wire exactly the mapped hooks", () => {
+  const claude = claudeSettings("hook claude").hooks as Record<string, unknown>;
+  assertEquals(Object.keys(claude), hookNames("claude"));
+  const codex = mergedHooks("/nonexistent/hooks.json", "hook codex").hooks as Record<
+    string,
+    unknown
+  >;
+  assertEquals(Object.keys(codex), hookNames("codex"));
 });
 
 Deno.test("toEventLine() cuts a huge tool input so a line stays one small append", () => {

@@ -3,41 +3,21 @@
  * from the first moment), hooks wired through a `--settings` file, and the transcript under
  * `$HOME/.claude/projects`.
  */
-import { hookExecutable, type WorkerPaths } from "../paths.ts";
-import type { EventAt } from "../jsonl.ts";
+import { claudeProjectsDir, claudeTranscriptPath, hookExecutable } from "../paths.ts";
 import type { EventLine, WorkerMeta } from "../schema.ts";
-import { reportedSessionId, reportedTranscriptPath } from "../events.ts";
+import { reportedSessionId } from "../events.ts";
 import { shellQuote } from "../shell.ts";
 import { lastTurn, parseTranscript } from "../transcript/claude.ts";
-import type { Turn } from "../transcript/markdown.ts";
-import { claudeTranscriptPath } from "../paths.ts";
-import { resolveExecutable } from "./binary.ts";
-import {
-  boxShowsText,
-  type DialogOption,
-  dialogOptions,
-  screenLines,
-  selectOptionStep,
-} from "./screen.ts";
-import type { Harness, LaunchContext, LaunchPlan, ScreenAction } from "./types.ts";
+import { hookNames } from "../hook_events.ts";
+import { asPromptText, binaryFrom, lastTurnFrom, promptPendingIn } from "./common.ts";
+import { type DialogOption, dialogOptions, screenLines, selectOptionStep } from "./screen.ts";
+import type { Harness, LaunchContext, LaunchPlan, ScreenAction, SessionSearch } from "./types.ts";
 
-/** Claude hook events csd records (WorktreeCreate/Remove are left alone: a hook there changes
- * how worktrees are created). */
-const HOOKED_EVENTS = [
-  "SessionStart",
-  "UserPromptSubmit",
+const TOOL_EVENTS: ReadonlySet<string> = new Set([
   "PreToolUse",
   "PostToolUse",
   "PostToolUseFailure",
-  "Stop",
-  "StopFailure",
-  "SessionEnd",
-  "Notification",
-  "SubagentStart",
-  "SubagentStop",
-  "PreCompact",
-] as const;
-const TOOL_EVENTS = new Set(["PreToolUse", "PostToolUse", "PostToolUseFailure"]);
+]);
 
 /** How long after a prompt's submission its text back in the box means an interruption. */
 const INTERRUPT_SETTLE_MS = 1500;
@@ -48,7 +28,7 @@ const HOOK_TIMEOUT_SECONDS = 10;
 /** The `--settings` JSON that wires csd's hook to every recorded event. */
 export function claudeSettings(hookCommand: string): Record<string, unknown> {
   const hooks: Record<string, unknown> = {};
-  for (const event of HOOKED_EVENTS) {
+  for (const event of hookNames("claude")) {
     const entry: Record<string, unknown> = {
       hooks: [{ type: "command", command: hookCommand, timeout: HOOK_TIMEOUT_SECONDS }],
     };
@@ -74,15 +54,16 @@ export function unwrapPastedContent(recorded: string): string {
   return inner.endsWith(close) ? inner.slice(0, -close.length) : inner;
 }
 
+const binary = binaryFrom("CSD_CLAUDE_BIN", "claude");
+const promptPending = promptPendingIn(inputBoxText, /\[Pasted text #\d+/);
+
 export const claude: Harness = {
   name: "claude",
   quitCommand: "/exit",
   // A prompt typed during a turn waits for it and runs as its own turn (one Stop each).
   busyPromptRunsOwnTurn: true,
 
-  binary(env) {
-    return resolveExecutable(env.CSD_CLAUDE_BIN || "claude", env.PATH, "CSD_CLAUDE_BIN");
-  },
+  binary,
 
   prepare(context: LaunchContext): Promise<LaunchPlan> {
     const sessionId = context.resumeSessionId ?? crypto.randomUUID();
@@ -95,7 +76,7 @@ export const claude: Harness = {
       : ["--session-id", sessionId];
     return Promise.resolve({
       argv: [
-        this.binary(context.env),
+        binary(context.env),
         ...sessionArgs,
         "--settings",
         context.paths.settings,
@@ -114,8 +95,8 @@ export const claude: Harness = {
     });
   },
 
-  isReady(events: EventAt[]): boolean {
-    return events.some((e) => e.event.event === "session_start");
+  isReady(events: EventLine[]): boolean {
+    return events.some((e) => e.event === "session_start");
   },
 
   startupScreenAction(screen: string): ScreenAction | null {
@@ -145,17 +126,9 @@ export const claude: Harness = {
     return inputBoxText(screen);
   },
 
-  promptPending(screen: string, text: string): boolean {
-    const box = inputBoxText(screen);
-    if (box === undefined) return false;
-    if (/\[Pasted text #\d+/.test(box)) return true;
-    return boxShowsText(box, text);
-  },
+  promptPending,
 
-  asPromptText(text: string): string {
-    // A leading "/" runs a slash command and "!" runs bash mode; a leading space avoids both.
-    return /^[\/!]/.test(text) ? ` ${text}` : text;
-  },
+  asPromptText,
 
   promptAsSent(recorded: string): string {
     return unwrapPastedContent(recorded);
@@ -166,22 +139,15 @@ export const claude: Harness = {
     return reportedSessionId(events) ?? meta.session_id;
   },
 
-  transcriptPath(meta: WorkerMeta, events: EventLine[]): string | null {
-    // Claude cuts and hashes long project paths: a hook's transcript_path beats the guess.
-    return reportedTranscriptPath(events) ?? meta.transcript_path;
+  findSession(sessionId: string, _env: Record<string, string>, home: string): SessionSearch {
+    const projects = claudeProjectsDir(home);
+    return { path: findClaudeTranscript(projects, sessionId), searched: projects };
   },
 
-  lastTurn(_meta: WorkerMeta, path: string | null): Promise<Turn | undefined> {
-    if (!path) return Promise.resolve(undefined);
-    let text: string;
-    try {
-      text = Deno.readTextFileSync(path);
-    } catch {
-      return Promise.resolve(undefined);
-    }
+  lastTurn: lastTurnFrom((text) => {
     const turn = lastTurn(parseTranscript(text));
-    return Promise.resolve(turn && { ...turn, prompt: unwrapPastedContent(turn.prompt) });
-  },
+    return turn && { ...turn, prompt: unwrapPastedContent(turn.prompt) };
+  }),
 
   interruptedOnScreen(screen: string, events: EventLine[]): boolean {
     const submitted = events.findLast((e) => e.event === "user_prompt_submit");
@@ -191,17 +157,26 @@ export const claude: Harness = {
     // Just after submission the box may not be redrawn empty yet: only a prompt that has been
     // running a while and is back in the box was interrupted.
     if (Date.now() - Date.parse(submitted.ts) < INTERRUPT_SETTLE_MS) return false;
-    return this.promptPending(screen, prompt);
-  },
-
-  cleanup(paths: WorkerPaths): void {
-    try {
-      Deno.removeSync(paths.settings);
-    } catch {
-      // Already gone.
-    }
+    return promptPending(screen, prompt);
   },
 };
+
+/** Claude's transcript of `sessionId` in any project folder under `projects`, or null. */
+function findClaudeTranscript(projects: string, sessionId: string): string | null {
+  try {
+    for (const entry of Deno.readDirSync(projects)) {
+      const path = `${projects}/${entry.name}/${sessionId}.jsonl`;
+      try {
+        if (entry.isDirectory && Deno.statSync(path).isFile) return path;
+      } catch {
+        // Not in this project folder.
+      }
+    }
+  } catch {
+    // No projects folder at all.
+  }
+  return null;
+}
 
 function isTrustDialog(screen: string): boolean {
   return /trust (the files in )?this folder|Do you trust|folder you trust|project you created/i

@@ -4,30 +4,34 @@
  * the shared app-server daemon (`--dangerously-bypass-hook-trust` forces embedded mode and lets
  * the hooks run), and records failed turns only in its rollout.
  */
-import { reportedSessionId, reportedTranscriptPath } from "../events.ts";
+import { endsTurn, reportedSessionId } from "../events.ts";
 import { readTailLines } from "../jsonl.ts";
-import { hookExecutable, type WorkerPaths } from "../paths.ts";
+import { hookExecutable } from "../paths.ts";
 import type { EventLine, WorkerMeta } from "../schema.ts";
 import { shellQuote } from "../shell.ts";
 import { failedTurns, lastRolloutTurn, parseRollout } from "../transcript/codex.ts";
-import type { Turn } from "../transcript/markdown.ts";
-import { resolveExecutable } from "./binary.ts";
 import { realCodexHome, stageCodexHome } from "./codex_home.ts";
-import { boxShowsText, dialogOptions } from "./screen.ts";
-import type { Harness, LaunchContext, LaunchPlan } from "./types.ts";
+import {
+  asPromptText,
+  binaryFrom,
+  lastTurnFrom,
+  promptPendingIn,
+  selectionDialog,
+} from "./common.ts";
+import type { Harness, LaunchContext, LaunchPlan, SessionSearch } from "./types.ts";
 
 /** The composer's placeholder: shown while the input is empty (and once Codex is ready). */
 const PLACEHOLDER = "Ask Codex to do anything";
 /** The composer line starts with "›" and a space; continuation lines are indented two. */
 const COMPOSER = "\u203a ";
 
+const binary = binaryFrom("CSD_CODEX_BIN", "codex");
+
 export const codex: Harness = {
   name: "codex",
   quitCommand: "/quit",
 
-  binary(env) {
-    return resolveExecutable(env.CSD_CODEX_BIN || "codex", env.PATH, "CSD_CODEX_BIN");
-  },
+  binary,
 
   prepare(context: LaunchContext): Promise<LaunchPlan> {
     const home = context.paths.home;
@@ -42,7 +46,7 @@ export const codex: Harness = {
     Deno.mkdirSync(context.paths.tmp, { recursive: true, mode: 0o700 });
     const resume = context.resumeSessionId;
     const argv = [
-      this.binary(context.env),
+      binary(context.env),
       ...(resume ? ["resume", resume] : []),
       // Runs the hooks without the review modal AND keeps Codex in embedded mode: the shared
       // daemon would run every worker's hooks with the first worker's environment.
@@ -60,14 +64,15 @@ export const codex: Harness = {
         ...(resume ? { CSD_SESSION_ID: resume } : {}),
       },
       sessionId: resume ?? null,
-      transcriptPath: resume ? findRollout(`${home}/sessions`, resume) : null,
+      // The rollout adopt found (the staged home's sessions/ links to the same folder).
+      transcriptPath: resume ? context.resumeTranscriptPath ?? null : null,
       harnessHome: home,
     });
   },
 
   isReady(events, screen) {
     return composerText(screen) === "" && screen.includes(PLACEHOLDER) ||
-      events.some((e) => e.event.event === "session_start");
+      events.some((e) => e.event === "session_start");
   },
 
   startupScreenAction() {
@@ -75,51 +80,34 @@ export const codex: Harness = {
   },
 
   dialogOnScreen(screen) {
-    if (composerText(screen) !== undefined) return null;
-    return dialogOptions(screen).length > 0 ? "selection dialog" : null;
+    return selectionDialog(screen, composerText);
   },
 
   inputText(screen: string): string | undefined {
     return composerText(screen);
   },
 
-  promptPending(screen, text) {
-    const box = composerText(screen);
-    if (!box) return false;
-    if (/\[Pasted Content \d+ chars\]/.test(box)) return true;
-    return boxShowsText(box, text);
-  },
+  promptPending: promptPendingIn(composerText, /\[Pasted Content \d+ chars\]/),
 
-  asPromptText(text) {
-    // "/" opens the command popup and "!" runs a shell command; a leading space avoids both.
-    return /^[\/!]/.test(text) ? ` ${text}` : text;
-  },
+  asPromptText,
 
   discoverSessionId(meta: WorkerMeta, events: EventLine[]): string | null {
     return meta.session_id ?? reportedSessionId(events) ?? lockedThreadId(meta.harness_home);
   },
 
-  transcriptPath(meta: WorkerMeta, events: EventLine[]): string | null {
-    return reportedTranscriptPath(events) ?? meta.transcript_path;
+  findSession(sessionId: string, env: Record<string, string>, home: string): SessionSearch {
+    const sessions = `${realCodexHome(env, home)}/sessions`;
+    return { path: findRollout(sessions, sessionId), searched: sessions };
   },
 
-  lastTurn(_meta: WorkerMeta, path: string | null): Promise<Turn | undefined> {
-    if (!path) return Promise.resolve(undefined);
-    try {
-      return Promise.resolve(lastRolloutTurn(parseRollout(Deno.readTextFileSync(path))));
-    } catch {
-      return Promise.resolve(undefined);
-    }
-  },
+  lastTurn: lastTurnFrom((text) => lastRolloutTurn(parseRollout(text))),
 
   reconcile(meta: WorkerMeta, events: EventLine[], path: string | null): EventLine[] {
     if (!path) return [];
     const at = events.findLastIndex((e) => e.event === "user_prompt_submit");
     const prompt = events[at];
     if (!prompt?.turn_id) return [];
-    if (events.slice(at + 1).some((e) => e.event === "stop" || e.event === "stop_failure")) {
-      return [];
-    }
+    if (events.slice(at + 1).some(endsTurn)) return [];
     const error = failedTurns(parseRollout(readTailLines(path))).get(prompt.turn_id);
     if (error === undefined) return [];
     return [{
@@ -134,10 +122,6 @@ export const codex: Harness = {
       error,
       derived_from: "rollout",
     }];
-  },
-
-  cleanup(_paths: WorkerPaths): void {
-    // The staged home and TMPDIR go with the worker's files (removeWorkerFiles).
   },
 };
 

@@ -8,20 +8,7 @@
  */
 import { parse, stringify } from "smol-toml";
 import { CsdError } from "../errors.ts";
-
-/** Hook events Codex 0.169 knows that csd records. */
-export const CODEX_HOOK_EVENTS = [
-  "SessionStart",
-  "UserPromptSubmit",
-  "PreToolUse",
-  "PostToolUse",
-  "Stop",
-  "Interrupt",
-  "SessionEnd",
-  "SubagentStart",
-  "SubagentStop",
-  "PreCompact",
-] as const;
+import { hookNames } from "../hook_events.ts";
 
 /** What staging needs. */
 export interface CodexHomeOptions {
@@ -85,7 +72,7 @@ export function mergedHooks(sourcePath: string, hookCommand: string): Record<str
   } catch {
     // No hooks of the user's own.
   }
-  for (const event of CODEX_HOOK_EVENTS) {
+  for (const event of hookNames("codex")) {
     // Codex clamps SessionEnd and Interrupt hooks to 3 s and warns on screen about a larger value.
     const timeout = event === "SessionEnd" || event === "Interrupt" ? 3 : 10;
     const entry = { hooks: [{ type: "command", command: hookCommand, timeout }] };

@@ -3,34 +3,38 @@
  * the session file path is chosen by csd at launch (`--session <path>`) so read-turn and adopt
  * never search for it; each worker runs under its own staged agent dir.
  */
-import { reportedSessionId, reportedTranscriptPath } from "../events.ts";
-import { piExtension, type WorkerPaths } from "../paths.ts";
+import { reportedSessionId } from "../events.ts";
+import { piExtension } from "../paths.ts";
 import type { EventLine, WorkerMeta } from "../schema.ts";
-import type { Turn } from "../transcript/markdown.ts";
 import { lastPiTurn, parsePiSession, piSessionId } from "../transcript/pi.ts";
 import { CsdError } from "../errors.ts";
-import { resolveExecutable } from "./binary.ts";
+import {
+  asPromptText,
+  binaryFrom,
+  lastTurnFrom,
+  promptPendingIn,
+  selectionDialog,
+} from "./common.ts";
 import { piNodeDir } from "./pi_node.ts";
 import { piSessionFolder, piWouldAskTrust, realPiAgentDir, stagePiAgentDir } from "./pi_home.ts";
-import { boxShowsText, dialogOptions } from "./screen.ts";
-import type { Harness, LaunchContext, LaunchPlan } from "./types.ts";
+import type { Harness, LaunchContext, LaunchPlan, SessionSearch } from "./types.ts";
 
 const RULE = /^─{10,}\s*$/;
 /** Pi 1.x's project-trust dialog. */
 const TRUST_DIALOG = /^\s*Trust project folder\?\s*$/m;
 
+const binary = binaryFrom("CSD_PI_BIN", "pi");
+
 export const pi: Harness = {
   name: "pi",
   quitCommand: "/quit",
 
-  binary(env) {
-    return resolveExecutable(env.CSD_PI_BIN || "pi", env.PATH, "CSD_PI_BIN");
-  },
+  binary,
 
   async prepare(context: LaunchContext): Promise<LaunchPlan> {
-    const binary = this.binary(context.env);
+    const executable = binary(context.env);
     // Checked before the pane opens: a pi on a too-old node dies at once, its error lost.
-    const nodeDir = await piNodeDir(context.env, binary);
+    const nodeDir = await piNodeDir(context.env, executable);
     const source = realPiAgentDir(context.env, context.home);
     stagePiAgentDir(source, context.paths.home);
     // Pi >= 1 asks whether to trust a folder with project config (.pi/settings.json,
@@ -43,8 +47,9 @@ export const pi: Harness = {
     const sessions = `${source}/sessions/${piSessionFolder(context.cwd)}`;
     Deno.mkdirSync(sessions, { recursive: true, mode: 0o700 });
     const resume = context.resumeSessionId;
+    // Resumed: the session file adopt found.
     const sessionFile = resume
-      ? findPiSession(`${source}/sessions`, resume)
+      ? context.resumeTranscriptPath ?? null
       : `${sessions}/${
         new Date().toISOString().replace(/[:.]/g, "-")
       }_${crypto.randomUUID()}.jsonl`;
@@ -52,7 +57,7 @@ export const pi: Harness = {
     const model = context.env.CSD_PI_MODEL;
     return {
       argv: [
-        binary,
+        executable,
         "-e",
         piExtension(),
         "--session",
@@ -79,7 +84,7 @@ export const pi: Harness = {
 
   isReady(events) {
     // Pi draws no "ready" text; a paste before session_start loses its Enter.
-    return events.some((e) => e.event.event === "session_start");
+    return events.some((e) => e.event === "session_start");
   },
 
   startupScreenAction(screen) {
@@ -95,25 +100,16 @@ export const pi: Harness = {
 
   dialogOnScreen(screen) {
     if (TRUST_DIALOG.test(screen)) return "project-trust dialog";
-    if (editorText(screen) !== undefined) return null;
-    return dialogOptions(screen).length > 0 ? "selection dialog" : null;
+    return selectionDialog(screen, editorText);
   },
 
   inputText(screen: string): string | undefined {
     return editorText(screen);
   },
 
-  promptPending(screen, text) {
-    const box = editorText(screen);
-    if (!box) return false;
-    if (/\[paste #\d+/.test(box)) return true;
-    return boxShowsText(box, text);
-  },
+  promptPending: promptPendingIn(editorText, /\[paste #\d+/),
 
-  asPromptText(text) {
-    // "/" runs a command and "!" a shell command (neither fires `input`); a space avoids both.
-    return /^[\/!]/.test(text) ? ` ${text}` : text;
-  },
+  asPromptText,
 
   discoverSessionId(meta: WorkerMeta, events: EventLine[]): string | null {
     if (meta.session_id) return meta.session_id;
@@ -128,23 +124,12 @@ export const pi: Harness = {
     }
   },
 
-  transcriptPath(meta: WorkerMeta, events: EventLine[]): string | null {
-    // /new, /resume and /fork move the session to another file; session_start reports it.
-    return reportedTranscriptPath(events) ?? meta.transcript_path;
+  findSession(sessionId: string, env: Record<string, string>, home: string): SessionSearch {
+    const sessions = `${realPiAgentDir(env, home)}/sessions`;
+    return { path: findPiSession(sessions, sessionId), searched: sessions };
   },
 
-  lastTurn(_meta: WorkerMeta, path: string | null): Promise<Turn | undefined> {
-    if (!path) return Promise.resolve(undefined);
-    try {
-      return Promise.resolve(lastPiTurn(parsePiSession(Deno.readTextFileSync(path))));
-    } catch {
-      return Promise.resolve(undefined);
-    }
-  },
-
-  cleanup(_paths: WorkerPaths): void {
-    // The staged agent dir goes with the worker's files (removeWorkerFiles).
-  },
+  lastTurn: lastTurnFrom((text) => lastPiTurn(parsePiSession(text))),
 };
 
 /** The text in Pi's editor: the lines between the last two full-width rules. */

@@ -3,7 +3,6 @@
  * reading, transcripts, session ids) sits behind this interface so Claude, Codex and Pi share
  * every command.
  */
-import type { EventAt } from "../jsonl.ts";
 import type { WorkerPaths } from "../paths.ts";
 import type { EventLine, HarnessName, WorkerMeta } from "../schema.ts";
 import type { Turn } from "../transcript/markdown.ts";
@@ -19,6 +18,8 @@ export interface LaunchContext {
   args: string[];
   /** Set by adopt: the session to resume. */
   resumeSessionId?: string;
+  /** Set by adopt: that session's transcript, as findSession found it. */
+  resumeTranscriptPath?: string;
   /** The controller's environment (before scrubbing). */
   env: Record<string, string>;
 }
@@ -33,6 +34,14 @@ export interface LaunchPlan {
   transcriptPath: string | null;
   /** A staged per-worker home csd made (removed at stop), or null. */
   harnessHome: string | null;
+}
+
+/** Where a session's transcript was looked for, and what was found. */
+export interface SessionSearch {
+  /** The transcript, or null when there is none. */
+  path: string | null;
+  /** The folder searched (for the error that says it is not there). */
+  searched: string;
 }
 
 /** A step to take on a screen shown while the worker starts. */
@@ -50,7 +59,7 @@ export interface Harness {
   /** Writes whatever the worker needs (settings, staged home) and returns the command. */
   prepare(context: LaunchContext): Promise<LaunchPlan>;
   /** True once the harness is ready for a prompt, judged from its events or its screen. */
-  isReady(events: EventAt[], screen: string): boolean;
+  isReady(events: EventLine[], screen: string): boolean;
   /** What to do about a startup screen (a trust dialog, …), or null to keep waiting. */
   startupScreenAction(screen: string): ScreenAction | null;
   /** The name of a dialog on screen (Enter must never be pressed into it), or null. */
@@ -73,8 +82,11 @@ export interface Harness {
   readonly busyPromptRunsOwnTurn?: boolean;
   /** A session id the harness minted itself (Codex), found from its files; null if not yet. */
   discoverSessionId(meta: WorkerMeta, events: EventLine[]): string | null;
-  /** The transcript path once it can be known, from the meta or the events. */
-  transcriptPath(meta: WorkerMeta, events: EventLine[]): string | null;
+  /**
+   * The transcript of session `sessionId` in the user's own harness files (under `home`, or where
+   * `env` points the harness), which adopt resumes; `prepare` gets it as resumeTranscriptPath.
+   */
+  findSession(sessionId: string, env: Record<string, string>, home: string): SessionSearch;
   /** The last turn of the worker's conversation, or undefined when there is none yet. */
   lastTurn(meta: WorkerMeta, transcriptPath: string | null): Promise<Turn | undefined>;
   /**
@@ -88,6 +100,4 @@ export interface Harness {
    * the prompt back into the input box after an Escape and fires no hook).
    */
   interruptedOnScreen?(screen: string, events: EventLine[]): boolean;
-  /** Removes harness files csd made for the worker (never the harness's own transcript). */
-  cleanup(paths: WorkerPaths, meta: WorkerMeta | null): void;
 }

@@ -27,7 +27,7 @@ export function parseRollout(text: string): RolloutLine[] {
 }
 
 /** The prompt text of a user message item, or undefined for injected or non-user items. */
-export function rolloutPrompt(line: RolloutLine): string | undefined {
+function rolloutPrompt(line: RolloutLine): string | undefined {
   const p = line.payload;
   if (line.type !== "response_item" || p?.type !== "message" || p.role !== "user") return undefined;
   const texts = blocks(p.content).filter((b) => b.type === "input_text").map((b) => String(b.text));

@@ -19,7 +19,7 @@ export interface Turn {
 }
 
 /** Result lines shown when not --full. */
-export const RESULT_PREVIEW_LINES = 5;
+const RESULT_PREVIEW_LINES = 5;
 
 /** The assistant text that ends the turn: the text parts after the last tool activity. */
 export function finalText(turn: Turn): string {

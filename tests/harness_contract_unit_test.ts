@@ -1,0 +1,76 @@
+/**
+ * The harness contract (lib/harness/types.ts): each harness finds an adoptable session where its
+ * CLI keeps it, and commands reach harnesses only through the contract.
+ */
+import { assert, assertEquals } from "./support/assert.ts";
+import { harnessFor } from "../lib/harness/mod.ts";
+import { HarnessName } from "../lib/schema.ts";
+
+const ID = "0b4c7e2e-5f0e-4b43-9d0e-6f1f6c3a2b11";
+
+function withHome(body: (home: string) => void): void {
+  const home = Deno.makeTempDirSync({ prefix: "csd-contract-" });
+  try {
+    body(home);
+  } finally {
+    Deno.removeSync(home, { recursive: true });
+  }
+}
+
+function touch(path: string, text = ""): string {
+  Deno.mkdirSync(path.replace(/\/[^/]*$/, ""), { recursive: true });
+  Deno.writeTextFileSync(path, text);
+  return path;
+}
+
+Deno.test("findSession(): each harness finds a session where its CLI keeps it, or says where it looked", () => {
+  withHome((home) => {
+    const where: Record<HarnessName, { searched: string; file: string }> = {
+      claude: {
+        searched: `${home}/.claude/projects`,
+        file: `${home}/.claude/projects/-some-project/${ID}.jsonl`,
+      },
+      codex: {
+        searched: `${home}/.codex/sessions`,
+        file: `${home}/.codex/sessions/2026/11/21/rollout-2026-11-21T15-02-34-${ID}.jsonl`,
+      },
+      pi: {
+        searched: `${home}/.pi/agent/sessions`,
+        file: `${home}/.pi/agent/sessions/--some-project--/2026-11-21T15-02-34_${ID}.jsonl`,
+      },
+    };
+    for (const name of HarnessName.options) {
+      const harness = harnessFor(name);
+      assertEquals(harness.findSession(ID, {}, home), {
+        path: null,
+        searched: where[name].searched,
+      });
+      touch(where[name].file, "{}\n");
+      assertEquals(harness.findSession(ID, {}, home), {
+        path: where[name].file,
+        searched: where[name].searched,
+      });
+      assertEquals(harness.findSession("another-session-id", {}, home).path, null, name);
+    }
+    // Codex and Pi honour the user's own home variables, as they do.
+    const codexHome = `${home}/elsewhere-codex`;
+    assertEquals(
+      harnessFor("codex").findSession(ID, { CODEX_HOME: codexHome }, home).searched,
+      `${codexHome}/sessions`,
+    );
+    const piDir = `${home}/elsewhere-pi`;
+    assertEquals(
+      harnessFor("pi").findSession(ID, { PI_CODING_AGENT_DIR: piDir }, home).searched,
+      `${piDir}/sessions`,
+    );
+  });
+});
+
+Deno.test("commands reach a harness only through the contract (no harness module imported)", () => {
+  const own = /from "\.\.\/lib\/harness\/(claude|codex|pi|codex_home|pi_home)\.ts"/;
+  for (const entry of Deno.readDirSync(new URL("../commands/", import.meta.url))) {
+    if (!entry.name.endsWith(".ts")) continue;
+    const source = Deno.readTextFileSync(new URL(`../commands/${entry.name}`, import.meta.url));
+    assert(!own.test(source), `commands/${entry.name} imports a harness's internals`);
+  }
+});
