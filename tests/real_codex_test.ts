@@ -25,7 +25,9 @@ realCases({
   readTurnTool: "exec_command",
   readTurnToolExtra: "(exit 0)",
   readTurnThinking: false,
-  transcriptPath: eventTranscript,
+  // The events name the rollout through the staged home's `sessions` link, which stop removes;
+  // the file itself lives in the user's sessions folder.
+  transcriptPath: (env, name) => Deno.realPathSync(eventTranscript(env, name)),
   transcriptHasPrompt: jsonHolds,
   failure: { status: 500, message: "mock outage" },
   // A failed turn fires no Codex hook: csd derives the end from the rollout.
