@@ -115,7 +115,10 @@ export function realCases(h: RealHarness): void {
       const events = env.events("t2");
       const pre = events.find((e) => e.event === "pre_tool_use");
       assertEquals(pre?.tool, h.toolEvent);
-      assertStringIncludes(JSON.stringify(pre?.tool_input), `made-by-${h.name}.txt`);
+      assertStringIncludes(
+        (pre?.tool_input as { command: string }).command,
+        `made-by-${h.name}.txt`,
+      );
       assertEquals(events.find((e) => e.event === "post_tool_use")?.success, true);
       const turn = (await env.shim("t2", ["read-turn"])).stdout;
       assertStringIncludes(turn, `**Tool: ${h.readTurnTool}**`);
@@ -185,6 +188,11 @@ export function realCases(h: RealHarness): void {
         () => prompts.every((p) => h.transcriptHasPrompt(transcript, p)),
         10_000,
         "every prompt intact in the transcript",
+      );
+      // A prompt, not a command: as typed, or behind the space csd types to keep it one.
+      assert(
+        h.transcriptHasPrompt(transcript, slash) || h.transcriptHasPrompt(transcript, ` ${slash}`),
+        "the slash prompt was a prompt",
       );
       assertStringIncludes((await env.shim("t4", ["read-turn"])).stdout, slash);
       assert(
