@@ -2,7 +2,7 @@
 import { FakeInput } from "./input.ts";
 import { MODEL_API, type Rule, type ToolSpec } from "./script.ts";
 import type { HookResult } from "./settings.ts";
-import type { QueueItem } from "./state.ts";
+import type { Entry, QueueItem } from "./state.ts";
 import { denial, runShell } from "./system.ts";
 import { bullet, firstLines, promptLines } from "./terminal.ts";
 import { abortableSleep, base62, dirname, hex, nowIso, sleep, uuid } from "./util.ts";
@@ -288,6 +288,39 @@ export abstract class FakeTurns extends FakeInput {
     this.render();
   }
 
+  /**
+   * Fires PreToolUse for a tool call; a denial becomes the call's error result in the transcript
+   * and on screen. Returns the payload fields later hooks of the call share.
+   */
+  async preToolUse(
+    tool: string,
+    input: Record<string, unknown>,
+    toolUseId: string,
+    useLine: { uuid: string },
+    entry: Entry,
+  ): Promise<{ base: Record<string, unknown>; denied: boolean }> {
+    const base = {
+      ...this.withPrompt(),
+      permission_mode: "bypassPermissions",
+      effort: { level: "high" },
+    };
+    const pre = await this.fireHook("PreToolUse", {
+      ...base,
+      hook_event_name: "PreToolUse",
+      tool_name: tool,
+      tool_input: input,
+      tool_use_id: toolUseId,
+    }, tool);
+    const denied = denial(pre);
+    if (denied !== null) {
+      this.writeLine(
+        this.toolResultLine(toolUseId, denied, true, `Error: ${denied}`, useLine.uuid),
+      );
+      entry.lines.push(`  ⎿  Error: ${denied}`);
+    }
+    return { base, denied: denied !== null };
+  }
+
   async bashTool(msgId: string, tool: ToolSpec, signal: AbortSignal): Promise<boolean> {
     const toolUseId = `toolu_${base62(24)}`;
     const input = { command: tool.command, description: tool.description ?? "Run command" };
@@ -298,24 +331,8 @@ export abstract class FakeTurns extends FakeInput {
     );
     this.writeLine(useLine);
     const entry = this.addEntry([`● Bash(${tool.command.split("\n")[0]})`]);
-    const base = {
-      ...this.withPrompt(),
-      permission_mode: "bypassPermissions",
-      effort: { level: "high" },
-    };
-    const pre = await this.fireHook("PreToolUse", {
-      ...base,
-      hook_event_name: "PreToolUse",
-      tool_name: "Bash",
-      tool_input: input,
-      tool_use_id: toolUseId,
-    }, "Bash");
-    const denied = denial(pre);
-    if (denied !== null) {
-      this.writeLine(
-        this.toolResultLine(toolUseId, denied, true, `Error: ${denied}`, useLine.uuid),
-      );
-      entry.lines.push(`  ⎿  Error: ${denied}`);
+    const { base, denied } = await this.preToolUse("Bash", input, toolUseId, useLine, entry);
+    if (denied) {
       this.render();
       return !signal.aborted;
     }
@@ -378,26 +395,8 @@ export abstract class FakeTurns extends FakeInput {
     );
     this.writeLine(useLine);
     const entry = this.addEntry(["● Agent(sub)"]);
-    const base = {
-      ...this.withPrompt(),
-      permission_mode: "bypassPermissions",
-      effort: { level: "high" },
-    };
-    const pre = await this.fireHook("PreToolUse", {
-      ...base,
-      hook_event_name: "PreToolUse",
-      tool_name: "Agent",
-      tool_input: input,
-      tool_use_id: toolUseId,
-    }, "Agent");
-    const denied = denial(pre);
-    if (denied !== null) {
-      this.writeLine(
-        this.toolResultLine(toolUseId, denied, true, `Error: ${denied}`, useLine.uuid),
-      );
-      entry.lines.push(`  ⎿  Error: ${denied}`);
-      return !signal.aborted;
-    }
+    const { base, denied } = await this.preToolUse("Agent", input, toolUseId, useLine, entry);
+    if (denied) return !signal.aborted;
     const started = Date.now();
     await this.fireHook("SubagentStart", {
       ...this.withPrompt(),
