@@ -1,4 +1,5 @@
-// The command line the fake accepts (the subset of claude's that csd uses). Part of the fake claude: see ../fake_claude.ts.
+// The command line the fake accepts (the subset of claude's that csd uses). Part of the fake
+// claude: see ../fake_claude.ts.
 
 export interface Args {
   sessionId: string | null;

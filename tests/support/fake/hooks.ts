@@ -1,4 +1,5 @@
-// Firing hook commands with Claude's payload shapes. Part of the fake claude: see ../fake_claude.ts.
+// Firing hook commands with Claude's payload shapes. Part of the fake claude: see
+// ../fake_claude.ts.
 import { ENC } from "./script.ts";
 import { type HookCommand, type HookResult, matcherMatches } from "./settings.ts";
 import { FakeState } from "./state.ts";

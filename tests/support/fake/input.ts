@@ -1,4 +1,5 @@
-// Decoding keys and bracketed pastes typed into the pane. Part of the fake claude: see ../fake_claude.ts.
+// Decoding keys and bracketed pastes typed into the pane. Part of the fake claude: see
+// ../fake_claude.ts.
 import { FakeScreen } from "./screen.ts";
 import { VERSION } from "./script.ts";
 import type { QueueItem } from "./state.ts";

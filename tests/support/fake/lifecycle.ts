@@ -1,4 +1,5 @@
-// Start, /clear, /compact, print mode and exit: the complete fake. Part of the fake claude: see ../fake_claude.ts.
+// Start, /clear, /compact, print mode and exit: the complete fake. Part of the fake claude: see
+// ../fake_claude.ts.
 import type { Args } from "./args.ts";
 import type { Settings } from "./settings.ts";
 import { isTrusted, markTrusted, readJson, transcriptPathFor } from "./system.ts";

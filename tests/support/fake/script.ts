@@ -1,4 +1,5 @@
-// The script that decides everything the fake does (FAKE_CLAUDE_SCRIPT), and its release. Part of the fake claude: see ../fake_claude.ts.
+// The script that decides everything the fake does (FAKE_CLAUDE_SCRIPT), and its release. Part of
+// the fake claude: see ../fake_claude.ts.
 
 export interface ToolSpec {
   command: string;

@@ -1,4 +1,9 @@
-// The fake's state, shared by the layers below (one class per section, each extending the last). Part of the fake claude: see ../fake_claude.ts.
+// The fake's state, shared by the layers below (one class per section, each extending the last).
+// Part of the fake claude: see ../fake_claude.ts.
+//
+// The class is split by layer: FakeState (this) <- FakeHooks <- FakeTranscript <- FakeScreen
+// <- FakeInput <- FakeTurns <- FakeClaude (lifecycle.ts), one module each. The abstract members
+// below are the few calls an earlier layer makes into a later one.
 import type { Script } from "./script.ts";
 import type { HookConfig, Settings } from "./settings.ts";
 import { transcriptPathFor } from "./system.ts";

@@ -1,4 +1,5 @@
-// The transcript in Claude's JSONL format (out-of-order writes included). Part of the fake claude: see ../fake_claude.ts.
+// The transcript in Claude's JSONL format (out-of-order writes included). Part of the fake claude:
+// see ../fake_claude.ts.
 import { FakeHooks } from "./hooks.ts";
 import { MODEL_API, VERSION } from "./script.ts";
 import { bullet, promptLines } from "./terminal.ts";

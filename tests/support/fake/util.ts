@@ -1,4 +1,5 @@
-// Small helpers: sleeps, ids, raw writes to the terminal. Part of the fake claude: see ../fake_claude.ts.
+// Small helpers: sleeps, ids, raw writes to the terminal. Part of the fake claude: see
+// ../fake_claude.ts.
 import { ENC } from "./script.ts";
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
