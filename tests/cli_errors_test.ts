@@ -216,10 +216,9 @@ Deno.test(
     try {
       env.script({ rules: [{ match: "break", fail: "API Error: 400 bad request" }] });
       await env.launch("flaky");
-      const started = Date.now();
+      // 3, not 124: the failure ended the wait, not the 600 s bound (no clock needed).
       const run = await env.shim("flaky", ["converse", "please break", "600"]);
       assertEquals(run.code, 3, run.stderr);
-      assert(Date.now() - started < 60_000, "reported long before the 600 s timeout");
       assertStringIncludes(run.stderr, "API Error: 400");
       assertEquals((await env.shim("flaky", ["status"])).stdout, "idle\n");
       assertStringIncludes(

@@ -2,7 +2,7 @@
 import { assert, assertEquals } from "./support/assert.ts";
 import { toEventLine } from "../hooks/to_event.ts";
 import { parseEventLine } from "../lib/schema.ts";
-import { BIN } from "../kit/env.ts";
+import { BIN, exists } from "../kit/env.ts";
 import { HOOK_EVENTS, hookNames } from "../lib/hook_events.ts";
 import { claudeSettings } from "../lib/harness/claude.ts";
 import { mergedHooks } from "../lib/harness/codex_home.ts";
@@ -238,24 +238,70 @@ Deno.test("csd-hook: 40 parallel hooks append 40 whole lines, none torn or lost"
   }
 });
 
+/** One of the hook's documented bounds, read from its source so the test follows a change. */
+function hookBound(name: "STDIN_TIMEOUT_MS" | "HARD_LIMIT_MS"): number {
+  const source = Deno.readTextFileSync(new URL("../hooks/event_hook.ts", import.meta.url));
+  const value = source.match(new RegExp(`const ${name} = (\\d+);`))?.[1];
+  assert(value, `${name} is in hooks/event_hook.ts`);
+  return Number(value);
+}
+
+/**
+ * Runs csd-hook with a truncated payload on stdin, closed at once or never, and returns its exit
+ * code and its lifetime in ms. The wait is raced against `giveUpMs` so a hook that hangs fails
+ * the test instead of hanging the suite (Deno has no per-test timeout).
+ */
+async function truncatedPayloadRun(
+  eventsFile: string,
+  closeStdin: boolean,
+  giveUpMs: number,
+): Promise<{ code: number; ms: number }> {
+  const started = performance.now();
+  const child = new Deno.Command(`${BIN}/csd-hook`, {
+    args: ["claude"],
+    env: { PATH: Deno.env.get("PATH") ?? "", CSD_EVENTS_FILE: eventsFile },
+    clearEnv: true,
+    stdin: "piped",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode('{"hook_event_name":"Stop"'));
+  if (closeStdin) await writer.close();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const hung = new Promise<null>((resolve) => timer = setTimeout(() => resolve(null), giveUpMs));
+  const status = await Promise.race([child.status, hung]);
+  clearTimeout(timer);
+  const ms = performance.now() - started;
+  if (!status) child.kill("SIGKILL");
+  await writer.close().catch(() => {});
+  await child.status;
+  assert(status, `csd-hook still ran after ${giveUpMs} ms`);
+  return { code: status.code, ms };
+}
+
 Deno.test("csd-hook returns within its bound when stdin never closes", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const child = new Deno.Command(`${BIN}/csd-hook`, {
-      args: ["claude"],
-      env: { PATH: Deno.env.get("PATH") ?? "", CSD_EVENTS_FILE: `${dir}/w.events.jsonl` },
-      clearEnv: true,
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode('{"hook_event_name":"Stop"'));
+    const stdinBound = hookBound("STDIN_TIMEOUT_MS");
+    const hardBound = hookBound("HARD_LIMIT_MS");
+    const events = `${dir}/w.events.jsonl`;
+    // The same hook with stdin closed at once: its start-up and parse, the work that is not the
+    // wait, measured under the same load so only the wait itself is compared with the bound.
+    const baseline = await truncatedPayloadRun(events, true, 60_000);
+    assertEquals(baseline.code, 0);
     // Never close stdin: the hook must give up on its own and exit 0.
-    const status = await child.status;
-    assertEquals(status.code, 0);
-    await writer.close().catch(() => {});
-    await child.output().catch(() => {});
+    const open = await truncatedPayloadRun(events, false, 60_000);
+    assertEquals(open.code, 0);
+    const waited = open.ms - baseline.ms;
+    Deno.stderr.writeSync(new TextEncoder().encode(
+      `csd-hook: start-up ${baseline.ms.toFixed(0)} ms; waited ${waited.toFixed(0)} ms on an ` +
+        `open stdin (stdin bound ${stdinBound} ms, hard limit ${hardBound} ms)\n`,
+    ));
+    // The wait is the hook's own, bounded by its hard limit (half of it again as headroom for a
+    // loaded machine); nothing else is timed.
+    assert(waited < hardBound * 1.5, `waited ${waited.toFixed(0)} ms, bound ${hardBound} ms`);
+    assert(!exists(events), "a truncated payload writes no event");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -153,9 +153,16 @@ Deno.test(
     const env = await TestEnv.create();
     try {
       assertEquals((await make(["install", `PREFIX=${prefix}`])).code, 0);
-      // The fake agent, outside the checkout, on the installed Deno.
-      await Deno.mkdir(`${root}/fake`);
+      // The fake agent, outside the checkout, on the installed Deno: its entry and its modules'
+      // folder, which import only each other (see the header of fake_claude.ts).
+      await Deno.mkdir(`${root}/fake/fake`, { recursive: true });
       Deno.copyFileSync(`${REPO}/tests/support/fake_claude.ts`, `${root}/fake/fake_claude.ts`);
+      for (const module of Deno.readDirSync(`${REPO}/tests/support/fake`)) {
+        Deno.copyFileSync(
+          `${REPO}/tests/support/fake/${module.name}`,
+          `${root}/fake/fake/${module.name}`,
+        );
+      }
       Deno.writeTextFileSync(
         `${root}/fake/claude`,
         `#!/bin/sh\nexec '${prefix}/lib/csd/deno' run -A --no-check --quiet --no-config ` +

@@ -37,7 +37,7 @@ Deno.test("MockModel delays a reply and logs the request before answering", asyn
   let held: Promise<string> = Promise.resolve("");
   await withMock({
     rules: [
-      { match: "slow", replies: [{ kind: "text", text: "late", delayMs: 300 }] },
+      { match: "slow", replies: [{ kind: "text", text: "late", delayMs: 3000 }] },
       { match: "held", replies: [{ kind: "text", text: "cut short", delayMs: 600_000 }] },
     ],
   }, async (mock) => {
@@ -49,11 +49,15 @@ Deno.test("MockModel delays a reply and logs the request before answering", asyn
     const seen = await mock.waitForRequests(1, { timeoutMs: 10_000 });
     assertEquals(seen[0]?.prompt, "held one");
 
-    const t0 = Date.now();
-    const pending = turn(mock, [user("slow one")]);
+    // Delay honoured, by order not by clock: a request sent after the slow one was logged is
+    // answered first.
+    const order: string[] = [];
+    const pending = turn(mock, [user("slow one")]).finally(() => order.push("slow"));
+    await mock.waitForRequests(2, { timeoutMs: 10_000 });
+    await turn(mock, [user("quick one")]).finally(() => order.push("quick"));
     assertEquals((await pending).blocks, [{ type: "text", text: "late" }]);
     assertEquals(mock.requests[1]?.prompt, "slow one");
-    assert(Date.now() - t0 >= 290, `delay honoured (${Date.now() - t0} ms)`);
+    assertEquals(order, ["quick", "slow"], "the slow reply waited out its delay");
     // The delay holds only its own reply: a later request was answered while this one waits.
     assert(!heldSettled, "the held reply is still held");
   });

@@ -1,35 +1,51 @@
 /**
  * The REAL Codex CLI driven through csd, offline, against the project's mock model (Responses
- * API): every scenario of the Claude suite that applies, plus Codex's own pitfalls — a session id
- * minted at launch but reported only at the first prompt, failed turns that fire no hook, a
- * prompt pasted while a turn runs, parallel workers with their own homes.
+ * API). The scenarios every harness shares are in real_cases.ts; this file adds Codex's adapter
+ * and its own pitfalls — a session id minted at launch but reported only at the first prompt,
+ * failed turns that fire no hook, a prompt pasted while a turn runs, workers with their own homes.
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./support/assert.ts";
 import { eventually, exists, linesUntil } from "../kit/env.ts";
 import { realWorld } from "../kit/real_claude.ts";
 import { withCodex } from "../kit/real_codex.ts";
 import type { Rule } from "../kit/mock_model.ts";
+import { eventTranscript, jsonHolds, opts, realCases } from "./real_cases.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
 const shell = (command: string) => ({ kind: "tool" as const, name: "Bash", input: { command } });
 
 async function codexWorld(rules: Rule[] = []) {
   return withCodex(await realWorld(rules));
 }
 
-function rolloutText(env: { events(name: string): Record<string, unknown>[] }, name: string) {
-  const path = env.events(name).find((e) => e.transcript_path)!.transcript_path as string;
-  return Deno.readTextFileSync(path);
-}
+realCases({
+  name: "codex",
+  world: codexWorld,
+  shell,
+  toolEvent: "Bash",
+  readTurnTool: "exec_command",
+  readTurnToolExtra: "(exit 0)",
+  readTurnThinking: false,
+  // The events name the rollout through the staged home's `sessions` link, which stop removes;
+  // the file itself lives in the user's sessions folder.
+  transcriptPath: (env, name) => Deno.realPathSync(eventTranscript(env, name)),
+  transcriptHasPrompt: jsonHolds,
+  failure: { status: 500, message: "mock outage" },
+  // A failed turn fires no Codex hook: csd derives the end from the rollout.
+  afterFailure: (env, name) => assertEquals(env.events(name).at(-1)?.derived_from, "rollout"),
+  escapeError: "interrupted",
+  afterStop: (env, name) => {
+    assert(!exists(`${env.workerDir}/homes/${name}`), "staged home removed");
+    const kept = [...Deno.readDirSync(`${env.home}/.codex/sessions`)].length;
+    assert(kept > 0, "the rollout outlives the worker in the user's sessions folder");
+  },
+});
 
 Deno.test(
-  "real codex: driveable before the first prompt; id registered; three turns",
+  "real codex: driveable before the first prompt; id registered at the first turn",
   opts,
   async () => {
     const world = await codexWorld([
       { match: "one", replies: [{ kind: "text", text: "Codex one." }] },
-      { match: "two", replies: [{ kind: "text", text: "Codex two.", thinking: "thinking two" }] },
-      { match: "three", replies: [{ kind: "text", text: "Codex three." }] },
     ]);
     const { env } = world;
     try {
@@ -41,16 +57,10 @@ Deno.test(
       assertMatch(sid, /^[0-9a-f-]{36}$/);
       assertEquals(env.events("cx1").length, 0, "Codex reports nothing before the first prompt");
       assertEquals((await env.shim("cx1", ["wait-for-turn", "1"])).code, 124);
-      for (
-        const [word, reply] of [["one", "Codex one."], ["two", "Codex two."], [
-          "three",
-          "Codex three.",
-        ]]
-      ) {
-        const run = await env.shim("cx1", ["converse", `turn ${word}`, "90"]);
-        assertEquals(run.code, 0, run.stderr);
-        assertEquals(run.stdout, `${reply}\n`);
-      }
+      // Turns with their own replies are the shared case's; one proves the registered id.
+      const run = await env.shim("cx1", ["converse", "turn one", "90"]);
+      assertEquals(run.code, 0, run.stderr);
+      assertEquals(run.stdout, "Codex one.\n");
       assertEquals(env.events("cx1")[0]!.session_id, sid, "the hooks report the registered id");
       const meta = JSON.parse(Deno.readTextFileSync(`${env.workerDir}/cx1.meta.json`));
       assertEquals(meta.session_id, sid);
@@ -64,114 +74,6 @@ Deno.test(
         "csd-hook",
       );
       assert(!exists(`${env.home}/.codex/hooks.json`), "the user's real CODEX_HOME is untouched");
-    } finally {
-      await world.dispose();
-    }
-  },
-);
-
-Deno.test(
-  "real codex: a tool turn creates a file; pre/post tool events; read-turn shows the call",
-  opts,
-  async () => {
-    const world = await codexWorld();
-    const { env } = world;
-    const target = `${env.project}/made-by-codex.txt`;
-    world.mock.addRule({
-      match: "create the file",
-      replies: [shell(`printf 'row %s\\n' 1 2 3 4 5 6 7 > ${target}; cat ${target}`), {
-        kind: "text",
-        text: "Codex created it.",
-      }],
-    });
-    try {
-      const launch = await env.csd(["launch", "--harness", "codex", "cx2", env.project]);
-      assertEquals(launch.code, 0, launch.stderr);
-      const run = await env.shim("cx2", ["converse", "please create the file", "90"]);
-      assertEquals(run.code, 0, run.stderr);
-      assertEquals(run.stdout, "Codex created it.\n");
-      assertEquals(Deno.readTextFileSync(target).split("\n").length, 8);
-      const events = env.events("cx2");
-      assertEquals(events.find((e) => e.event === "pre_tool_use")?.tool, "Bash");
-      assertEquals(events.find((e) => e.event === "post_tool_use")?.success, true);
-      const turn = (await env.shim("cx2", ["read-turn"])).stdout;
-      assertStringIncludes(turn, "**Tool: exec_command**");
-      assertStringIncludes(turn, "made-by-codex.txt");
-      assertStringIncludes(turn, "(exit 0)");
-      assertStringIncludes(turn, "… 2 more lines (--full shows all)");
-      assertStringIncludes((await env.shim("cx2", ["read-turn", "--full"])).stdout, "row 7");
-    } finally {
-      await world.dispose();
-    }
-  },
-);
-
-Deno.test(
-  "real codex: send + wait-for-turn, working then idle; read-events --follow; prompts intact",
-  opts,
-  async () => {
-    const world = await codexWorld([
-      { match: "slowly", replies: [{ kind: "text", text: "Slow codex.", delayMs: 2500 }] },
-    ]);
-    const { env } = world;
-    try {
-      await env.csd(["launch", "--harness", "codex", "cx3", env.project]);
-      const follower = env.spawnShim("cx3", ["read-events", "--follow", "--type", "stop"]);
-      assertEquals((await env.shim("cx3", ["send", "work slowly"])).code, 0);
-      assertEquals((await env.shim("cx3", ["status"])).stdout, "working\n");
-      const wait = await env.shim("cx3", ["wait-for-turn", "90"]);
-      assertEquals(wait.code, 0, wait.stderr);
-      assertEquals(JSON.parse(wait.stdout).last_assistant_message, "Slow codex.");
-      assertEquals((await env.shim("cx3", ["status"])).stdout, "idle\n");
-
-      const block = `Line with "quotes" & 'apostrophes'; ünïcödé ✓ 日本語 🚀\n  indented\n`;
-      const big = Array.from({ length: 400 }, (_, i) => `${i}: ${block}`).join("").trimEnd();
-      assert(big.length > 20_000);
-      for (const prompt of ["first\nsecond\n\nfourth", big, "/not a command, just text"]) {
-        const run = await env.shim("cx3", ["converse", prompt, "90"]);
-        assertEquals(run.code, 0, run.stderr);
-      }
-      const rollout = rolloutText(env, "cx3");
-      assertStringIncludes(rollout, JSON.stringify("first\nsecond\n\nfourth").slice(1, -1));
-      assertStringIncludes(rollout, JSON.stringify(big).slice(1, -1));
-      assert(
-        world.mock.requests.some((r) => r.prompt?.trim() === "/not a command, just text"),
-        "the slash prompt reached the model as text",
-      );
-      await env.shim("cx3", ["stop"]);
-      const followed = new TextDecoder().decode((await follower.output()).stdout).trim().split(
-        "\n",
-      );
-      assertEquals(followed.length, 4);
-    } finally {
-      await world.dispose();
-    }
-  },
-);
-
-Deno.test(
-  "real codex: a failed turn (HTTP 500, no Stop hook) gives exit 3 promptly; then recovers",
-  opts,
-  async () => {
-    const world = await codexWorld([
-      { match: "fail now", replies: [{ kind: "error", status: 500, message: "mock outage" }] },
-    ]);
-    const { env } = world;
-    try {
-      await env.csd(["launch", "--harness", "codex", "cx4", env.project]);
-      const started = Date.now();
-      const run = await env.shim("cx4", ["converse", "fail now", "600"]);
-      assertEquals(run.code, 3, run.stderr);
-      assert(Date.now() - started < 60_000, "reported at once, not after the timeout");
-      const failure = env.events("cx4").at(-1)!;
-      assertEquals(failure.event, "stop_failure");
-      assertEquals(failure.derived_from, "rollout");
-      assertEquals((await env.shim("cx4", ["status"])).stdout, "idle\n");
-      assertEquals((await env.shim("cx4", ["send", "fail now again"])).code, 0);
-      assertEquals((await env.shim("cx4", ["wait-for-turn", "600"])).code, 3);
-      const after = await env.shim("cx4", ["converse", "are you back", "90"]);
-      assertEquals(after.code, 0, after.stderr);
-      assertEquals(after.stdout, "mock reply to: are you back\n");
     } finally {
       await world.dispose();
     }
@@ -279,43 +181,6 @@ Deno.test(
   },
 );
 
-Deno.test(
-  "real codex: stop removes the staged home, keeps the rollout; adopt resumes it",
-  opts,
-  async () => {
-    const world = await codexWorld([
-      { match: "remember", replies: [{ kind: "text", text: "Remembered mango." }] },
-      { match: "recall", replies: [{ kind: "text", text: "It was mango." }] },
-    ]);
-    const { env } = world;
-    try {
-      await env.csd(["launch", "--harness", "codex", "cx7", env.project]);
-      assertEquals((await env.shim("cx7", ["converse", "remember mango", "90"])).code, 0);
-      const sid = (await env.shim("cx7", ["session-id"])).stdout.trim();
-      const stop = await env.shim("cx7", ["stop"]);
-      assertEquals(stop.code, 0, stop.stderr);
-      assertStringIncludes(stop.stderr, "graceful");
-      assert(!exists(`${env.workerDir}/homes/cx7`), "staged home removed");
-      assert(!exists(`${env.workerDir}/bin/cx7`), "shim removed");
-      const kept = [...Deno.readDirSync(`${env.home}/.codex/sessions`)].length;
-      assert(kept > 0, "the rollout outlives the worker in the user's sessions folder");
-
-      await env.tmux("kill-server");
-      await Deno.remove(env.workerDir, { recursive: true });
-      const adopt = await env.csd(["adopt", "--harness", "codex", "cx7", env.project, sid]);
-      assertEquals(adopt.code, 0, adopt.stderr);
-      assertEquals((await env.shim("cx7", ["session-id"])).stdout.trim(), sid);
-      const run = await env.shim("cx7", ["converse", "recall the fruit", "90"]);
-      assertEquals(run.code, 0, run.stderr);
-      assertEquals(run.stdout, "It was mango.\n");
-      const last = world.mock.requests.filter((r) => r.prompt === "recall the fruit").at(-1)!;
-      assertStringIncludes(JSON.stringify(last.body), "Remembered mango.");
-    } finally {
-      await world.dispose();
-    }
-  },
-);
-
 Deno.test("real codex + real claude: a mixed fan-out", opts, async () => {
   const world = await codexWorld([
     { match: "fan", replies: [{ kind: "text", text: "fan reply" }] },
@@ -345,27 +210,3 @@ Deno.test("real codex + real claude: a mixed fan-out", opts, async () => {
     await world.dispose();
   }
 });
-
-Deno.test(
-  "real codex: Escape mid-turn (Interrupt hook) ends the wait as a failed turn",
-  opts,
-  async () => {
-    const world = await codexWorld([
-      { match: "endless", replies: [{ kind: "text", text: "never", delayMs: 60_000 }] },
-    ]);
-    const { env } = world;
-    try {
-      await env.csd(["launch", "--harness", "codex", "cx8", env.project]);
-      assertEquals((await env.shim("cx8", ["send", "an endless task"])).code, 0);
-      const waiting = env.shim("cx8", ["wait-for-turn", "600"]);
-      await eventually(async () => (await env.shim("cx8", ["status"])).stdout === "working\n");
-      await env.tmux("send-keys", "-t", "=cx8:", "Escape");
-      const wait = await waiting;
-      assertEquals(wait.code, 3, wait.stderr);
-      assertEquals(JSON.parse(wait.stdout).error, "interrupted");
-      assertEquals((await env.shim("cx8", ["status"])).stdout, "idle\n");
-    } finally {
-      await world.dispose();
-    }
-  },
-);
