@@ -28,8 +28,8 @@ export DENO_DIR := $(TOOLS)/deno-dir
 export DENO_NO_UPDATE_CHECK := 1
 NPM_INSTALL := npm install --no-audit --no-fund --loglevel=error
 
-SUBCOMMANDS := launch adopt list prune grant-consent doctor help converse send wait-for-turn status \
-	read-events read-turn stop handoff session-id events-file
+SUBCOMMANDS := launch adopt list prune grant-consent doctor help wait converse send wait-for-turn status \
+	read-events read-turn stop handoff session-id events-file usage
 ENTRYPOINTS := $(SUBCOMMANDS:%=commands/%.ts) hooks/event_hook.ts
 
 .PHONY: all deno deps bin harnesses test test-fast demo lint ok fmt clean

@@ -10,6 +10,7 @@ USAGE:
   csd prune
   csd grant-consent [--yes | --revoke]
   csd doctor [--json]
+  csd wait [--all] [--timeout S] [--json] <name|shim>...
   csd help
 
   <shim> converse [--with-turn] <prompt> [timeout=120]
@@ -22,6 +23,7 @@ USAGE:
   <shim> handoff
   <shim> session-id
   <shim> events-file
+  <shim> usage [--json]
 
 <shim> is the path launch prints: <worker dir>/bin/<name> (default /tmp/csd-workers/bin/<name>).
 \`csd --worker <name> <sub> ...\` does the same without the shim. Every command takes -h/--help.
@@ -49,7 +51,7 @@ ENVIRONMENT:
 
 EXIT CODES:
   0 success, 1 error, 2 usage error, 3 the turn failed (API error, worker exited mid-turn),
-  124 timeout`;
+  4 a worker waits on a decision (csd wait), 124 timeout`;
 
 export function main(_argv: string[]): Promise<number> {
   out(`${HELP}\n`);

@@ -19,6 +19,7 @@ export const WORKER_SUBCOMMANDS = [
   "handoff",
   "session-id",
   "events-file",
+  "usage",
 ] as const;
 
 /** The shim's text. */

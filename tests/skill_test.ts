@@ -74,6 +74,7 @@ const TOP_LEVEL_SUBCOMMANDS = [
   "grant-consent",
   "doctor",
   "help",
+  "wait",
 ];
 
 Deno.test("examples() reads sh blocks, continuations and annotations", () => {

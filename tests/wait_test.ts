@@ -1,0 +1,164 @@
+/**
+ * `csd wait` with the fake agent: the first of several workers, --all's lines and exit codes,
+ * a worker that ends while wait starts, a worker that dies, one that waits on a decision.
+ */
+import { assertEquals, assertStringIncludes } from "./support/assert.ts";
+import { eventually, TestEnv } from "./support/env.ts";
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+
+/** The JSON lines of a run's stdout. */
+function lines(stdout: string): Record<string, unknown>[] {
+  return stdout.split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));
+}
+
+function fleetScript(env: TestEnv) {
+  env.script({
+    rules: [
+      { match: "slow", text: "slow done", delayMs: 2500 },
+      { match: "hang", text: "never seen", delayMs: 600_000 },
+      { match: "break", fail: "API Error: 529 overloaded" },
+      { match: "quick", text: "quick done" },
+    ],
+  });
+}
+
+Deno.test(
+  "csd wait returns the first worker to end; --all prints each and the worst code",
+  opts,
+  async () => {
+    const env = await TestEnv.create();
+    try {
+      fleetScript(env);
+      for (const name of ["w-slow", "w-fail", "w-ok"]) await env.launch(name);
+      assertEquals((await env.shim("w-slow", ["send", "slow task"])).code, 0);
+      assertEquals((await env.shim("w-fail", ["send", "break it"])).code, 0);
+      const first = await env.csd(["wait", "--timeout", "30", "w-slow", "w-fail"]);
+      assertEquals(first.code, 3, first.stderr);
+      const [failed] = lines(first.stdout);
+      assertEquals(failed!.worker, "w-fail");
+      assertEquals(failed!.event, "stop_failure");
+      assertStringIncludes(first.stderr, `worker "w-fail"`);
+
+      // The failed turn was collected; the slow one's send is still pending: --all takes it, and a
+      // quick worker (a shim path this time) whose turn ends meanwhile.
+      assertEquals((await env.shim("w-ok", ["send", "quick one"])).code, 0);
+      const all = await env.csd([
+        "wait",
+        "--all",
+        "--timeout",
+        "30",
+        "w-slow",
+        `${env.workerDir}/bin/w-ok`,
+      ]);
+      assertEquals(all.code, 0, all.stderr);
+      const ended = lines(all.stdout);
+      assertEquals(ended.map((l) => l.worker).sort(), ["w-ok", "w-slow"]);
+      assertEquals(ended.map((l) => l.event), ["stop", "stop"]);
+
+      // --all with a failure and a success: the failure's code, both lines.
+      assertEquals((await env.shim("w-fail", ["send", "break again"])).code, 0);
+      assertEquals((await env.shim("w-ok", ["send", "quick two"])).code, 0);
+      const mixed = await env.csd(["wait", "--all", "--timeout", "30", "w-fail", "w-ok"]);
+      assertEquals(mixed.code, 3, mixed.stderr);
+      assertEquals(lines(mixed.stdout).map((l) => l.worker).sort(), ["w-fail", "w-ok"]);
+
+      // A timeout still prints those that ended.
+      assertEquals((await env.shim("w-slow", ["send", "hang here"])).code, 0);
+      assertEquals((await env.shim("w-ok", ["send", "quick three"])).code, 0);
+      const late = await env.csd(["wait", "--all", "--timeout", "3", "w-slow", "w-ok"]);
+      assertEquals(late.code, 124, late.stderr);
+      assertEquals(lines(late.stdout).map((l) => l.worker), ["w-ok"]);
+      assertStringIncludes(late.stderr, `"w-slow"`);
+    } finally {
+      await env.dispose();
+    }
+  },
+);
+
+Deno.test("csd wait catches a turn that ended while it started", opts, async () => {
+  const env = await TestEnv.create();
+  try {
+    fleetScript(env);
+    await env.launch("racer");
+    await env.launch("idler");
+    for (let round = 1; round <= 3; round++) {
+      assertEquals((await env.shim("racer", ["send", `quick ${round}`])).code, 0);
+      // Start the wait while the turn ends: it must see the end whichever comes first.
+      const waiting = env.csd(["wait", "--timeout", "20", "idler", "racer"]);
+      const run = await waiting;
+      assertEquals(run.code, 0, run.stderr);
+      assertEquals(lines(run.stdout)[0]!.worker, "racer");
+      assertEquals(lines(run.stdout)[0]!.last_assistant_message, "quick done");
+    }
+    // Ended before the wait: still this send's turn.
+    assertEquals((await env.shim("racer", ["send", "quick late"])).code, 0);
+    await eventually(() => env.events("racer").filter((e) => e.event === "stop").length === 4);
+    const run = await env.csd(["wait", "--timeout", "5", "racer"]);
+    assertEquals(run.code, 0, run.stderr);
+    // Collected: the next wait waits for the next turn.
+    assertEquals((await env.csd(["wait", "--timeout", "1", "racer"])).code, 124);
+  } finally {
+    await env.dispose();
+  }
+});
+
+Deno.test("csd wait: a dead worker ends it (3), a waiting decision too (4)", opts, async () => {
+  const env = await TestEnv.create();
+  try {
+    fleetScript(env);
+    await env.launch("doomed");
+    await env.launch("gated");
+    assertEquals((await env.shim("doomed", ["send", "hang on"])).code, 0);
+    const child = env.csd(["wait", "--timeout", "30", "doomed", "gated"]);
+    const pane = JSON.parse(Deno.readTextFileSync(`${env.workerDir}/doomed.meta.json`))
+      .tmux_pane_id as string;
+    assertEquals((await env.tmux("kill-pane", "-t", pane)).code, 0);
+    const died = await child;
+    assertEquals(died.code, 3, died.stderr);
+    const [line] = lines(died.stdout);
+    assertEquals(line!.worker, "doomed");
+    assertEquals(line!.event, "session_end");
+
+    // A gated call writes an approval_request; until its decision follows, the worker is blocked.
+    assertEquals((await env.shim("gated", ["send", "hang too"])).code, 0);
+    const events = `${env.workerDir}/gated.events.jsonl`;
+    const request = {
+      ts: new Date().toISOString(),
+      event: "approval_request",
+      harness: "claude",
+      id: "a1",
+      kind: "tool",
+      tool: "Bash",
+      tool_input: { command: "rm -rf build" },
+    };
+    Deno.writeTextFileSync(events, JSON.stringify(request) + "\n", { append: true });
+    const blocked = await env.csd(["wait", "--timeout", "30", "gated"]);
+    assertEquals(blocked.code, 4, blocked.stderr);
+    assertEquals(lines(blocked.stdout)[0]!.event, "approval_request");
+    assertEquals(lines(blocked.stdout)[0]!.worker, "gated");
+    // Still the same turn: waiting again reports the same decision.
+    assertEquals((await env.csd(["wait", "--timeout", "30", "gated"])).code, 4);
+    // Decided: no longer blocked (the turn still runs, so the wait times out).
+    const decision = { ts: new Date().toISOString(), event: "approval_decision", id: "a1" };
+    Deno.writeTextFileSync(events, JSON.stringify(decision) + "\n", { append: true });
+    const after = await env.csd(["wait", "--timeout", "1", "gated"]);
+    assertEquals(after.code, 124, after.stdout);
+  } finally {
+    await env.dispose();
+  }
+});
+
+Deno.test("csd wait: usage errors", opts, async () => {
+  const env = await TestEnv.create();
+  try {
+    assertEquals((await env.csd(["wait"])).code, 2);
+    assertEquals((await env.csd(["wait", "--timeout", "x", "a"])).code, 2);
+    const unknown = await env.csd(["wait", "nobody"]);
+    assertEquals(unknown.code, 1);
+    assertStringIncludes(unknown.stderr, `"nobody"`);
+    assertEquals((await env.csd(["wait", "/etc/passwd"])).code, 2);
+  } finally {
+    await env.dispose();
+  }
+});
