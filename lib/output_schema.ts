@@ -171,3 +171,10 @@ export function outputJsonSchema(name: keyof typeof OUTPUT_SCHEMAS): Record<stri
   const { $schema, ...rest } = schema;
   return { $schema, $id: `csd/${name}.json`, title: `csd ${name} --json`, ...rest };
 }
+
+export type LaunchOutput = z.infer<typeof LaunchOutput>;
+export type ListEntry = z.infer<typeof ListEntry>;
+export type StatusOutput = z.infer<typeof StatusOutput>;
+export type ReadTurnOutput = z.infer<typeof ReadTurnOutput>;
+export type ConverseOutput = z.infer<typeof ConverseOutput>;
+export type ToolCall = z.infer<typeof ToolCall>;
