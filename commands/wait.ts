@@ -12,6 +12,7 @@ import {
   promptTurnDecider,
   turnEndOutcome,
   type TurnOutcome,
+  waitLine,
 } from "../lib/turn.ts";
 import { waitUntil } from "../lib/wait.ts";
 import { loadWorker, type Worker } from "../lib/worker.ts";
@@ -126,21 +127,12 @@ function exitCode(outcome: WaitOutcome): number {
 
 /** The line printed for a worker whose wait ended: its event line plus `worker`. */
 function outcomeLine(waited: Waited, outcome: WaitOutcome): string {
-  const name = waited.worker.meta.name;
-  let line: Record<string, unknown>;
-  if (outcome.kind === "blocked") line = JSON.parse(outcome.line.text);
-  else if (outcome.kind !== "timeout" && outcome.event) line = JSON.parse(outcome.event.text);
-  else {
-    // Died without a final event (SIGKILL, tmux kill): still one line, so a controller reading
-    // lines learns which worker is gone.
-    line = {
-      ts: new Date().toISOString(),
-      event: "session_end",
-      reason: outcome.kind === "failed" ? outcome.why : "unknown",
-      derived_from: "pane",
-    };
-  }
-  return JSON.stringify({ ...line, worker: name }) + "\n";
+  const text = outcome.kind === "blocked"
+    ? outcome.line.text
+    : outcome.kind !== "timeout"
+    ? outcome.event?.text
+    : undefined;
+  return waitLine(waited.worker.meta.name, text, outcome.kind === "failed" ? outcome.why : "");
 }
 
 function report(waited: Waited, outcome: WaitOutcome): void {

@@ -193,3 +193,18 @@ function failureText(event: EventLine): string {
   const detail = [event.error, event.last_assistant_message].filter((s) => s && s !== "unknown");
   return `the turn failed${detail.length > 0 ? `: ${detail.join(" — ")}` : ""}`;
 }
+
+/**
+ * The line `csd wait` and `wait-for-turn --json` print when a wait ends: the ending event line
+ * (`text`) with a `worker` field. A worker that died without a final event (SIGKILL, tmux kill)
+ * gets a session_end line derived from its pane, so a controller reading lines learns which.
+ */
+export function waitLine(worker: string, text: string | undefined, why: string): string {
+  const line: Record<string, unknown> = text !== undefined ? JSON.parse(text) : {
+    ts: new Date().toISOString(),
+    event: "session_end",
+    reason: why,
+    derived_from: "pane",
+  };
+  return JSON.stringify({ ...line, worker }) + "\n";
+}

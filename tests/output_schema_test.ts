@@ -6,6 +6,7 @@
 import { assert, assertEquals } from "./support/assert.ts";
 import { TestEnv } from "./support/env.ts";
 import { schemaFiles } from "../tools/gen_output_schemas.ts";
+import { checkJsonOutputs } from "./support/json_outputs.ts";
 import {
   DoctorOutput,
   ListEntry,
@@ -82,3 +83,24 @@ Deno.test(
     }
   },
 );
+
+Deno.test("every command's --json output matches its schema (fake agent)", opts, async () => {
+  const env = await TestEnv.create();
+  try {
+    env.script({
+      rules: [
+        { match: "list files", tool: { command: "ls" }, text: "Listed." },
+        { match: "say hi", text: "hi" },
+      ],
+    });
+    const converse = await checkJsonOutputs(env, "j1", [], {
+      toolPrompt: "list files",
+      plainPrompt: "say hi",
+      timeout: "30",
+    });
+    assertEquals(converse.reply, "Listed.");
+    assertEquals(converse.tool_calls[0]!.ok, true);
+  } finally {
+    await env.dispose();
+  }
+});
