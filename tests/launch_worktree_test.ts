@@ -4,7 +4,7 @@
  * one with its branch; list shows the branch; a failed launch leaves no worktree.
  */
 import { assert, assertEquals, assertStringIncludes } from "./support/assert.ts";
-import { exists, TestEnv } from "./support/env.ts";
+import { BIN, exists, TestEnv } from "./support/env.ts";
 import { git, initRepo } from "./support/git.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -100,6 +100,55 @@ Deno.test(
       assertEquals(failed.code, 1, failed.stderr);
       assertEquals(exists(`${env.project}/.csd-worktrees/w2`), false);
       assertEquals(await git(env.project, "branch", "--list", "csd/w2"), "");
+    } finally {
+      await env.dispose();
+    }
+  },
+);
+
+Deno.test(
+  "prune: a dead worker's clean worktree goes, a dirty one stays; orphaned clean ones go",
+  opts,
+  async () => {
+    const env = await TestEnv.create();
+    try {
+      await initRepo(env.project);
+      const tree = (name: string) => `${env.project}/.csd-worktrees/${name}`;
+      for (const name of ["pa", "pb"]) {
+        const run = await env.csd(["launch", "--worktree", name, env.project]);
+        assertEquals(run.code, 0, run.stderr);
+      }
+      Deno.writeTextFileSync(`${tree("pb")}/shared.txt`, "unsaved\n");
+      for (const name of ["pa", "pb"]) {
+        const meta = JSON.parse(Deno.readTextFileSync(`${env.workerDir}/${name}.meta.json`));
+        assertEquals((await env.tmux("kill-session", "-t", meta.tmux_session_id)).code, 0);
+      }
+      // Worktrees no worker runs in (made by hand here, as a wiped worker dir leaves them).
+      await git(env.project, "worktree", "add", "-q", "-b", "csd/ghost", tree("ghost"), "HEAD");
+      await git(env.project, "worktree", "add", "-q", "-b", "csd/ghost2", tree("ghost2"), "HEAD");
+      Deno.writeTextFileSync(`${tree("ghost2")}/new.txt`, "work\n");
+
+      const prune = await env.exec("sh", [
+        "-c",
+        `cd "$1" && exec "$2" prune`,
+        "sh",
+        env.project,
+        `${BIN}/csd`,
+      ]);
+      assertEquals(prune.code, 0, prune.stderr);
+      assertStringIncludes(prune.stdout, "pruned pa (gone)");
+      assertStringIncludes(
+        prune.stdout,
+        `removed the worktree "${tree("pa")}" and its branch "csd/pa"`,
+      );
+      assertStringIncludes(prune.stdout, `kept the worktree "${tree("pb")}" (branch "csd/pb")`);
+      assertStringIncludes(prune.stdout, `removed orphaned worktree ${tree("ghost")}`);
+      assertStringIncludes(prune.stderr, `kept the worktree "${tree("ghost2")}"`);
+      assertEquals(exists(tree("pa")), false);
+      assertEquals(exists(tree("ghost")), false);
+      assert(exists(`${tree("pb")}/shared.txt`));
+      assert(exists(`${tree("ghost2")}/new.txt`));
+      assertEquals(await git(env.project, "branch", "--list", "csd/ghost"), "");
     } finally {
       await env.dispose();
     }
