@@ -4,6 +4,12 @@
  */
 import { assertEquals, assertStringIncludes } from "./support/assert.ts";
 import { eventually, TestEnv } from "./support/env.ts";
+import { assertValid } from "./support/json_outputs.ts";
+import { appendApprovalEvent, decisionEvent, requestEvent } from "../lib/approval/events.ts";
+import { newApprovalId, recordDecision, writeRequest } from "../lib/approval/store.ts";
+import { StatusOutput, WaitOutput } from "../lib/output_schema.ts";
+import { approvalPaths } from "../lib/paths.ts";
+import type { ApprovalRequest } from "../lib/schema.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -120,30 +126,54 @@ Deno.test("csd wait: a dead worker ends it (3), a waiting decision too (4)", opt
     assertEquals(line!.worker, "doomed");
     assertEquals(line!.event, "session_end");
 
-    // A gated call writes an approval_request; until its decision follows, the worker is blocked.
+    // A gated call (as lib/approval/gate.ts records one): a request file and an
+    // approval_request line. Until its decision follows, the worker is blocked.
     assertEquals((await env.shim("gated", ["send", "hang too"])).code, 0);
     const events = `${env.workerDir}/gated.events.jsonl`;
-    const request = {
-      ts: new Date().toISOString(),
-      event: "approval_request",
-      harness: "claude",
-      id: "a1",
+    const paths = approvalPaths("gated", env.workerDir);
+    const now = Date.now();
+    const request: ApprovalRequest = {
+      version: 1,
+      id: newApprovalId(now),
       kind: "tool",
+      harness: "claude",
       tool: "Bash",
       tool_input: { command: "rm -rf build" },
+      tool_use_id: "toolu_1",
+      created_at: new Date(now).toISOString(),
+      deadline: new Date(now + 600_000).toISOString(),
+      pid: Deno.pid,
     };
-    Deno.writeTextFileSync(events, JSON.stringify(request) + "\n", { append: true });
+    writeRequest(paths, request);
+    appendApprovalEvent(events, requestEvent(request));
     const blocked = await env.csd(["wait", "--timeout", "30", "gated"]);
     assertEquals(blocked.code, 4, blocked.stderr);
     assertEquals(lines(blocked.stdout)[0]!.event, "approval_request");
     assertEquals(lines(blocked.stdout)[0]!.worker, "gated");
+    assertValid(WaitOutput, lines(blocked.stdout)[0]);
+    const status = await env.shim("gated", ["status", "--json"]);
+    const shown = JSON.parse(status.stdout);
+    assertValid(StatusOutput, shown);
+    assertEquals(shown.status, "working");
+    assertEquals(shown.waiting_decisions.map((d: { id: string }) => d.id), [request.id]);
     // Still the same turn: waiting again reports the same decision.
     assertEquals((await env.csd(["wait", "--timeout", "30", "gated"])).code, 4);
     // Decided: no longer blocked (the turn still runs, so the wait times out).
-    const decision = { ts: new Date().toISOString(), event: "approval_decision", id: "a1" };
-    Deno.writeTextFileSync(events, JSON.stringify(decision) + "\n", { append: true });
+    const decision = {
+      id: request.id,
+      decision: "allow" as const,
+      by: "controller" as const,
+      decided_at: new Date().toISOString(),
+    };
+    recordDecision(paths, decision);
+    appendApprovalEvent(events, decisionEvent(decision, { tool: "Bash" }));
     const after = await env.csd(["wait", "--timeout", "1", "gated"]);
     assertEquals(after.code, 124, after.stdout);
+    assertEquals(
+      JSON.parse((await env.shim("gated", ["status", "--json"])).stdout)
+        .waiting_decisions,
+      [],
+    );
   } finally {
     await env.dispose();
   }
