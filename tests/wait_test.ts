@@ -2,7 +2,7 @@
  * `csd wait` with the fake agent: the first of several workers, --all's lines and exit codes,
  * a worker that ends while wait starts, a worker that dies, one that waits on a decision.
  */
-import { assertEquals, assertStringIncludes } from "./support/assert.ts";
+import { assert, assertEquals, assertStringIncludes } from "./support/assert.ts";
 import { eventually, TestEnv } from "./support/env.ts";
 import { assertValid } from "./support/json_outputs.ts";
 import { appendApprovalEvent, decisionEvent, requestEvent } from "../lib/approval/events.ts";
@@ -21,7 +21,7 @@ function lines(stdout: string): Record<string, unknown>[] {
 function fleetScript(env: TestEnv) {
   env.script({
     rules: [
-      { match: "slow", text: "slow done", delayMs: 2500 },
+      { match: "slow", text: "slow done", delayMs: 4000 },
       { match: "hang", text: "never seen", delayMs: 600_000 },
       { match: "break", fail: "API Error: 529 overloaded" },
       { match: "quick", text: "quick done" },
@@ -68,6 +68,15 @@ Deno.test(
       const mixed = await env.csd(["wait", "--all", "--timeout", "30", "w-fail", "w-ok"]);
       assertEquals(mixed.code, 3, mixed.stderr);
       assertEquals(lines(mixed.stdout).map((l) => l.worker).sort(), ["w-fail", "w-ok"]);
+
+      // --all prints in the order the turns end, not the order named.
+      assertEquals((await env.shim("w-slow", ["send", "slow again"])).code, 0);
+      assertEquals((await env.shim("w-ok", ["send", "quick again"])).code, 0);
+      const ordered = await env.csd(["wait", "--all", "--timeout", "30", "w-slow", "w-ok"]);
+      assertEquals(ordered.code, 0, ordered.stderr);
+      const inOrder = lines(ordered.stdout);
+      assertEquals(inOrder.map((l) => l.worker), ["w-ok", "w-slow"]);
+      assert(String(inOrder[0]!.ts) <= String(inOrder[1]!.ts), ordered.stdout);
 
       // A timeout still prints those that ended.
       assertEquals((await env.shim("w-slow", ["send", "hang here"])).code, 0);
