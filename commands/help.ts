@@ -4,7 +4,8 @@ import { out, runMain } from "../lib/cli.ts";
 export const HELP = `csd — drive Claude Code, Codex and Pi sessions as workers in tmux
 
 USAGE:
-  csd launch [--harness claude|codex|pi] <name> <cwd> [-- harness-args...]
+  csd launch [--harness claude|codex|pi] [--worktree [<branch>]] [--json] <name> <cwd>
+             [-- harness-args...]
   csd adopt [--harness claude|codex|pi] <name> <cwd> <session-id> [-- harness-args...]
   csd list [--all] [--json] [<pattern>]
   csd prune
@@ -13,12 +14,12 @@ USAGE:
   csd wait [--all] [--timeout S] [--json] <name|shim>...
   csd help
 
-  <shim> converse [--with-turn] <prompt> [timeout=120]
+  <shim> converse [--with-turn] [--json] <prompt> [timeout=120]
   <shim> send [--command] <prompt>
-  <shim> wait-for-turn [timeout=60] [--after-line N]
-  <shim> status
+  <shim> wait-for-turn [timeout=60] [--after-line N] [--json]
+  <shim> status [--json]
   <shim> read-events [--last N] [--type T] [--follow]
-  <shim> read-turn [--full]
+  <shim> read-turn [--full] [--json]
   <shim> stop
   <shim> handoff
   <shim> session-id

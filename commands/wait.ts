@@ -1,7 +1,7 @@
 /** `csd wait`: block until the first (or, with --all, every) of several workers ends its turn. */
 import { basename, dirname } from "node:path";
 import { err, out, parse, parseSeconds, printHelpIfAsked, runMain } from "../lib/cli.ts";
-import { ExitCode, UsageError } from "../lib/errors.ts";
+import { CsdError, ExitCode, UsageError } from "../lib/errors.ts";
 import { type EventAt, fileSize, type LineAt } from "../lib/jsonl.ts";
 import { shimDir } from "../lib/paths.ts";
 import { ApprovalEventLine } from "../lib/schema.ts";
@@ -174,7 +174,14 @@ export async function main(argv: string[]): Promise<number> {
   const done = await waitUntil<true>(async () => {
     for (const waited of waiting) {
       if (waited.outcome) continue;
-      const outcome = await waited.follower.check();
+      let outcome: WaitOutcome | undefined;
+      try {
+        outcome = await waited.follower.check();
+      } catch (error) {
+        // A worker stopped (its meta removed) mid-wait is one worker's end, not the whole wait's.
+        if (!(error instanceof CsdError)) throw error;
+        outcome = { kind: "failed", why: error.message };
+      }
       if (outcome === undefined) continue;
       report(waited, outcome);
       if (!all) return true;

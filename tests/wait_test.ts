@@ -3,7 +3,7 @@
  * a worker that ends while wait starts, a worker that dies, one that waits on a decision.
  */
 import { assert, assertEquals, assertStringIncludes } from "./support/assert.ts";
-import { eventually, TestEnv } from "./support/env.ts";
+import { BIN, eventually, TestEnv } from "./support/env.ts";
 import { assertValid } from "./support/json_outputs.ts";
 import { appendApprovalEvent, decisionEvent, requestEvent } from "../lib/approval/events.ts";
 import { newApprovalId, recordDecision, writeRequest } from "../lib/approval/store.ts";
@@ -134,6 +134,28 @@ Deno.test("csd wait: a dead worker ends it (3), a waiting decision too (4)", opt
     const [line] = lines(died.stdout);
     assertEquals(line!.worker, "doomed");
     assertEquals(line!.event, "session_end");
+
+    // A worker whose meta vanishes mid-wait (a wiped worker dir) ends only its own wait: the
+    // other's line comes first, then its own.
+    await env.launch("doomed2");
+    assertEquals((await env.shim("doomed2", ["send", "hang three"])).code, 0);
+    const both = env.spawn(`${BIN}/csd`, ["wait", "--all", "--timeout", "30", "doomed2", "gated"]);
+    assertEquals((await env.shim("gated", ["send", "quick now"])).code, 0);
+    const reader = both.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    while (!text.includes("\n")) {
+      const chunk = await reader.read();
+      if (chunk.done) break;
+      text += chunk.value;
+    }
+    assertEquals(lines(text).map((l) => l.worker), ["gated"]);
+    Deno.removeSync(`${env.workerDir}/doomed2.meta.json`);
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+      text += chunk.value;
+    }
+    const stopped = await both.status;
+    assertEquals(stopped.code, 3, text);
+    assertEquals(lines(text).map((l) => l.worker), ["gated", "doomed2"]);
 
     // A gated call (as lib/approval/gate.ts records one): a request file and an
     // approval_request line. Until its decision follows, the worker is blocked.
