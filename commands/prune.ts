@@ -4,6 +4,7 @@ import { UsageError } from "../lib/errors.ts";
 import { keptWorktreeNote, releaseWorktree, removeWorkerFiles } from "../lib/launch.ts";
 import type { WorkerMeta } from "../lib/schema.ts";
 import { listWorktrees, removeWorktree } from "../lib/worktree.ts";
+import { processRunsIn } from "../lib/process_tree.ts";
 import { listAllWorkerFileNames, scanMetas } from "../lib/meta.ts";
 import { findOrphanSessions, knownServers, launching } from "../lib/orphans.ts";
 import { homesDir, shimDir, tmpDir, workerPaths } from "../lib/paths.ts";
@@ -26,7 +27,8 @@ Only what is proven dead goes: a worker whose meta cannot be read, or a name wit
 whose tmux session still runs, is kept and reported on stderr. Worktrees (launch --worktree):
 a pruned worker's goes as stop's would (kept when dirty or unmerged); a worktree in a
 repository's .csd-worktrees that no live worker runs in (repositories of known workers, and
-the one holding the current directory) is removed when clean, else kept and reported. Prints one line per removal on
+the one holding the current directory) is removed when clean and no process runs in it (a worker
+of another worker dir), else kept and reported. Prints one line per removal on
 stdout.
 
 OPTIONS:
@@ -106,6 +108,10 @@ async function pruneWorktrees(keep: Set<string>, all: WorkerMeta[]): Promise<voi
       if (seen.has(tree.path) || keep.has(tree.name) || tree.prunable) continue;
       seen.add(tree.path);
       if (launching(tree.name)) continue;
+      if (processRunsIn(tree.path)) {
+        err(`warning: kept the worktree "${tree.path}": a process runs in it\n`);
+        continue;
+      }
       const removal = await removeWorktree(tree).catch((error) => ({
         removed: false as const,
         path: tree.path,

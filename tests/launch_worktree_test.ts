@@ -127,6 +127,9 @@ Deno.test(
       await git(env.project, "worktree", "add", "-q", "-b", "csd/ghost", tree("ghost"), "HEAD");
       await git(env.project, "worktree", "add", "-q", "-b", "csd/ghost2", tree("ghost2"), "HEAD");
       Deno.writeTextFileSync(`${tree("ghost2")}/new.txt`, "work\n");
+      // A clean one a process runs in (a worker of another worker dir, a shell) stays.
+      await git(env.project, "worktree", "add", "-q", "-b", "csd/busy", tree("busy"), "HEAD");
+      const busy = new Deno.Command("sleep", { args: ["60"], cwd: tree("busy") }).spawn();
 
       const prune = await env.exec("sh", [
         "-c",
@@ -144,6 +147,12 @@ Deno.test(
       assertStringIncludes(prune.stdout, `kept the worktree "${tree("pb")}" (branch "csd/pb")`);
       assertStringIncludes(prune.stdout, `removed orphaned worktree ${tree("ghost")}`);
       assertStringIncludes(prune.stderr, `kept the worktree "${tree("ghost2")}"`);
+      assertStringIncludes(
+        prune.stderr,
+        `kept the worktree "${tree("busy")}": a process runs in it`,
+      );
+      busy.kill();
+      await busy.status;
       assertEquals(exists(tree("pa")), false);
       assertEquals(exists(tree("ghost")), false);
       assert(exists(`${tree("pb")}/shared.txt`));
