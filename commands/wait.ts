@@ -45,9 +45,8 @@ EXIT CODES: 0 the turn(s) ended, 1 error, 2 usage error, 3 a turn failed or a wo
   the lines of those that did are printed). With --all and no timeout the most serious code
   wins: 3, then 4, then 0.`;
 
-/** Exit codes of the outcomes, and their order of seriousness with --all (later wins). */
-const BLOCKED = 4;
-const SERIOUSNESS = [ExitCode.ok, BLOCKED, ExitCode.turnFailed] as const;
+/** The outcomes' exit codes in their order of seriousness with --all (later wins). */
+const SERIOUSNESS = [ExitCode.ok, ExitCode.blocked, ExitCode.turnFailed] as const;
 
 type WaitOutcome = TurnOutcome | { kind: "blocked"; line: LineAt };
 
@@ -85,22 +84,33 @@ function workerName(arg: string): string {
  * decision it waits on. An approval_request counts as blocking while no approval_decision for its
  * id followed it in what was read: a policy or a quick controller may already have decided.
  */
-function decider(worker: Worker, sentMark: ReturnType<typeof readSentMarker>) {
+export function waitDecider(worker: Worker, sentMark: ReturnType<typeof readSentMarker>) {
   const turn = sentMark !== undefined ? promptTurnDecider(worker, sentMark) : undefined;
   const waiting = new Map<string, LineAt>();
+  /** Tracks an approval line; true when `line` was one. */
+  const noteApproval = (line: LineAt): boolean => {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line.text);
+    } catch {
+      return false;
+    }
+    const approval = ApprovalEventLine.safeParse(raw);
+    if (!approval.success) return false;
+    if (approval.data.event === "approval_request") waiting.set(approval.data.id, line);
+    else waiting.delete(approval.data.id);
+    return true;
+  };
   const result: FollowDecider<WaitOutcome> = {
-    event: (event: EventAt) => turn ? turn.decide(event) : turnEndOutcome(event),
-    other: (line) => {
-      let raw: unknown;
-      try {
-        raw = JSON.parse(line.text);
-      } catch {
+    // Approval lines arrive here once their names join EVENT_TYPES, through `other` until then.
+    event: (event: EventAt) => {
+      if (String(event.event.event).startsWith("approval_") && noteApproval(event)) {
         return undefined;
       }
-      const approval = ApprovalEventLine.safeParse(raw);
-      if (!approval.success) return undefined;
-      if (approval.data.event === "approval_request") waiting.set(approval.data.id, line);
-      else waiting.delete(approval.data.id);
+      return turn ? turn.decide(event) : turnEndOutcome(event);
+    },
+    other: (line) => {
+      noteApproval(line);
       return undefined;
     },
     settle: () => {
@@ -117,7 +127,7 @@ function exitCode(outcome: WaitOutcome): number {
     case "ended":
       return ExitCode.ok;
     case "blocked":
-      return BLOCKED;
+      return ExitCode.blocked;
     case "failed":
       return ExitCode.turnFailed;
     case "timeout":
@@ -167,7 +177,7 @@ export async function main(argv: string[]): Promise<number> {
   const waiting: Waited[] = workers.map((worker) => {
     const sent = readSentMarker(worker.paths.sent);
     const offset = sent?.offset ?? fileSize(worker.paths.events);
-    const follower = new EventFollower(worker, offset, decider(worker, sent));
+    const follower = new EventFollower(worker, offset, waitDecider(worker, sent));
     return { worker, follower, sent: sent !== undefined };
   });
   // One wait over every worker's folders: each wake-up steps every follower still open.

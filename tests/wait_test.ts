@@ -9,7 +9,9 @@ import { appendApprovalEvent, decisionEvent, requestEvent } from "../lib/approva
 import { newApprovalId, recordDecision, writeRequest } from "../lib/approval/store.ts";
 import { StatusOutput, WaitOutput } from "../lib/output_schema.ts";
 import { approvalPaths } from "../lib/paths.ts";
-import type { ApprovalRequest } from "../lib/schema.ts";
+import type { ApprovalRequest, EventLine } from "../lib/schema.ts";
+import type { Worker } from "../lib/worker.ts";
+import { waitDecider } from "../commands/wait.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -221,5 +223,31 @@ Deno.test("csd wait: usage errors", opts, async () => {
     assertEquals((await env.csd(["wait", "/etc/passwd"])).code, 2);
   } finally {
     await env.dispose();
+  }
+});
+
+Deno.test("waitDecider: an approval line blocks until its decision, as an event line or not", () => {
+  const request = { ts: "t", event: "approval_request", id: "a1", tool: "Bash" };
+  const decision = { ts: "t", event: "approval_decision", id: "a1", decision: "allow" };
+  const at = (line: Record<string, unknown>, start: number) => {
+    const text = JSON.stringify(line);
+    return { text, start, end: start + text.length + 1 };
+  };
+  // Today approval lines are not EventLines (`other`); once their names join EVENT_TYPES they
+  // arrive as events. Either way the worker is blocked until the decision.
+  for (const asEvent of [false, true]) {
+    const decider = waitDecider({} as Worker, undefined);
+    const feed = (line: Record<string, unknown>, start: number) => {
+      const lineAt = at(line, start);
+      return asEvent
+        ? decider.event({ ...lineAt, event: line as unknown as EventLine })
+        : decider.other!(lineAt);
+    };
+    assertEquals(feed(request, 0), undefined);
+    assertEquals(decider.settle!()?.kind, "blocked", `as event: ${asEvent}`);
+    assertEquals(feed(decision, 100), undefined);
+    assertEquals(decider.settle!(), undefined, `as event: ${asEvent}`);
+    const stop = { ts: "t", event: "stop" } as EventLine;
+    assertEquals(decider.event({ ...at(stop, 200), event: stop })?.kind, "ended");
   }
 });
