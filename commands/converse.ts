@@ -3,7 +3,8 @@ import { err, out, parseSeconds, runMain } from "../lib/cli.ts";
 import { setting } from "../lib/config.ts";
 import { ExitCode, UsageError } from "../lib/errors.ts";
 import { writeDiagnostic } from "../lib/diagnostic.ts";
-import { finalTextOfTurn, turnForPrompt } from "../lib/final_text.ts";
+import { finalTextOfTurn, turnForPrompt, workerUsage } from "../lib/final_text.ts";
+import type { ConverseOutput } from "../lib/output_schema.ts";
 import { submitPrompt, submitTimingFromEnv } from "../lib/submit.ts";
 import {
   clearSentMarker,
@@ -11,7 +12,7 @@ import {
   lockSubmission,
   recordSentMarker,
 } from "../lib/submission.ts";
-import { renderTurn } from "../lib/transcript/markdown.ts";
+import { renderTurn, turnAsData } from "../lib/transcript/markdown.ts";
 import { waitForPromptTurnEnd } from "../lib/turn.ts";
 import { loadWorker } from "../lib/worker.ts";
 import type { Worker } from "../lib/worker_handle.ts";
@@ -26,7 +27,7 @@ import {
 export const HELP = `converse — send a prompt, wait for the turn to end, print the reply
 
 USAGE:
-  <shim> converse [--with-turn] <prompt> [timeout=120]
+  <shim> converse [--with-turn] [--json] <prompt> [timeout=120]
 
 Delivers <prompt> (\`-\` reads it from stdin), waits up to <timeout> seconds for the turn it
 started to end, and prints that turn's final assistant text on stdout — never an earlier
@@ -45,6 +46,9 @@ second converse waits for it within its own timeout, then exits 1 naming the hol
 
 OPTIONS:
   --with-turn  print the whole turn as markdown
+  --json       print one JSON document whatever the outcome: {worker, reply, outcome (ended,
+               failed, timeout), exit_code, duration_ms, tool_calls[{tool, id, input, result,
+               ok}], usage (this turn's tokens, or null)}; the error still goes to stderr
   -h, --help   show this help
 
 EXIT CODES: 0 reply printed, 1 error (worker gone or busy, prompt not confirmed), 2 usage error,
@@ -53,7 +57,7 @@ EXIT CODES: 0 reply printed, 1 error (worker gone or busy, prompt not confirmed)
 export async function main(argv: string[]): Promise<number> {
   const command = parseWorkerCommand(
     argv,
-    { "with-turn": { type: "boolean" } },
+    { "with-turn": { type: "boolean" }, json: { type: "boolean" } },
     HELP,
     PROMPT_ARGS,
   );
@@ -65,7 +69,9 @@ export async function main(argv: string[]): Promise<number> {
   const timeout = timeoutArg === undefined ? 120 : parseSeconds(timeoutArg, "timeout");
   const worker = loadWorker(command.name);
   const prompt = await promptArgument(promptArg);
-  const deadline = Date.now() + timeout * 1000;
+  const started = Date.now();
+  const deadline = started + timeout * 1000;
+  const json = parsed.values.json === true;
   const timing = submitTimingFromEnv();
 
   // Held until the turn ends: a second controller's prompt would otherwise join or interrupt
@@ -84,15 +90,39 @@ export async function main(argv: string[]): Promise<number> {
   );
   if (outcome.kind === "timeout") {
     const why = outcome.started ? "the turn did not end" : "the queued prompt never started";
-    return await timedOut(worker, timeout, why);
+    const code = await timedOut(worker, timeout, why);
+    if (json) out(converseJson(worker, "timeout", code, started, "", [], null));
+    return code;
   }
   // This call collects the turn: a later wait-for-turn waits for the next one.
   clearSentMarker(worker.paths.sent);
   if (outcome.kind === "failed") {
     err(`error: ${outcome.why}\n`);
+    if (json) {
+      const reply = outcome.event?.event.last_assistant_message ?? "";
+      out(converseJson(worker, "failed", ExitCode.turnFailed, started, reply, [], null));
+    }
     return ExitCode.turnFailed;
   }
   const stop = outcome.event.event;
+  if (json) {
+    const reply = await finalTextOfTurn(worker, submitted.delivered, stop);
+    const turn = await turnForPrompt(worker, submitted.delivered, stop);
+    const report = await workerUsage(worker).catch(() => null);
+    const last = report?.turns.at(-1);
+    const usage = last
+      ? {
+        input: last.input,
+        output: last.output,
+        cache_read: last.cache_read,
+        cache_write: last.cache_write,
+        cost_usd: last.cost_usd,
+      }
+      : null;
+    const calls = turn ? turnAsData(turn).tool_calls : [];
+    out(converseJson(worker, "ended", 0, started, reply, calls, usage));
+    return 0;
+  }
   if (parsed.values["with-turn"] === true) {
     const turn = await turnForPrompt(worker, submitted.delivered, stop);
     if (turn) {
@@ -104,6 +134,28 @@ export async function main(argv: string[]): Promise<number> {
   const text = await finalTextOfTurn(worker, submitted.delivered, stop);
   out(text.endsWith("\n") ? text : `${text}\n`);
   return 0;
+}
+
+/** `converse --json` (lib/output_schema.ts ConverseOutput), as one line. */
+function converseJson(
+  worker: Worker,
+  outcome: ConverseOutput["outcome"],
+  exitCode: number,
+  started: number,
+  reply: string,
+  toolCalls: ConverseOutput["tool_calls"],
+  usage: ConverseOutput["usage"],
+): string {
+  const document: ConverseOutput = {
+    worker: worker.meta.name,
+    reply,
+    outcome,
+    exit_code: exitCode,
+    duration_ms: Date.now() - started,
+    tool_calls: toolCalls,
+    usage,
+  };
+  return `${JSON.stringify(document)}\n`;
 }
 
 async function timedOut(worker: Worker, timeout: number, why: string): Promise<number> {

@@ -1,14 +1,16 @@
 /** `csd launch`: start a worker and print its shim path. */
 import { err, out, parse, printHelp, runMain, splitPassThrough, stringFlag } from "../lib/cli.ts";
 import { UsageError } from "../lib/errors.ts";
-import { startWorker } from "../lib/launch.ts";
+import { type Started, startWorker } from "../lib/launch.ts";
+import type { LaunchOutput } from "../lib/output_schema.ts";
 import { panel } from "../lib/panel.ts";
 import { HarnessName } from "../lib/schema.ts";
 
 export const HELP = `csd launch — start a coding-agent worker in tmux
 
 USAGE:
-  csd launch [--harness claude|codex|pi] <name> <cwd> [-- harness-args...]
+  csd launch [--harness claude|codex|pi] [--worktree [<branch>]] [--json] <name> <cwd>
+             [-- harness-args...]
 
 Starts the harness (default claude) with permission prompts bypassed in a detached tmux
 session named <name>, waits until it is ready, and prints the worker's shim path on stdout.
@@ -20,6 +22,12 @@ ARGS:
 
 OPTIONS:
   --harness <h>   claude (default), codex or pi
+  --worktree [b]  run in a new git worktree of <cwd>'s repository, at
+                  <repo>/.csd-worktrees/<name> (git-ignored locally), on a new branch
+                  csd/<name> from HEAD or on branch b; files .worktreeinclude lists are copied
+  --json          print one JSON document (name, shim, harness, harness_version, session_id,
+                  tmux_socket, tmux_session_id, tmux_pane_id, cwd, events_file, worktree)
+                  instead of the shim path
   -h, --help      show this help
 
 EXIT CODES: 0 launched, 1 failed (name taken, no such cwd, no consent, not ready in time),
@@ -27,8 +35,9 @@ EXIT CODES: 0 launched, 1 failed (name taken, no such cwd, no consent, not ready
 
 /** Parses launch's arguments. */
 export function parseLaunchArgs(argv: string[]) {
-  const { own, rest } = splitPassThrough(argv);
-  const parsed = parse(own, { harness: { type: "string" } }, {
+  const { own: given, rest } = splitPassThrough(argv);
+  const { own, worktree } = takeWorktreeFlag(given);
+  const parsed = parse(own, { harness: { type: "string" }, json: { type: "boolean" } }, {
     unknownHint: " (a worker name starts with a letter or digit; harness arguments go after --)",
   });
   if (parsed.help) return { help: true as const };
@@ -43,7 +52,35 @@ export function parseLaunchArgs(argv: string[]) {
   if (extra.length > 0) {
     throw new UsageError(`Unexpected argument "${extra[0]}" (pass harness arguments after --)`);
   }
-  return { help: false as const, harness: harness.data, name, cwd, args: rest };
+  return {
+    help: false as const,
+    harness: harness.data,
+    name,
+    cwd,
+    args: rest,
+    json: parsed.values.json === true,
+    ...(worktree ? { worktree } : {}),
+  };
+}
+
+/**
+ * `--worktree` takes an optional branch: `--worktree=<b>`, or `--worktree <b>` when three
+ * positionals follow (branch, name, cwd). Taken out before parsing, which knows no optional values.
+ */
+function takeWorktreeFlag(argv: string[]): { own: string[]; worktree?: { branch?: string } } {
+  const index = argv.findIndex((a) => a === "--worktree" || a.startsWith("--worktree="));
+  if (index < 0) return { own: argv };
+  const flag = argv[index]!;
+  const own = argv.filter((_, i) => i !== index);
+  if (flag.startsWith("--worktree=")) {
+    return { own, worktree: { branch: flag.slice("--worktree=".length) } };
+  }
+  const next = argv[index + 1];
+  const positionals = own.filter((a, i) => !a.startsWith("-") && own[i - 1] !== "--harness");
+  if (next !== undefined && !next.startsWith("-") && positionals.length === 3) {
+    return { own: own.filter((_, i) => i !== index), worktree: { branch: next } };
+  }
+  return { own, worktree: {} };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -54,8 +91,27 @@ export async function main(argv: string[]): Promise<number> {
   }
   const started = await startWorker(args);
   err(panel("Worker launched.", started));
-  out(`${started.shim}\n`);
+  if (args.json) out(`${JSON.stringify(launchOutput(started))}\n`);
+  else out(`${started.shim}\n`);
   return 0;
+}
+
+/** `launch --json` (and adopt's): how to address the new worker (lib/output_schema.ts). */
+export function launchOutput(started: Started): LaunchOutput {
+  const { meta } = started;
+  return {
+    name: meta.name,
+    shim: started.shim,
+    harness: meta.harness,
+    harness_version: meta.harness_version ?? null,
+    session_id: meta.session_id,
+    tmux_socket: meta.tmux_socket,
+    tmux_session_id: meta.tmux_session_id,
+    tmux_pane_id: meta.tmux_pane_id,
+    cwd: meta.cwd,
+    events_file: meta.events_file,
+    worktree: meta.worktree ? { path: meta.worktree.path, branch: meta.worktree.branch } : null,
+  };
 }
 
 if (import.meta.main) await runMain(main, HELP);

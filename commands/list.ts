@@ -5,6 +5,8 @@ import { scanMetas } from "../lib/meta.ts";
 import { findOrphanSessions, knownServers } from "../lib/orphans.ts";
 import type { WorkerMeta } from "../lib/schema.ts";
 import type { WorkerStatus } from "../lib/events.ts";
+import type { ListEntry } from "../lib/output_schema.ts";
+import { workerUsage } from "../lib/final_text.ts";
 import { workerStatus } from "../lib/status.ts";
 import { type PaneInfo, Tmux } from "../lib/tmux.ts";
 import { fromMeta } from "../lib/worker.ts";
@@ -15,7 +17,8 @@ USAGE:
   csd list [--all] [--json] [<pattern>]
 
 Prints one worker per line: STATUS, NAME, HARNESS, SESSION_ID, SHIM, CWD, VERSION (the
-harness's version at launch; tab-separated, with a header). Workers whose tmux session is gone
+harness's version at launch), BRANCH (a --worktree worker's branch; its CWD is the worktree);
+tab-separated, with a header. Workers whose tmux session is gone
 are shown only with --all, and so are csd's orphaned tmux sessions (status orphaned: the worker's
 meta is gone, its harness still runs; adopt or prune it). A meta that cannot be read is reported
 on stderr. <pattern> keeps names containing it. With --json, prints one JSON object per worker
@@ -24,28 +27,21 @@ instead.
 OPTIONS:
   --all       include gone workers and orphaned sessions
   --json      JSON lines: {"status","name","harness","session_id","shim","cwd",
-              "harness_version",...}
+              "tmux_session_id","events_file","harness_version","worktree","usage"};
+              usage is the worker's token totals (read from its transcript; null before one)
   -h, --help  show this help`;
 
-export interface ListedWorker {
-  /** `orphaned`: a tmux session csd started whose meta is gone (prune kills it). */
-  status: WorkerStatus | "orphaned";
-  name: string;
-  harness: string;
-  session_id: string | null;
-  shim: string;
-  cwd: string;
-  tmux_session_id: string;
-  events_file: string;
-  harness_version: string | null;
-}
+/** One listed worker: `list --json`'s ListEntry (lib/output_schema.ts). */
+export type ListedWorker = ListEntry;
 
 /**
  * Every worker with its status, using one tmux call per tmux server in use, and with `orphans`
  * csd's orphaned tmux sessions (no meta: the worker dir was wiped). A meta that cannot be read
  * is reported on stderr, never silently dropped.
  */
-export async function listWorkers(options: { orphans?: boolean } = {}): Promise<ListedWorker[]> {
+export async function listWorkers(
+  options: { orphans?: boolean; usage?: boolean } = {},
+): Promise<ListedWorker[]> {
   const { metas, bad } = scanMetas();
   for (const meta of bad) err(`warning: skipped "${meta.name}": ${meta.reason}\n`);
   const panesBySocket = new Map<string | null, Map<string, PaneInfo>>();
@@ -57,7 +53,12 @@ export async function listWorkers(options: { orphans?: boolean } = {}): Promise<
   for (const meta of metas) {
     const worker = fromMeta(meta);
     const pane = panesBySocket.get(meta.tmux_socket)?.get(meta.tmux_pane_id) ?? null;
-    listed.push(describe(meta, await workerStatus(worker, pane), worker.paths.shim));
+    const entry = describe(meta, await workerStatus(worker, pane), worker.paths.shim);
+    // Reading every transcript costs a pass over each file: only --json asks for it.
+    if (options.usage) {
+      entry.usage = await workerUsage(worker).then((r) => r?.total ?? null, () => null);
+    }
+    listed.push(entry);
   }
   if (!options.orphans) return listed;
   const named = new Set([...metas.map((m) => m.name), ...bad.map((b) => b.name)]);
@@ -72,6 +73,7 @@ export async function listWorkers(options: { orphans?: boolean } = {}): Promise<
       tmux_session_id: orphan.sessionId,
       events_file: "-",
       harness_version: null,
+      worktree: null,
     });
   }
   return listed;
@@ -88,6 +90,7 @@ function describe(meta: WorkerMeta, status: WorkerStatus, shim: string): ListedW
     tmux_session_id: meta.tmux_session_id,
     events_file: meta.events_file,
     harness_version: meta.harness_version ?? null,
+    worktree: meta.worktree ? { path: meta.worktree.path, branch: meta.worktree.branch } : null,
   };
 }
 
@@ -99,19 +102,21 @@ export async function main(argv: string[]): Promise<number> {
   }
   const pattern = parsed.positionals[0] ?? "";
   const all = parsed.values.all === true;
-  const workers = (await listWorkers({ orphans: all })).filter((w) =>
+  const json = parsed.values.json === true;
+  const workers = (await listWorkers({ orphans: all, usage: json })).filter((w) =>
     w.name.includes(pattern) &&
     (all || w.status !== "gone")
   );
-  if (parsed.values.json === true) {
+  if (json) {
     out(workers.map((w) => JSON.stringify(w) + "\n").join(""));
     return 0;
   }
-  // VERSION comes last: scripts that read the earlier columns by position keep working.
-  const rows = [["STATUS", "NAME", "HARNESS", "SESSION_ID", "SHIM", "CWD", "VERSION"]];
+  // New columns come last: scripts that read the earlier columns by position keep working.
+  const rows = [["STATUS", "NAME", "HARNESS", "SESSION_ID", "SHIM", "CWD", "VERSION", "BRANCH"]];
   for (const w of workers) {
     const version = w.harness_version ?? "-";
-    rows.push([w.status, w.name, w.harness, w.session_id ?? "-", w.shim, w.cwd, version]);
+    const branch = w.worktree?.branch ?? "-";
+    rows.push([w.status, w.name, w.harness, w.session_id ?? "-", w.shim, w.cwd, version, branch]);
   }
   out(rows.map((row) => row.join("\t") + "\n").join(""));
   return 0;

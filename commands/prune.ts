@@ -1,7 +1,10 @@
 /** `csd prune`: remove dead workers and orphaned files. */
 import { err, out, parse, printHelpIfAsked, runMain } from "../lib/cli.ts";
 import { UsageError } from "../lib/errors.ts";
-import { removeWorkerFiles } from "../lib/launch.ts";
+import { keptWorktreeNote, releaseWorktree, removeWorkerFiles } from "../lib/launch.ts";
+import type { WorkerMeta } from "../lib/schema.ts";
+import { listWorktrees, removeWorktree } from "../lib/worktree.ts";
+import { processRunsIn } from "../lib/process_tree.ts";
 import { listAllWorkerFileNames, scanMetas } from "../lib/meta.ts";
 import { findOrphanSessions, knownServers, launching } from "../lib/orphans.ts";
 import { homesDir, shimDir, tmpDir, workerPaths } from "../lib/paths.ts";
@@ -21,7 +24,11 @@ staged homes left by crashes). Kills csd's orphaned tmux sessions: sessions whos
 worker's start script from this worker dir but that have no meta (the dir was wiped). Live
 workers (idle, working, unknown) are never touched, nor is a worker that is still launching.
 Only what is proven dead goes: a worker whose meta cannot be read, or a name without a meta
-whose tmux session still runs, is kept and reported on stderr. Prints one line per removal on
+whose tmux session still runs, is kept and reported on stderr. Worktrees (launch --worktree):
+a pruned worker's goes as stop's would (kept when dirty or unmerged); a worktree in a
+repository's .csd-worktrees that no live worker runs in (repositories of known workers, and
+the one holding the current directory) is removed when clean and no process runs in it (a worker
+of another worker dir), else kept and reported. Prints one line per removal on
 stdout.
 
 OPTIONS:
@@ -51,7 +58,10 @@ export async function main(argv: string[]): Promise<number> {
     await killWorkerSession(worker);
     removeWorkerFiles(worker.paths);
     out(`pruned ${meta.name} (${status})\n`);
+    const tree = await releaseWorktree(meta);
+    if (tree) out(`${tree}\n`);
   }
+  await pruneWorktrees(keep, metas);
   const servers = knownServers(metas);
   const named = new Set([...metas.map((m) => m.name), ...bad.map((b) => b.name)]);
   for (const orphan of await findOrphanSessions(servers, named)) {
@@ -74,6 +84,43 @@ export async function main(argv: string[]): Promise<number> {
     out(`removed orphaned files of ${name}\n`);
   }
   return 0;
+}
+
+/**
+ * Removes csd's worktrees that no live worker runs in (their worker's meta is gone: a wiped
+ * worker dir), looking in the repositories of every known worker and the one holding the current
+ * directory. Only clean ones go; a dirty or unmerged one is reported and kept.
+ */
+async function pruneWorktrees(keep: Set<string>, all: WorkerMeta[]): Promise<void> {
+  const repos = new Set(all.flatMap((m) => m.worktree ? [m.worktree.repo] : []));
+  repos.add(Deno.cwd());
+  const seen = new Set<string>();
+  for (const repo of repos) {
+    let found;
+    try {
+      found = await listWorktrees(repo);
+    } catch {
+      continue; // Not (or no longer) a git repository.
+    }
+    for (const tree of found) {
+      // A kept worker's name (live, or its meta unreadable) may be running in it.
+      if (seen.has(tree.path) || keep.has(tree.name) || tree.prunable) continue;
+      seen.add(tree.path);
+      if (launching(tree.name)) continue;
+      if (processRunsIn(tree.path)) {
+        err(`warning: kept the worktree "${tree.path}": a process runs in it\n`);
+        continue;
+      }
+      const removal = await removeWorktree(tree).catch((error) => ({
+        removed: false as const,
+        path: tree.path,
+        branch: tree.branch,
+        reason: error instanceof Error ? error.message : String(error),
+      }));
+      if (removal.removed) out(`removed orphaned worktree ${removal.path}\n`);
+      else err(`warning: ${keptWorktreeNote(removal)}\n`);
+    }
+  }
 }
 
 /** The server (as a command prefix) where a session named exactly `name` runs, or null. */

@@ -2,26 +2,32 @@
 import { out, runMain } from "../lib/cli.ts";
 import { CsdError } from "../lib/errors.ts";
 import { currentTurn, workerTranscript } from "../lib/final_text.ts";
-import { renderTurn } from "../lib/transcript/markdown.ts";
+import { renderTurn, turnAsData } from "../lib/transcript/markdown.ts";
 import { loadWorker } from "../lib/worker.ts";
 import { maxPositionals, parseWorkerCommand } from "../lib/worker_command.ts";
 
 export const HELP = `read-turn — print the worker's last turn as markdown
 
 USAGE:
-  <shim> read-turn [--full]
+  <shim> read-turn [--full] [--json]
 
 Renders the last turn from the harness's own transcript: the prompt, thinking as quotes, tool
 calls as code blocks, their results (the first 5 lines unless --full), and the reply text.
 
 OPTIONS:
   --full      show tool results in full
+  --json      the turn as one JSON document: {prompt, thinking[], tool_calls[{tool, id, input,
+              result, ok}], text} (results always in full)
   -h, --help  show this help
 
 EXIT CODES: 0 printed, 1 no such worker or no turn yet, 2 usage error.`;
 
 export async function main(argv: string[]): Promise<number> {
-  const command = parseWorkerCommand(argv, { full: { type: "boolean" } }, HELP);
+  const command = parseWorkerCommand(
+    argv,
+    { full: { type: "boolean" }, json: { type: "boolean" } },
+    HELP,
+  );
   if (!command) return 0;
   maxPositionals(command.parsed, 0);
   const worker = loadWorker(command.name);
@@ -31,7 +37,8 @@ export async function main(argv: string[]): Promise<number> {
       `No turn in the transcript yet (${workerTranscript(worker) ?? "transcript not known yet"})`,
     );
   }
-  out(renderTurn(turn, { full: command.parsed.values.full === true }));
+  if (command.parsed.values.json === true) out(`${JSON.stringify(turnAsData(turn))}\n`);
+  else out(renderTurn(turn, { full: command.parsed.values.full === true }));
   return 0;
 }
 

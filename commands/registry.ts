@@ -19,7 +19,8 @@ export const SUBCOMMANDS: readonly Subcommand[] = [
   {
     name: "launch",
     scope: "top",
-    usage: "[--harness claude|codex|pi] <name> <cwd> [-- harness-args...]",
+    usage:
+      "[--harness claude|codex|pi] [--worktree [<branch>]] [--json] <name> <cwd> [-- harness-args...]",
   },
   {
     name: "adopt",
@@ -30,24 +31,26 @@ export const SUBCOMMANDS: readonly Subcommand[] = [
   { name: "prune", scope: "top", usage: "" },
   { name: "grant-consent", scope: "top", usage: "[--yes | --revoke]" },
   { name: "doctor", scope: "top", usage: "[--json]" },
+  { name: "wait", scope: "top", usage: "[--all] [--timeout S] [--json] <name|shim>..." },
   { name: "help", scope: "top", usage: "" },
-  { name: "converse", scope: "worker", usage: "[--with-turn] <prompt> [timeout=120]" },
+  { name: "converse", scope: "worker", usage: "[--with-turn] [--json] <prompt> [timeout=120]" },
   { name: "send", scope: "worker", usage: "[--command] <prompt>" },
-  { name: "wait-for-turn", scope: "worker", usage: "[timeout=60] [--after-line N]" },
-  { name: "status", scope: "worker", usage: "" },
+  { name: "wait-for-turn", scope: "worker", usage: "[timeout=60] [--after-line N] [--json]" },
+  { name: "status", scope: "worker", usage: "[--json]" },
   { name: "read-events", scope: "worker", usage: "[--last N] [--type T] [--follow]" },
-  { name: "read-turn", scope: "worker", usage: "[--full]" },
+  { name: "read-turn", scope: "worker", usage: "[--full] [--json]" },
   { name: "stop", scope: "worker", usage: "" },
   { name: "handoff", scope: "worker", usage: "" },
   { name: "session-id", scope: "worker", usage: "" },
   { name: "events-file", scope: "worker", usage: "" },
+  { name: "usage", scope: "worker", usage: "[--json]" },
 ];
 
 /**
  * Command modules written ahead of their wiring (issue 13's groundwork on main): in commands/
  * but not installed, dispatched or in help. Wiring one is moving it into SUBCOMMANDS.
  */
-export const NOT_WIRED_YET: readonly string[] = ["usage", "pending", "approve", "deny", "answer"];
+export const NOT_WIRED_YET: readonly string[] = ["pending", "approve", "deny", "answer"];
 
 /** The names of one scope, in registry order. */
 export function subcommandNames(scope: Scope): string[] {

@@ -1,6 +1,6 @@
 /** `<shim> stop`: quit the worker gracefully, then forcefully, and remove its files. */
 import { err, runMain } from "../lib/cli.ts";
-import { removeWorkerFiles } from "../lib/launch.ts";
+import { releaseWorktree, removeWorkerFiles } from "../lib/launch.ts";
 import { fileSize } from "../lib/jsonl.ts";
 import { readTailEvents } from "../lib/jsonl.ts";
 import { statusFromEvents } from "../lib/events.ts";
@@ -21,6 +21,9 @@ event, kills the tmux session if it is still there (and SIGKILLs harness process
 it by 3 s), and removes the worker's meta, events, shim and staged files. A pane that is no
 longer the worker's (its tmux server restarted) is never typed into or killed. The harness's
 own transcript is kept (adopt can resume it). Destructive by design: the shim stops working.
+A worker launched with --worktree: its worktree is removed with its csd-made branch when clean;
+one with uncommitted changes or commits on no other branch is kept, and stop says where
+(path, branch) on stderr.
 
 OPTIONS:
   -h, --help  show this help
@@ -42,6 +45,9 @@ export async function main(argv: string[]): Promise<number> {
       "its tmux session"
     : "";
   err(`stopped ${worker.meta.name} (${how}${reaped})\n`);
+  // After the harness is dead: nothing writes into the worktree while it is inspected.
+  const tree = await releaseWorktree(worker.meta);
+  if (tree) err(`${tree}\n`);
   return 0;
 }
 

@@ -1,8 +1,8 @@
 /** `<shim> usage [--json]`: the worker's token usage, per turn and in total. */
 import { out, runMain } from "../lib/cli.ts";
 import { CsdError } from "../lib/errors.ts";
-import { workerTranscript } from "../lib/final_text.ts";
-import { readUsage, type TokenUsage, type UsageReport } from "../lib/usage.ts";
+import { workerUsage } from "../lib/final_text.ts";
+import type { TokenUsage, UsageReport } from "../lib/usage.ts";
 import { loadWorker } from "../lib/worker.ts";
 import { maxPositionals, parseWorkerCommand } from "../lib/worker_command.ts";
 
@@ -40,15 +40,8 @@ export async function main(argv: string[]): Promise<number> {
   if (!command) return 0;
   maxPositionals(command.parsed, 0);
   const worker = loadWorker(command.name);
-  const path = workerTranscript(worker);
-  if (path === null) throw new CsdError("No transcript yet: the worker has had no prompt");
-  let report: UsageReport;
-  try {
-    report = await readUsage(worker.meta.harness, path);
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-    throw new CsdError(`No transcript yet: "${path}" does not exist`);
-  }
+  const report = await workerUsage(worker);
+  if (report === null) throw new CsdError("No transcript yet: the worker has had no prompt");
   if (command.parsed.values.json === true) {
     out(`${JSON.stringify({ worker: worker.meta.name, ...report })}\n`);
   } else {

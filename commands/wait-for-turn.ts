@@ -3,14 +3,14 @@ import { err, out, parseCount, parseSeconds, runMain, stringFlag } from "../lib/
 import { ExitCode } from "../lib/errors.ts";
 import { fileSize, offsetAfterLines } from "../lib/jsonl.ts";
 import { clearSentMarker, readSentMarker } from "../lib/submission.ts";
-import { waitForPromptTurnEnd, waitForTurnEnd } from "../lib/turn.ts";
+import { waitForPromptTurnEnd, waitForTurnEnd, waitLine } from "../lib/turn.ts";
 import { loadWorker } from "../lib/worker.ts";
 import { maxPositionals, parseWorkerCommand } from "../lib/worker_command.ts";
 
 export const HELP = `wait-for-turn — block until the worker's turn ends
 
 USAGE:
-  <shim> wait-for-turn [timeout=60] [--after-line N]
+  <shim> wait-for-turn [timeout=60] [--after-line N] [--json]
 
 Waits for the next turn end (a stop event) and prints that event line. The baseline is, in
 order: line N of the events file (--after-line N: only events after the first N lines count);
@@ -24,13 +24,19 @@ at once with exit 3 — not after the timeout.
 
 OPTIONS:
   --after-line N  count only events after line N of the events file
+  --json          add a "worker" field to the line (as csd wait prints it), and print a
+                  session_end line (derived_from "pane") when the worker died without one
   -h, --help      show this help
 
 EXIT CODES: 0 the turn ended, 1 error, 2 usage error, 3 the turn failed or the worker
   ended, 124 timeout (the worker may still be working: check status).`;
 
 export async function main(argv: string[]): Promise<number> {
-  const command = parseWorkerCommand(argv, { "after-line": { type: "string" } }, HELP);
+  const command = parseWorkerCommand(
+    argv,
+    { "after-line": { type: "string" }, json: { type: "boolean" } },
+    HELP,
+  );
   if (!command) return 0;
   const { parsed } = command;
   maxPositionals(parsed, 1);
@@ -57,7 +63,11 @@ export async function main(argv: string[]): Promise<number> {
     return ExitCode.timeout;
   }
   if (sent !== undefined) clearSentMarker(worker.paths.sent);
-  if (outcome.event) out(`${outcome.event.text}\n`);
+  if (parsed.values.json === true) {
+    out(
+      waitLine(worker.meta.name, outcome.event?.text, outcome.kind === "failed" ? outcome.why : ""),
+    );
+  } else if (outcome.event) out(`${outcome.event.text}\n`);
   if (outcome.kind === "failed") {
     err(`error: ${outcome.why}\n`);
     return ExitCode.turnFailed;

@@ -11,6 +11,7 @@ import { waitUntil } from "./wait.ts";
 import type { Worker } from "./worker_handle.ts";
 import { dirname } from "node:path";
 import { currentTranscriptPath, PromptTurn, workerEvents } from "./events.ts";
+import { readUsage, type UsageReport } from "./usage.ts";
 
 /** How long to wait for the transcript to catch up with the stop event. */
 const TRANSCRIPT_GRACE_MS = 5000;
@@ -60,6 +61,20 @@ export async function finalTextOfTurn(
 /** The worker's transcript path as far as it is known now (hooks may report a better one). */
 export function workerTranscript(worker: Worker): string | null {
   return currentTranscriptPath(worker.meta, workerEvents(worker));
+}
+
+/**
+ * The worker's token usage (lib/usage.ts), or null before its transcript exists (no prompt yet).
+ */
+export async function workerUsage(worker: Worker): Promise<UsageReport | null> {
+  const path = workerTranscript(worker);
+  if (path === null) return null;
+  try {
+    return await readUsage(worker.meta.harness, path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
 }
 
 /**

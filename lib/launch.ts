@@ -19,6 +19,7 @@ import { writeStartScript } from "./start_script.ts";
 import { secondsSetting } from "./config.ts";
 import { type PaneIdentity, type PaneInfo, paneMatches, Tmux } from "./tmux.ts";
 import { waitUntil } from "./wait.ts";
+import { createWorktree, type Removal, removeWorktree } from "./worktree.ts";
 import { registerSessionId } from "./register.ts";
 import { dirname } from "node:path";
 import { killVerified, validateWorkerName } from "./worker.ts";
@@ -36,6 +37,8 @@ export interface StartRequest {
   resumeSessionId?: string;
   /** adopt: its transcript, as the harness's findSession found it. */
   resumeTranscriptPath?: string;
+  /** `launch --worktree`: run in a new worktree of `cwd`'s repository (on `branch`, if given). */
+  worktree?: { branch?: string };
 }
 
 /** A started worker. */
@@ -74,7 +77,37 @@ export async function startWorker(request: StartRequest): Promise<Started> {
         `A tmux session named "${name}" already exists; choose another name (csd did not touch it)`,
       );
     }
-    return await startRegistered({ request, name, cwd, harness, paths, tmux, existing, dir });
+    if (!request.worktree) {
+      return await startRegistered({ request, name, cwd, harness, paths, tmux, existing, dir });
+    }
+    const tree = await createWorktree(cwd, name, request.worktree);
+    const worktree = {
+      repo: tree.repo,
+      path: tree.path,
+      branch: tree.branch,
+      created_branch: tree.created_branch,
+    };
+    try {
+      return await startRegistered({
+        request,
+        name,
+        cwd: tree.path,
+        harness,
+        paths,
+        tmux,
+        existing,
+        dir,
+        worktree,
+      });
+    } catch (error) {
+      // A launch that failed leaves no worktree of its own behind (a dirty one is kept: the
+      // harness may have written there before it failed).
+      const removal = await removeWorktree(tree).catch(() => undefined);
+      if (removal && !removal.removed && error instanceof CsdError) {
+        throw new CsdError(`${error.message}\n${keptWorktreeNote(removal)}`);
+      }
+      throw error;
+    }
   } finally {
     releaseLock();
   }
@@ -89,6 +122,7 @@ interface StartContext {
   tmux: Tmux;
   existing: PaneInfo | null;
   dir: string;
+  worktree?: WorkerMeta["worktree"];
 }
 
 async function startRegistered(context: StartContext): Promise<Started> {
@@ -148,6 +182,7 @@ async function startRegistered(context: StartContext): Promise<Started> {
       ready: false,
       harness_home: plan.harnessHome,
       launch_id: launchId,
+      ...(context.worktree ? { worktree: context.worktree } : {}),
     };
     writeMeta(meta, context.dir);
     writeShim(paths.shim, name, context.dir);
@@ -343,4 +378,26 @@ function reproduceLine(request: StartRequest, cwd: string): string {
     ? ["csd", "adopt", "--harness", request.harness, request.name, cwd, request.resumeSessionId]
     : ["csd", "launch", "--harness", request.harness, request.name, cwd];
   return shellJoin(request.args.length > 0 ? [...head, "--", ...request.args] : head);
+}
+
+/** The line saying where a kept worktree is, and why it was kept. */
+export function keptWorktreeNote(removal: Extract<Removal, { removed: false }>): string {
+  return `kept the worktree "${removal.path}" (branch "${removal.branch}"): ${removal.reason}`;
+}
+
+/**
+ * Removes a stopped worker's worktree unless that would lose work; says what it did (null when
+ * the worker had none). A worktree git no longer knows (deleted by hand) is reported, not fatal.
+ */
+export async function releaseWorktree(meta: WorkerMeta): Promise<string | null> {
+  if (!meta.worktree) return null;
+  try {
+    const removal = await removeWorktree({ ...meta.worktree, copied: [] });
+    if (!removal.removed) return keptWorktreeNote(removal);
+    return `removed the worktree "${removal.path}"` +
+      (removal.branch_deleted ? ` and its branch "${removal.branch}"` : "");
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    return `left the worktree "${meta.worktree.path}" as it is: ${detail}`;
+  }
 }

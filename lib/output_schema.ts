@@ -9,7 +9,7 @@
  * `doctor --json` (commands/doctor.ts).
  */
 import * as z from "zod/mini";
-import { EventLine, HarnessName } from "./schema.ts";
+import { ApprovalEventLine, EventLine, HarnessName } from "./schema.ts";
 
 /** A worker's status word (`status`), plus `orphaned` in `list --all`. */
 export const StatusWord = z.enum(["idle", "working", "terminated", "gone", "unknown"]);
@@ -70,6 +70,9 @@ export const ListEntry = z.strictObject({
 
 /** A tool call waiting for a decision (when gating exists). */
 export const WaitingDecision = z.strictObject({
+  /** The id `approve`/`deny`/`answer` take. */
+  id: z.string(),
+  kind: z.enum(["tool", "question"]),
   tool: z.string(),
   tool_input: z.unknown(),
   tool_use_id: z.nullable(z.string()),
@@ -120,7 +123,11 @@ export const ConverseOutput = z.strictObject({
 });
 
 /** `wait --json` / `wait-for-turn --json`: the ending event line with the worker's name. */
-export const WaitOutput = z.extend(EventLine, { worker: z.string() });
+export const WaitOutput = z.union([
+  z.extend(EventLine, { worker: z.string() }),
+  // A worker blocked on a decision: its approval_request line.
+  z.extend(ApprovalEventLine, { worker: z.string() }),
+]);
 
 /** One finding of `doctor --json`. */
 export const DoctorCheck = z.strictObject({
@@ -171,3 +178,11 @@ export function outputJsonSchema(name: keyof typeof OUTPUT_SCHEMAS): Record<stri
   const { $schema, ...rest } = schema;
   return { $schema, $id: `csd/${name}.json`, title: `csd ${name} --json`, ...rest };
 }
+
+export type LaunchOutput = z.infer<typeof LaunchOutput>;
+export type ListEntry = z.infer<typeof ListEntry>;
+export type StatusOutput = z.infer<typeof StatusOutput>;
+export type ReadTurnOutput = z.infer<typeof ReadTurnOutput>;
+export type ConverseOutput = z.infer<typeof ConverseOutput>;
+export type ToolCall = z.infer<typeof ToolCall>;
+export type UsageOutput = z.infer<typeof UsageOutput>;

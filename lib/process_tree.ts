@@ -95,3 +95,28 @@ export async function killSurvivors(processes: ProcessRef[], graceMs: number): P
   }
   return alive.length;
 }
+
+/**
+ * Whether any process (of those this user may inspect) runs with its working directory in
+ * `folder`: a worktree whose meta is gone may still hold a worker of another worker dir, or a
+ * human's shell, and removing it would pull the folder from under them.
+ */
+export function processRunsIn(folder: string): boolean {
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [...Deno.readDirSync("/proc")];
+  } catch {
+    return true; // Cannot tell: assume it is in use.
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    let cwd: string;
+    try {
+      cwd = Deno.readLinkSync(`/proc/${entry.name}/cwd`);
+    } catch {
+      continue; // Gone, or another user's.
+    }
+    if (cwd === folder || cwd.startsWith(`${folder}/`)) return true;
+  }
+  return false;
+}

@@ -124,6 +124,15 @@ export const WorkerMeta = z.object({
   harness_version: z.optional(z.nullable(z.string())),
   /** Minted per launch/adopt and stamped on every event line; lines of other launches never count. */
   launch_id: z.optional(z.string()),
+  /** `launch --worktree`: the git worktree the worker runs in (its cwd), kept by stop if dirty. */
+  worktree: z.optional(z.object({
+    /** The repository's main worktree. */
+    repo: z.string(),
+    path: z.string(),
+    branch: z.string(),
+    /** True when launch created the branch: only then does stop delete it with the worktree. */
+    created_branch: z.boolean(),
+  })),
 });
 export type WorkerMeta = z.infer<typeof WorkerMeta>;
 

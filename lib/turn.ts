@@ -3,8 +3,8 @@
  * Driven by file events (see wait.ts); the pane is checked about once a second so a worker
  * that dies without a final event (SIGKILL, tmux kill) still ends the wait promptly.
  */
-import { type EventAt, LineCursor, parseEvents } from "./jsonl.ts";
-import type { EventLine } from "./schema.ts";
+import { type EventAt, type LineAt, LineCursor } from "./jsonl.ts";
+import { type EventLine, parseEventLine } from "./schema.ts";
 import { waitUntil } from "./wait.ts";
 import { assertStillRegistered, workerPane } from "./worker.ts";
 import type { Worker } from "./worker_handle.ts";
@@ -21,6 +21,73 @@ export type TurnOutcome =
 
 const PANE_CHECK_MS = 1000;
 
+/** What a follower does with what it reads; the first non-undefined result ends the follow. */
+export interface FollowDecider<T> {
+  /** Each of the worker incarnation's own event lines, in file order. */
+  event(event: EventAt): T | undefined;
+  /** A line that is not an EventLine (the approval lines, until their names join EVENT_TYPES). */
+  other?(line: LineAt): T | undefined;
+  /** After each batch of lines: a state the batch as a whole left (a decision still waiting). */
+  settle?(): T | undefined;
+  /** The pane is dead or gone and no line decided. */
+  gone(why: string): T;
+}
+
+/**
+ * One worker's event stream read incrementally from a byte offset. `check` is one step of a
+ * wait; several followers share one waitUntil (`csd wait` on many workers), watching all their
+ * folders in one process.
+ */
+export class EventFollower<T> {
+  readonly worker: Worker;
+  #cursor: LineCursor;
+  #decider: FollowDecider<T>;
+  #lastPaneCheck = Date.now();
+
+  constructor(worker: Worker, offset: number, decider: FollowDecider<T>) {
+    this.worker = worker;
+    this.#cursor = new LineCursor(worker.paths.events, offset);
+    this.#decider = decider;
+  }
+
+  /** The folders whose changes may hold this worker's next event. */
+  get watchDirs(): string[] {
+    return [dirname(this.worker.paths.events), ...harnessWatchDirs(this.worker)];
+  }
+
+  #scan(): T | undefined {
+    for (const line of this.#cursor.next()) {
+      const event = parseEventLine(line.text);
+      const result = event
+        ? (isOwnEvent(this.worker.meta, event)
+          ? this.#decider.event({ ...line, event })
+          : undefined)
+        : this.#decider.other?.(line);
+      if (result !== undefined) return result;
+    }
+    return this.#decider.settle?.();
+  }
+
+  /** One step: read what is new, and about once a second check the pane is alive. */
+  async check(): Promise<T | undefined> {
+    // Events only the harness's files prove (a Codex turn that failed) join the stream here.
+    reconcileEvents(this.worker);
+    const found = this.#scan();
+    if (found !== undefined) return found;
+    if (Date.now() - this.#lastPaneCheck < PANE_CHECK_MS) return undefined;
+    this.#lastPaneCheck = Date.now();
+    const pane = await workerPane(this.worker);
+    if (pane && !pane.dead) {
+      assertStillRegistered(this.worker);
+      await reconcileScreen(this.worker);
+      return this.#scan();
+    }
+    // The harness may have written its last event just before dying: read once more.
+    return this.#scan() ??
+      this.#decider.gone(pane ? "The worker's process exited" : "The worker's tmux pane is gone");
+  }
+}
+
 /**
  * Follows the worker's events from byte `offset`, handing each new event to `decide` until it
  * returns a result. Also ends when the pane dies (`onGone`), or the deadline passes or `signal`
@@ -34,34 +101,9 @@ export async function followEvents<T>(
   onGone: (why: string) => T,
   signal?: AbortSignal,
 ): Promise<T | undefined> {
-  const cursor = new LineCursor(worker.paths.events, offset);
-  let lastPaneCheck = Date.now();
-  const scan = (): T | undefined => {
-    for (const event of parseEvents(cursor.next())) {
-      if (!isOwnEvent(worker.meta, event.event)) continue;
-      const result = decide(event);
-      if (result !== undefined) return result;
-    }
-    return undefined;
-  };
-  return await waitUntil<T>(async () => {
-    // Events only the harness's files prove (a Codex turn that failed) join the stream here.
-    reconcileEvents(worker);
-    const found = scan();
-    if (found !== undefined) return found;
-    if (Date.now() - lastPaneCheck < PANE_CHECK_MS) return undefined;
-    lastPaneCheck = Date.now();
-    const pane = await workerPane(worker);
-    if (pane && !pane.dead) {
-      assertStillRegistered(worker);
-      await reconcileScreen(worker);
-      return scan();
-    }
-    // The harness may have written its last event just before dying: read once more.
-    return scan() ??
-      onGone(pane ? "The worker's process exited" : "The worker's tmux pane is gone");
-  }, {
-    watch: [dirname(worker.paths.events), ...harnessWatchDirs(worker)],
+  const follower = new EventFollower<T>(worker, offset, { event: decide, gone: onGone });
+  return await waitUntil<T>(() => follower.check(), {
+    watch: follower.watchDirs,
     deadline,
     ...(signal ? { signal } : {}),
   });
@@ -101,24 +143,36 @@ export async function waitForPromptTurnEnd(
   mark: PromptMark,
   deadline: number | undefined,
 ): Promise<TurnOutcome> {
+  const turn = promptTurnDecider(worker, mark);
+  const outcome = await followEvents<TurnOutcome>(
+    worker,
+    mark.offset,
+    deadline,
+    turn.decide,
+    (why) => ({ kind: "failed", why }),
+  );
+  return outcome ?? { kind: "timeout", started: turn.started() };
+}
+
+/** Decides which event ends the turn a marked prompt started (see waitForPromptTurnEnd). */
+export function promptTurnDecider(worker: Worker, mark: PromptMark): {
+  decide: (event: EventAt) => TurnOutcome | undefined;
+  started: () => boolean;
+} {
   const { prompt } = mark;
   const pairing = new PromptTurn(
     worker.harness,
     workerEventsBefore(worker, mark.offset),
     (event) => prompt === undefined || promptMatches(event, prompt, worker.harness),
   );
-  const outcome = await followEvents<TurnOutcome>(
-    worker,
-    mark.offset,
-    deadline,
-    (event) => pairing.feed(event.event) ? turnEndOutcome(event) : undefined,
-    (why) => ({ kind: "failed", why }),
-  );
-  return outcome ?? { kind: "timeout", started: pairing.started };
+  return {
+    decide: (event) => pairing.feed(event.event) ? turnEndOutcome(event) : undefined,
+    started: () => pairing.started,
+  };
 }
 
 /** The outcome an event stands for, if it ends a turn. */
-function turnEndOutcome(event: EventAt): TurnOutcome | undefined {
+export function turnEndOutcome(event: EventAt): TurnOutcome | undefined {
   const line = event.event;
   if (endsTurn(line)) {
     return line.event === "stop"
@@ -136,4 +190,19 @@ function turnEndOutcome(event: EventAt): TurnOutcome | undefined {
 function failureText(event: EventLine): string {
   const detail = [event.error, event.last_assistant_message].filter((s) => s && s !== "unknown");
   return `The turn failed${detail.length > 0 ? `: ${detail.join(" — ")}` : ""}`;
+}
+
+/**
+ * The line `csd wait` and `wait-for-turn --json` print when a wait ends: the ending event line
+ * (`text`) with a `worker` field. A worker that died without a final event (SIGKILL, tmux kill)
+ * gets a session_end line derived from its pane, so a controller reading lines learns which.
+ */
+export function waitLine(worker: string, text: string | undefined, why: string): string {
+  const line: Record<string, unknown> = text !== undefined ? JSON.parse(text) : {
+    ts: new Date().toISOString(),
+    event: "session_end",
+    reason: why,
+    derived_from: "pane",
+  };
+  return JSON.stringify({ ...line, worker }) + "\n";
 }

@@ -132,6 +132,7 @@ Deno.test("parseLaunchArgs() reads harness, name, cwd and the pass-through argum
     name: "w1",
     cwd: "/tmp",
     args: [],
+    json: false,
   });
   assertEquals(parseLaunchArgs(["--harness", "codex", "w1", "/tmp", "--", "--model", "x"]), {
     help: false,
@@ -139,6 +140,7 @@ Deno.test("parseLaunchArgs() reads harness, name, cwd and the pass-through argum
     name: "w1",
     cwd: "/tmp",
     args: ["--model", "x"],
+    json: false,
   });
   assertEquals(parseLaunchArgs(["w1", "--harness=pi", "/tmp"]), {
     help: false,
@@ -146,7 +148,32 @@ Deno.test("parseLaunchArgs() reads harness, name, cwd and the pass-through argum
     name: "w1",
     cwd: "/tmp",
     args: [],
+    json: false,
   });
+  assertEquals(parseLaunchArgs(["--json", "--worktree", "w1", "/tmp"]), {
+    help: false,
+    harness: "claude",
+    name: "w1",
+    cwd: "/tmp",
+    args: [],
+    json: true,
+    worktree: {},
+  });
+  // --worktree takes a branch when three positionals follow it, or with "=".
+  for (
+    const argv of [
+      ["--worktree", "feature/x", "w1", "/tmp"],
+      ["--worktree=feature/x", "w1", "/tmp"],
+      ["w1", "--worktree", "feature/x", "/tmp"],
+    ]
+  ) {
+    const parsed = parseLaunchArgs(argv);
+    assertEquals(parsed.help ? null : [parsed.worktree, parsed.name, parsed.cwd], [
+      { branch: "feature/x" },
+      "w1",
+      "/tmp",
+    ], argv.join(" "));
+  }
   assertEquals(parseLaunchArgs(["-h"]), { help: true });
   assertEquals(parseLaunchArgs(["w1", "/tmp", "--help"]), { help: true });
 });

@@ -3,10 +3,12 @@
  * outputs commands print today validate against them (fake agent; usage on the real harnesses
  * is validated in tests/real_usage_test.ts).
  */
-import { assert, assertEquals } from "./support/assert.ts";
+import { assert, assertEquals, assertStringIncludes } from "./support/assert.ts";
 import { TestEnv } from "../kit/env.ts";
 import { schemaFiles } from "../tools/gen_output_schemas.ts";
+import { assertValid, checkJsonOutputs } from "./support/json_outputs.ts";
 import {
+  ConverseOutput,
   DoctorOutput,
   ListEntry,
   OUTPUT_SCHEMAS,
@@ -16,14 +18,7 @@ import {
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
-/** Fails with zod's own account of what did not match. */
-function valid(
-  schema: { safeParse(v: unknown): { success: boolean; error?: unknown } },
-  v: unknown,
-) {
-  const result = schema.safeParse(v);
-  assert(result.success, `${JSON.stringify(v)} does not match: ${String(result.error)}`);
-}
+const valid = assertValid;
 
 Deno.test("schema/*.json are the current JSON Schemas of lib/output_schema.ts", () => {
   const files = schemaFiles();
@@ -82,3 +77,32 @@ Deno.test(
     }
   },
 );
+
+Deno.test("every command's --json output matches its schema (fake agent)", opts, async () => {
+  const env = await TestEnv.create();
+  try {
+    env.script({
+      rules: [
+        { match: "list files", tool: { command: "ls" }, text: "Listed." },
+        { match: "say hi", text: "hi" },
+        { match: "break", fail: "API Error: 400 bad request" },
+      ],
+    });
+    const converse = await checkJsonOutputs(env, "j1", [], {
+      toolPrompt: "list files",
+      plainPrompt: "say hi",
+      timeout: "30",
+    });
+    assertEquals(converse.reply, "Listed.");
+    assertEquals(converse.tool_calls[0]!.ok, true);
+    // A failed turn: still one document (outcome failed), the error on stderr, exit 3.
+    const failed = await env.shim("j1", ["converse", "--json", "break it", "30"]);
+    assertEquals(failed.code, 3, failed.stderr);
+    assertStringIncludes(failed.stderr, "error:");
+    const document = JSON.parse(failed.stdout);
+    valid(ConverseOutput, document);
+    assertEquals([document.outcome, document.exit_code], ["failed", 3]);
+  } finally {
+    await env.dispose();
+  }
+});

@@ -7,7 +7,7 @@
  * misses.
  */
 import { assertEquals } from "./support/assert.ts";
-import { eventually, REPO } from "../kit/env.ts";
+import { eventually } from "../kit/env.ts";
 import { type RequestLogEntry, sumUsage } from "../kit/mock_model.ts";
 import { type RealWorld, realWorld } from "../kit/real_claude.ts";
 import { withCodex } from "../kit/real_codex.ts";
@@ -67,15 +67,7 @@ async function world(harness: string): Promise<RealWorld> {
 }
 
 async function usageJson(w: RealWorld, name: string): Promise<UsageReport & { worker: string }> {
-  const run = await w.env.exec(Deno.execPath(), [
-    "run",
-    "-A",
-    "--no-check",
-    `${REPO}/commands/usage.ts`,
-    "--worker",
-    name,
-    "--json",
-  ], { env: { DENO_DIR: `${REPO}/.tools/deno-dir`, DENO_NO_UPDATE_CHECK: "1" } });
+  const run = await w.env.shim(name, ["usage", "--json"]);
   assertEquals(run.code, 0, run.stderr);
   const json = JSON.parse(run.stdout);
   const checked = UsageOutput.safeParse(json);
@@ -121,6 +113,9 @@ for (const harness of ["claude", "codex", "pi"]) {
           "the transcript's usage to reach the mock's",
         ).catch(() => {});
         assertEquals(report.worker, "u1");
+        // list --json carries the same totals.
+        const listed = JSON.parse((await w.env.csd(["list", "--json"])).stdout.trim());
+        assertEquals(listed.usage, report.total);
         assertEquals(report.harness, harness);
         assertEquals(figures(report.total), reported);
         assertEquals(report.turns.length, prompts.length, JSON.stringify(report.turns));

@@ -1,6 +1,7 @@
 /** lib/worktree.ts against real git in temporary repositories. */
 import { assert, assertEquals, assertStringIncludes } from "./support/assert.ts";
 import { exists } from "../kit/env.ts";
+import { git } from "./support/git.ts";
 import {
   createWorktree,
   inspectWorktree,
@@ -22,29 +23,6 @@ async function assertRejects<E extends Error>(
     return error;
   }
   throw new Error(`expected ${type.name}, nothing was thrown`);
-}
-
-const GIT_ENV = {
-  GIT_AUTHOR_NAME: "t",
-  GIT_AUTHOR_EMAIL: "t@example.invalid",
-  GIT_COMMITTER_NAME: "t",
-  GIT_COMMITTER_EMAIL: "t@example.invalid",
-  GIT_CONFIG_GLOBAL: "/dev/null",
-  GIT_CONFIG_NOSYSTEM: "1",
-};
-
-async function git(dir: string, ...args: string[]): Promise<string> {
-  const out = await new Deno.Command("git", {
-    args: ["-C", dir, ...args],
-    env: GIT_ENV,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout);
-  if (out.code !== 0) {
-    throw new Error(`git ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
-  }
-  return text;
 }
 
 /** A repository with one commit of `file.txt`, in a temp dir removed afterwards. */

@@ -31,6 +31,50 @@ export function finalText(turn: Turn): string {
   return texts.join("\n\n");
 }
 
+/** A tool call of a turn as data: its input, and its result once one followed. */
+export interface TurnToolCall {
+  tool: string;
+  id: string | null;
+  input: unknown;
+  result: string | null;
+  ok: boolean | null;
+}
+
+/** A turn as data (`read-turn --json`): prompt, thinking, tool calls, final text. */
+export interface TurnData {
+  prompt: string;
+  thinking: string[];
+  tool_calls: TurnToolCall[];
+  text: string;
+}
+
+/**
+ * The turn as data. A result carries no call id in the neutral model: each result belongs to the
+ * oldest call still without one (harnesses report results in call order, parallel calls too).
+ */
+export function turnAsData(turn: Turn): TurnData {
+  const calls: TurnToolCall[] = [];
+  const thinking: string[] = [];
+  let next = 0;
+  for (const part of turn.parts) {
+    if (part.kind === "thinking") thinking.push(part.text);
+    else if (part.kind === "tool_call") {
+      calls.push({
+        tool: part.name,
+        id: part.id ?? null,
+        input: part.input,
+        result: null,
+        ok: null,
+      });
+    } else if (part.kind === "tool_result" && next < calls.length) {
+      const call = calls[next++]!;
+      call.result = part.output;
+      call.ok = !part.isError;
+    }
+  }
+  return { prompt: turn.prompt, thinking, tool_calls: calls, text: finalText(turn) };
+}
+
 /** Renders a turn as markdown. */
 export function renderTurn(turn: Turn, options: { full: boolean }): string {
   const blocks: string[] = ["## Prompt", "", turn.prompt.trim() || "_(empty)_", "", "## Turn"];
