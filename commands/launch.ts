@@ -1,14 +1,15 @@
 /** `csd launch`: start a worker and print its shim path. */
 import { err, out, parse, printHelp, runMain, splitPassThrough, stringFlag } from "../lib/cli.ts";
 import { UsageError } from "../lib/errors.ts";
-import { startWorker } from "../lib/launch.ts";
+import { APPROVAL_FLAGS, approvalRequest, startWorker } from "../lib/launch.ts";
 import { panel } from "../lib/panel.ts";
 import { HarnessName } from "../lib/schema.ts";
 
 export const HELP = `csd launch — start a coding-agent worker in tmux
 
 USAGE:
-  csd launch [--harness claude|codex|pi] <name> <cwd> [-- harness-args...]
+  csd launch [--harness claude|codex|pi] [--approval | --policy <file>] <name> <cwd>
+             [-- harness-args...]
 
 Starts the harness (default claude) with permission prompts bypassed in a detached tmux
 session named <name>, waits until it is ready, and prints the worker's shim path on stdout.
@@ -19,16 +20,19 @@ ARGS:
   <cwd>    an existing folder the worker runs in
 
 OPTIONS:
-  --harness <h>   claude (default), codex or pi
-  -h, --help      show this help
+  --harness <h>     claude (default), codex or pi
+  --approval        every tool call waits for a decision (see pending, approve, deny)
+  --policy <file>   a JSON approval policy decides; what it leaves to "ask" waits
+                    (schema/policy.schema.json; a bad file refuses the launch)
+  -h, --help        show this help
 
 EXIT CODES: 0 launched, 1 failed (name taken, no such cwd, no consent, not ready in time),
-  2 usage error.`;
+  2 usage error (a bad policy file or approval timeout too).`;
 
 /** Parses launch's arguments. */
 export function parseLaunchArgs(argv: string[]) {
   const { own, rest } = splitPassThrough(argv);
-  const parsed = parse(own, { harness: { type: "string" } }, {
+  const parsed = parse(own, APPROVAL_FLAGS, {
     unknownHint: " (a worker name starts with a letter or digit; harness arguments go after --)",
   });
   if (parsed.help) return { help: true as const };
@@ -43,7 +47,14 @@ export function parseLaunchArgs(argv: string[]) {
   if (extra.length > 0) {
     throw new UsageError(`Unexpected argument "${extra[0]}" (pass harness arguments after --)`);
   }
-  return { help: false as const, harness: harness.data, name, cwd, args: rest };
+  return {
+    help: false as const,
+    harness: harness.data,
+    name,
+    cwd,
+    args: rest,
+    ...approvalRequest(parsed),
+  };
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -4,7 +4,7 @@ import { UsageError } from "../lib/errors.ts";
 import { removeWorkerFiles } from "../lib/launch.ts";
 import { listAllWorkerFileNames, scanMetas } from "../lib/meta.ts";
 import { findOrphanSessions, knownServers, launching } from "../lib/orphans.ts";
-import { homesDir, shimDir, tmpDir, workerPaths } from "../lib/paths.ts";
+import { approvalsDir, homesDir, shimDir, tmpDir, workerPaths } from "../lib/paths.ts";
 import { workerStatus } from "../lib/status.ts";
 import type { Tmux } from "../lib/tmux.ts";
 import { fromMeta, killWorkerSession } from "../lib/worker.ts";
@@ -88,9 +88,11 @@ async function sessionServer(servers: Tmux[], name: string): Promise<string | nu
 /** Names that have files in the worker dir, a shim or a staged home, but no live worker. */
 function orphanNames(live: Set<string>): string[] {
   const names = new Set(listAllWorkerFileNames());
-  for (const dir of [shimDir(), homesDir(), tmpDir()]) {
+  for (const dir of [shimDir(), homesDir(), tmpDir(), approvalsDir()]) {
     try {
-      for (const entry of Deno.readDirSync(dir)) names.add(entry.name.replace(/\.tmp-.*$/, ""));
+      for (const entry of Deno.readDirSync(dir)) {
+        names.add(entry.name.replace(/\.tmp-.*$/, "").replace(/\.policy\.json.*$/, ""));
+      }
     } catch {
       // Folder absent.
     }

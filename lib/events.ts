@@ -100,6 +100,8 @@ export function openTurnsAfter(open: number, event: EventLine, harness: TurnSema
       return FRESH_START_SOURCES.has(event.source ?? "") ? 0 : open;
     case "pre_tool_use":
     case "post_tool_use":
+    case "approval_request":
+    case "approval_decision":
       // Activity without a known prompt (a bash-mode turn, a tail that cut the prompt off).
       return Math.max(open, 1);
     case "pre_compact":

@@ -48,6 +48,8 @@ export interface WorkerPaths {
   /** The worker's TMPDIR: outside its home (Codex refuses helper binaries under a temp dir
    * that contains CODEX_HOME). */
   tmp: string;
+  /** Tool approval (issue 12): the waiting calls' folder and the worker's policy copy. */
+  approvals: ApprovalPaths;
 }
 
 /** The files of worker `name` inside `dir` (default: the current worker dir). */
@@ -64,6 +66,7 @@ export function workerPaths(name: string, dir: string = workerDir()): WorkerPath
     submitLock: `${dir}/${name}.submit-lock`,
     home: `${dir}/homes/${name}`,
     tmp: `${dir}/tmp/${name}`,
+    approvals: approvalPaths(name, dir),
   };
 }
 
@@ -88,6 +91,11 @@ export const WORKER_FILE_SUFFIXES = [
   ".sent",
   ".submit-lock",
 ] as const;
+
+/** The folder holding every worker's approval files (approvalPaths). */
+export function approvalsDir(dir: string = workerDir()): string {
+  return `${dir}/approvals`;
+}
 
 /** The folder holding per-worker temp dirs. */
 export function tmpDir(dir: string = workerDir()): string {
@@ -157,7 +165,8 @@ export interface ApprovalPaths {
 
 /** The approval files of worker `name` inside `dir` (default: the current worker dir). */
 export function approvalPaths(name: string, dir: string = workerDir()): ApprovalPaths {
-  return { dir: `${dir}/approvals/${name}`, policy: `${dir}/approvals/${name}.policy.json` };
+  const root = approvalsDir(dir);
+  return { dir: `${root}/${name}`, policy: `${root}/${name}.policy.json` };
 }
 
 /**

@@ -21,6 +21,8 @@ export interface LaunchContext {
   resumeSessionId?: string;
   /** The controller's environment (before scrubbing). */
   env: Record<string, string>;
+  /** Seconds a gated call (or a question) waits for a decision, resolved at launch. */
+  approvalTimeoutS: number;
 }
 
 /** How to start the harness. */
