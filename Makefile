@@ -29,7 +29,7 @@ export DENO_NO_UPDATE_CHECK := 1
 NPM_INSTALL := npm install --no-audit --no-fund --loglevel=error
 
 SUBCOMMANDS := launch adopt list prune grant-consent doctor help converse send wait-for-turn status \
-	read-events read-turn stop handoff session-id events-file
+	read-events read-turn stop handoff session-id events-file pending approve deny answer
 ENTRYPOINTS := $(SUBCOMMANDS:%=commands/%.ts) hooks/event_hook.ts
 
 .PHONY: all deno deps bin harnesses test test-fast demo lint ok fmt clean

@@ -4,8 +4,10 @@ import { out, runMain } from "../lib/cli.ts";
 export const HELP = `csd — drive Claude Code, Codex and Pi sessions as workers in tmux
 
 USAGE:
-  csd launch [--harness claude|codex|pi] <name> <cwd> [-- harness-args...]
-  csd adopt [--harness claude|codex|pi] <name> <cwd> <session-id> [-- harness-args...]
+  csd launch [--harness claude|codex|pi] [--approval | --policy <file>] <name> <cwd>
+             [-- harness-args...]
+  csd adopt [--harness claude|codex|pi] [--approval | --policy <file>] <name> <cwd>
+            <session-id> [-- harness-args...]
   csd list [--all] [--json] [<pattern>]
   csd prune
   csd grant-consent [--yes | --revoke]
@@ -22,6 +24,10 @@ USAGE:
   <shim> handoff
   <shim> session-id
   <shim> events-file
+  <shim> pending
+  <shim> approve [<id>]
+  <shim> deny [<id>] [--reason TEXT]
+  <shim> answer [<id>] <text>...
 
 <shim> is the path launch prints: <worker dir>/bin/<name> (default /tmp/csd-workers/bin/<name>).
 \`csd --worker <name> <sub> ...\` does the same without the shim. Every command takes -h/--help.
@@ -42,6 +48,9 @@ ENVIRONMENT:
   CSD_SUBMIT_RETRY_INTERVAL  send: seconds between Enter re-sends (default 2)
   CSD_LAUNCH_TIMEOUT         launch/adopt: seconds to wait for the worker to be ready (default 30)
   CSD_CONVERSE_DIAG_FILE     converse: write a diagnostic here on timeout
+  CSD_APPROVAL_TIMEOUT       seconds a gated call or a question waits for a decision (default:
+                             the policy's timeout_s, 30); CLAUDE_SESSION_DRIVER_APPROVAL_TIMEOUT
+                             is honoured too
   HOME                       ~/.claude (transcripts, consent), ~/.codex and ~/.pi/agent (seeds
                              of the staged per-worker homes; their sessions folders keep rollouts)
   Seconds (variables and timeout arguments) are digits with an optional decimal point (30, 0.5);
@@ -49,7 +58,7 @@ ENVIRONMENT:
 
 EXIT CODES:
   0 success, 1 error, 2 usage error, 3 the turn failed (API error, worker exited mid-turn),
-  124 timeout`;
+  4 a tool call or question waits for a decision (wait-for-turn, converse), 124 timeout`;
 
 export function main(_argv: string[]): Promise<number> {
   out(`${HELP}\n`);

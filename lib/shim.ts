@@ -19,6 +19,10 @@ export const WORKER_SUBCOMMANDS = [
   "handoff",
   "session-id",
   "events-file",
+  "pending",
+  "approve",
+  "deny",
+  "answer",
 ] as const;
 
 /** The shim's text. */

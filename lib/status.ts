@@ -3,6 +3,7 @@
  * an Escape — which fires no hook — its screen).
  *   idle        the last turn ended (or the session just started) and the harness runs
  *   working     a prompt was submitted and no turn end followed yet
+ *   blocked     a tool call or a question waits for a decision (pending; approve, deny, answer)
  *   terminated  the harness ended (session_end, or its process exited) but the pane remains
  *   gone        the tmux pane no longer exists
  *   unknown     the pane runs but the harness has reported nothing yet
@@ -12,11 +13,13 @@ import type { PaneInfo } from "./tmux.ts";
 import { type Worker, workerPane } from "./worker.ts";
 import { reconcileEvents, reconcileScreen } from "./reconcile.ts";
 import { statusFromEvents, workerEvents } from "./events.ts";
+import { pendingRequests } from "./approval/store.ts";
 
-export type WorkerStatus = "idle" | "working" | "terminated" | "gone" | "unknown";
+export type WorkerStatus = "idle" | "working" | "blocked" | "terminated" | "gone" | "unknown";
 export const STATUSES: readonly WorkerStatus[] = [
   "idle",
   "working",
+  "blocked",
   "terminated",
   "gone",
   "unknown",
@@ -33,6 +36,8 @@ export async function workerStatus(
   const info = await workerPane(worker, pane);
   if (!info) return "gone";
   if (info.dead || fileSize(worker.paths.exitStatus) > 0) return "terminated";
+  // Only a live waiting process counts (pendingRequests): a dead worker is never blocked.
+  if (pendingRequests(worker.paths.approvals).length > 0) return "blocked";
   reconcileEvents(worker);
   await reconcileScreen(worker);
   const fromEvents = statusFromEvents(workerEvents(worker), worker.harness);

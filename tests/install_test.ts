@@ -13,7 +13,7 @@ const DENO = `${REPO}/.tools/bin/deno`;
  * Command modules written ahead of their wiring (issue 13's groundwork): not in the Makefile's
  * SUBCOMMANDS yet, so not installed. Registering one means removing it here.
  */
-const NOT_REGISTERED_YET = new Set(["usage", "pending", "approve", "deny", "answer"]);
+const NOT_REGISTERED_YET = new Set(["usage"]);
 const SUBCOMMANDS = [...Deno.readDirSync(`${REPO}/commands`)]
   .filter((e) => e.name.endsWith(".ts")).map((e) => e.name.slice(0, -3))
   .filter((name) => !NOT_REGISTERED_YET.has(name)).sort();

@@ -19,7 +19,7 @@ if [ "\${1-}" = --worker ]; then
   name=\$2 sub=\$3
   shift 3
   case "\$sub" in
-    converse|send|wait-for-turn|status|read-events|read-turn|stop|handoff|session-id|events-file)
+    converse|send|wait-for-turn|status|read-events|read-turn|stop|handoff|session-id|events-file|pending|approve|deny|answer)
       exec "\$bin/csd-\$sub" --worker "\$name" "\$@" ;;
     *) echo "error: unknown worker subcommand \"\$sub\" (see csd help)" >&2; exit 2 ;;
   esac
@@ -27,7 +27,7 @@ fi
 case "\${1-help}" in
   -h|--help|help) exec "\$bin/csd-help" ;;
   launch|adopt|list|prune|grant-consent|doctor) sub=\$1; shift; exec "\$bin/csd-\$sub" "\$@" ;;
-  converse|send|wait-for-turn|status|read-events|read-turn|stop|handoff|session-id|events-file)
+  converse|send|wait-for-turn|status|read-events|read-turn|stop|handoff|session-id|events-file|pending|approve|deny|answer)
     echo "error: \"\$1\" acts on a worker: use its shim or csd --worker <name> \$1" >&2; exit 2 ;;
   *) echo "error: unknown subcommand \"\$1\" (see csd help)" >&2; exit 2 ;;
 esac
