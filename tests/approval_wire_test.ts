@@ -24,6 +24,12 @@ async function withEnv(fn: (env: TestEnv) => Promise<void>) {
   }
 }
 
+function writePolicy(env: TestEnv, policy: unknown): string {
+  const path = `${env.root}/policy.json`;
+  Deno.writeTextFileSync(path, JSON.stringify(policy));
+  return path;
+}
+
 Deno.test(
   "--approval: wait-for-turn exits 4 with the request, status blocked, deny stops the call",
   opts,
@@ -104,16 +110,12 @@ Deno.test(
   opts,
   () =>
     withEnv(async (env) => {
-      const policy = `${env.root}/policy.json`;
-      Deno.writeTextFileSync(
-        policy,
-        JSON.stringify({
-          rules: [
-            { tool: "shell", match: "/rm\\s+-rf/", decision: "deny", reason: "No rm -rf" },
-            { tool: "shell", match: "touch *", decision: "allow" },
-          ],
-        }),
-      );
+      const policy = writePolicy(env, {
+        rules: [
+          { tool: "shell", match: "/rm\\s+-rf/", decision: "deny", reason: "No rm -rf" },
+          { tool: "shell", match: "touch *", decision: "allow" },
+        ],
+      });
       Deno.mkdirSync(`${env.project}/gone.d`);
       await env.launch("w1", ["--policy", policy]);
       const made = await env.shim("w1", ["converse", "make it", "30"]);
@@ -136,11 +138,7 @@ Deno.test(
   opts,
   () =>
     withEnv(async (env) => {
-      const policy = `${env.root}/policy.json`;
-      Deno.writeTextFileSync(
-        policy,
-        JSON.stringify({ rules: [{ tool: "shell", decision: "maybe" }] }),
-      );
+      const policy = writePolicy(env, { rules: [{ tool: "shell", decision: "maybe" }] });
       const run = await env.csd(["launch", "w1", env.project, "--policy", policy]);
       assertEquals(run.code, 2, run.stderr);
       assertStringIncludes(run.stderr, policy);
@@ -157,8 +155,7 @@ Deno.test(
   opts,
   () =>
     withEnv(async (env) => {
-      const policy = `${env.root}/policy.json`;
-      Deno.writeTextFileSync(policy, JSON.stringify({ timeout_s: 2, on_timeout: "deny" }));
+      const policy = writePolicy(env, { timeout_s: 2, on_timeout: "deny" });
       await env.launch("w1", ["--policy", policy]);
       const made = await env.shim("w1", ["send", "make it"]);
       assertEquals(made.code, 0);
