@@ -139,6 +139,7 @@ bench: bin bundle
 	  { apt-get update >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y jq >/dev/null 2>&1; } || \
 	  echo "bench: jq is not available; the bash+jq row is skipped" >&2
 	$(DENO) run -A --no-check bench/startup.ts
+	$(DENO) run -A --no-check bench/approval.ts
 
 bench-turns: bin harnesses
 	CSD_TEST_HARNESS_SET=oldest $(DENO) run -A --no-check bench/turns.ts
