@@ -135,8 +135,40 @@ for (const harness of HARNESSES) {
           ],
         );
 
-        // A worker killed while blocked: no longer blocked, nothing left pending.
+        // Two calls in one reply: separate waiting items, decided separately (whether the
+        // harness runs them at once or one after the other).
         installPolicy(paths, compilePolicy(POLICY, "test").policy, 60);
+        const [pairA, pairB] = [`${env.project}/file-pair-a`, `${env.project}/file-pair-b`];
+        world.mock.addRule({
+          match: "gate pair",
+          replies: [
+            {
+              kind: "tool",
+              name: "Bash",
+              input: { command: `touch ${pairA}` },
+              also: [{ name: "Bash", input: { command: `touch ${pairB}` } }],
+            },
+            { kind: "text", text: "after pair" },
+          ],
+        });
+        const ids = new Set<unknown>();
+        let pair = await shim(["converse", "gate pair", "90"]);
+        for (let round = 0; round < 4 && pair.code === 4; round++) {
+          const line = waiting(pair);
+          ids.add(line.id);
+          const decide = JSON.stringify(line.tool_input).includes("pair-a")
+            ? ["approve", String(line.id)]
+            : ["deny", String(line.id), "--reason", "PAIR-REASON"];
+          const decided = await shim(decide);
+          assertEquals(decided.code, 0, decided.stderr);
+          pair = await shim(["wait-for-turn", "90"]);
+        }
+        assertEquals(pair.code, 0, pair.stderr);
+        assertEquals(ids.size, 2, "two waiting items");
+        assert(exists(pairA), "the approved one of the pair runs");
+        assert(!exists(pairB), "the denied one of the pair does not");
+
+        // A worker killed while blocked: no longer blocked, nothing left pending.
         scriptTurn(world, "killed");
         waiting(await shim(["converse", "gate killed", "90"]));
         await env.tmux("kill-server");
