@@ -12,7 +12,7 @@ import * as z from "zod/mini";
 import { EventLine, HarnessName } from "./schema.ts";
 
 /** A worker's status word (`status`), plus `orphaned` in `list --all`. */
-export const StatusWord = z.enum(["idle", "working", "terminated", "gone", "unknown"]);
+export const StatusWord = z.enum(["idle", "working", "blocked", "terminated", "gone", "unknown"]);
 
 /** Token figures; `cost_usd` is the harness's own figure, null when it records none. */
 export const TokenUsage = z.strictObject({
