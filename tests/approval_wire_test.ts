@@ -155,7 +155,8 @@ Deno.test(
   opts,
   () =>
     withEnv(async (env) => {
-      const policy = writePolicy(env, { timeout_s: 2, on_timeout: "deny" });
+      // Longer than the hook's usual 4 s bound: the gated hook must outlive it to apply on_timeout.
+      const policy = writePolicy(env, { timeout_s: 6, on_timeout: "deny" });
       await env.launch("w1", ["--policy", policy]);
       const made = await env.shim("w1", ["send", "make it"]);
       assertEquals(made.code, 0);
