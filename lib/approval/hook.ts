@@ -5,13 +5,14 @@
  * the policy copy, and only for PreToolUse.
  */
 import { approvalPathsForEvents } from "../paths.ts";
-import type { HarnessName } from "../schema.ts";
+// DEFAULT_APPROVAL_TIMEOUT_S from schema.ts, not timeout.ts: that one imports cli.ts, whose
+// node:util would load Node's compatibility layer into the hook.
+import { DEFAULT_APPROVAL_TIMEOUT_S, type HarnessName } from "../schema.ts";
 import { gate } from "./gate.ts";
 import { type HookAnswer, hookAnswer } from "./output.ts";
 import { toolKind } from "./tools.ts";
 import { ancestors } from "./ancestry.ts";
 import { readInstalledPolicy } from "./worker_policy.ts";
-import { DEFAULT_APPROVAL_TIMEOUT_S } from "./timeout.ts";
 
 /**
  * The hook's answer to a PreToolUse payload, or undefined when the call needs no gate (the worker
