@@ -193,11 +193,19 @@ Deno.test(
     }),
 );
 
-Deno.test("stop removes the worker's approval files", opts, () =>
+Deno.test("stop and prune remove the approval files", opts, () =>
   withEnv(async (env) => {
     await env.launch("w1", ["--approval"]);
     assert(exists(`${env.workerDir}/approvals/w1.policy.json`));
     assertEquals((await env.shim("w1", ["stop"])).code, 0);
     assertEquals(exists(`${env.workerDir}/approvals/w1.policy.json`), false);
     assertEquals(exists(`${env.workerDir}/approvals/w1`), false);
+    // An orphan's approval files (no worker claims them) go with prune.
+    Deno.mkdirSync(`${env.workerDir}/approvals/ghost`, { mode: 0o700 });
+    Deno.writeTextFileSync(`${env.workerDir}/approvals/ghost.policy.json`, "{}");
+    const pruned = await env.csd(["prune"]);
+    assertEquals(pruned.code, 0, pruned.stderr);
+    assertStringIncludes(pruned.stdout, "removed orphaned files of ghost");
+    assertEquals(exists(`${env.workerDir}/approvals/ghost.policy.json`), false);
+    assertEquals(exists(`${env.workerDir}/approvals/ghost`), false);
   }));
