@@ -209,3 +209,29 @@ Deno.test("stop and prune remove the approval files", opts, () =>
     assertEquals(exists(`${env.workerDir}/approvals/ghost.policy.json`), false);
     assertEquals(exists(`${env.workerDir}/approvals/ghost`), false);
   }));
+
+Deno.test(
+  "the approval timeout: CSD_APPROVAL_TIMEOUT, else CLAUDE_SESSION_DRIVER_APPROVAL_TIMEOUT, sets the policy copy and the hook timeout",
+  opts,
+  () =>
+    withEnv(async (env) => {
+      const preToolUseTimeout = (name: string) =>
+        JSON.parse(Deno.readTextFileSync(`${env.workerDir}/${name}.settings.json`)).hooks
+          .PreToolUse[0].hooks[0].timeout;
+      await env.launch("w1", ["--approval"], {
+        CSD_APPROVAL_TIMEOUT: "45",
+        CLAUDE_SESSION_DRIVER_APPROVAL_TIMEOUT: "7",
+      });
+      const copy = JSON.parse(Deno.readTextFileSync(`${env.workerDir}/approvals/w1.policy.json`));
+      assertEquals([copy.timeout_s, preToolUseTimeout("w1")], [45, 60]);
+      // Ungated: no policy copy, yet the hook may wait on a question as long.
+      await env.launch("w2", [], { CLAUDE_SESSION_DRIVER_APPROVAL_TIMEOUT: "7" });
+      assertEquals(exists(`${env.workerDir}/approvals/w2.policy.json`), false);
+      assertEquals(preToolUseTimeout("w2"), 22);
+      const bad = await env.csd(["launch", "w3", env.project, "--approval"], {
+        env: { CSD_APPROVAL_TIMEOUT: "4000" },
+      });
+      assertEquals(bad.code, 2, bad.stderr);
+      assertStringIncludes(bad.stderr, "CSD_APPROVAL_TIMEOUT");
+    }),
+);
