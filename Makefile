@@ -22,7 +22,7 @@ HARNESS := $(TOOLS)/harness
 HARNESS_CURRENT := $(TOOLS)/harness-current
 HARNESS_LATEST := $(TOOLS)/harness-latest
 REAL_SUITES := tests/real_claude_test.ts tests/real_codex_test.ts tests/real_pi_test.ts tests/real_usage_test.ts \
-	tests/real_fleet_test.ts
+	tests/real_fleet_test.ts tests/real_approval_test.ts
 comma := ,
 NOT_REAL := --ignore=$(subst $() ,$(comma),$(REAL_SUITES))
 export DENO_DIR := $(TOOLS)/deno-dir
@@ -148,6 +148,7 @@ bench: bin bundle
 	  { apt-get update >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y jq >/dev/null 2>&1; } || \
 	  echo "bench: jq is not available; the bash+jq row is skipped" >&2
 	$(DENO) run -A --no-check bench/startup.ts
+	$(DENO) run -A --no-check bench/approval.ts
 
 bench-turns: bin harnesses
 	CSD_TEST_HARNESS_SET=oldest $(DENO) run -A --no-check bench/turns.ts

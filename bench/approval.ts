@@ -4,10 +4,14 @@
  * 1. In process, per call: gatePreToolUse on a worker with no policy (the ungated path: one
  *    failed read of the policy copy) vs with a policy whose rule allows the call (read and
  *    compile the copy, decide, append the approval_decision line). Median and p95 of many calls.
- * 2. A whole hook process (bench/approval_hook_main.ts: what hooks/event_hook.ts will do on
- *    PreToolUse), median wall time over interleaved runs: no gate code, ungated, policy-allowed.
+ * 2. A whole hook process (bin/csd-hook, the bundled hook workers run), median wall time over
+ *    interleaved runs: a PostToolUse (no gate path at all), a PreToolUse on an ungated worker
+ *    (one stat of the absent policy copy; the gate module is never loaded) and on a gated
+ *    worker whose policy allows the call (the gate module loaded lazily, policy read, decision
+ *    appended).
  *
- * Usage: deno run -A bench/approval.ts  (BENCH_RUNS=<n> process runs, default 40, at least 30)
+ * Usage: `make bench` (or make bin, then deno run -A bench/approval.ts); BENCH_RUNS=<n> process
+ * runs, default 40, at least 30.
  */
 import { fileURLToPath } from "node:url";
 import { dirname } from "node:path";
@@ -17,7 +21,6 @@ import { installPolicy } from "../lib/approval/worker_policy.ts";
 import { approvalPaths } from "../lib/paths.ts";
 
 const REPO = dirname(dirname(fileURLToPath(import.meta.url)));
-const DENO = `${REPO}/.tools/bin/deno`;
 const RUNS = Math.max(30, Number(Deno.env.get("BENCH_RUNS") ?? 40));
 const CALLS = 2000;
 const encoder = new TextEncoder();
@@ -68,45 +71,36 @@ try {
   }
 
   print(`\nHook process on PreToolUse (median of ${RUNS} interleaved runs, ms)`);
-  const forms: [string, string, Record<string, string>][] = [
-    ["no gate code", ungated, { BENCH_NO_GATE: "1" }],
-    ["ungated (no policy)", ungated, {}],
-    ["policy allows", gated, {}],
+  const post = { ...PAYLOAD, hook_event_name: "PostToolUse", tool_response: {} };
+  const forms: [string, string, unknown][] = [
+    ["no gate (PostToolUse)", ungated, post],
+    ["ungated (no policy)", ungated, PAYLOAD],
+    ["policy allows", gated, PAYLOAD],
   ];
   const results = new Map<string, number[]>(forms.map(([label]) => [label, []]));
-  const body = encoder.encode(JSON.stringify(PAYLOAD));
   for (let run = 0; run < RUNS + 3; run++) {
-    for (const [label, file, extra] of forms) {
+    for (const [label, file, payload] of forms) {
       const start = performance.now();
-      const child = new Deno.Command(DENO, {
-        args: [
-          "run",
-          "--quiet",
-          "--cached-only",
-          "--no-check",
-          "-A",
-          "--config",
-          `${REPO}/deno.json`,
-          `${REPO}/bench/approval_hook_main.ts`,
-        ],
-        env: { CSD_EVENTS_FILE: file, DENO_DIR: `${REPO}/.tools/deno-dir`, ...extra },
+      const child = new Deno.Command(`${REPO}/bin/csd-hook`, {
+        args: ["claude"],
+        env: { CSD_EVENTS_FILE: file },
         stdin: "piped",
         stdout: "null",
         stderr: "inherit",
       }).spawn();
       const writer = child.stdin.getWriter();
-      await writer.write(body);
+      await writer.write(encoder.encode(JSON.stringify(payload)));
       await writer.close();
       const status = await child.status;
       if (!status.success) throw new Error(`${label}: hook exited ${status.code}`);
       if (run >= 3) results.get(label)!.push(performance.now() - start);
     }
   }
-  const base = quantile(results.get("no gate code")!, 0.5);
+  const base = quantile(results.get(forms[0]![0])!, 0.5);
   for (const [label] of forms) {
     const median = quantile(results.get(label)!, 0.5);
     const d = median - base;
-    const delta = label === "no gate code" ? "" : `   (${d >= 0 ? "+" : ""}${d.toFixed(1)} ms)`;
+    const delta = label === forms[0]![0] ? "" : `   (${d >= 0 ? "+" : ""}${d.toFixed(1)} ms)`;
     print(`  ${label.padEnd(22)} ${median.toFixed(1).padStart(6)} ms${delta}`);
   }
 } finally {

@@ -1,7 +1,7 @@
 /** `csd adopt`: bring an existing harness session back as a live worker. */
 import { err, out, parse, printHelp, runMain, splitPassThrough, stringFlag } from "../lib/cli.ts";
 import { CsdError, UsageError } from "../lib/errors.ts";
-import { startWorker } from "../lib/launch.ts";
+import { APPROVAL_FLAGS, approvalRequest, startWorker } from "../lib/launch.ts";
 import { homeDir } from "../lib/paths.ts";
 import { HarnessName } from "../lib/schema.ts";
 import { harnessFor } from "../lib/harness/mod.ts";
@@ -11,7 +11,8 @@ export const HELP =
   `csd adopt — resume an existing session as a worker (after a reboot wiped the worker dir)
 
 USAGE:
-  csd adopt [--harness claude|codex|pi] <name> <cwd> <session-id> [-- harness-args...]
+  csd adopt [--harness claude|codex|pi] [--approval | --policy <file>] <name> <cwd> <session-id>
+            [-- harness-args...]
 
 Resumes the session in tmux session <name> with the same id and transcript, so the
 conversation continues with all its context, and prints the shim path like launch:
@@ -22,8 +23,10 @@ When a tmux session <name> already exists (restored by tmux-resurrect), its pane
 in place, keeping the layout. \`<shim> session-id\` prints the id to keep for this.
 
 OPTIONS:
-  --harness <h>   claude (default), codex or pi
-  -h, --help      show this help
+  --harness <h>     claude (default), codex or pi
+  --approval        every tool call waits for a decision (as launch)
+  --policy <file>   a JSON approval policy decides (as launch)
+  -h, --help        show this help
 
 EXIT CODES: 0 adopted, 1 failed, 2 usage error.`;
 
@@ -31,7 +34,7 @@ const SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{7,127}$/;
 
 export function parseAdoptArgs(argv: string[]) {
   const { own, rest } = splitPassThrough(argv);
-  const parsed = parse(own, { harness: { type: "string" } });
+  const parsed = parse(own, APPROVAL_FLAGS);
   if (parsed.help) return { help: true as const };
   const harness = HarnessName.safeParse(stringFlag(parsed, "harness") ?? "claude");
   if (!harness.success) {
@@ -43,7 +46,15 @@ export function parseAdoptArgs(argv: string[]) {
   if (!name || !cwd || !sessionId) throw new UsageError("adopt needs <name> <cwd> <session-id>");
   if (extra.length > 0) throw new UsageError(`Unexpected argument "${extra[0]}"`);
   if (!SESSION_ID.test(sessionId)) throw new UsageError(`Invalid session id "${sessionId}"`);
-  return { help: false as const, harness: harness.data, name, cwd, sessionId, args: rest };
+  return {
+    help: false as const,
+    harness: harness.data,
+    name,
+    cwd,
+    sessionId,
+    args: rest,
+    ...approvalRequest(parsed),
+  };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -60,6 +71,7 @@ export async function main(argv: string[]): Promise<number> {
     args: args.args,
     resumeSessionId: args.sessionId,
     resumeTranscriptPath: transcript,
+    ...(args.approval ? { approval: args.approval } : {}),
   });
   err(
     panel(

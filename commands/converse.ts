@@ -13,6 +13,7 @@ import {
   recordSentMarker,
 } from "../lib/submission.ts";
 import { renderTurn, turnAsData } from "../lib/transcript/markdown.ts";
+import type { ApprovalRequest } from "../lib/schema.ts";
 import { waitForPromptTurnEnd } from "../lib/turn.ts";
 import { loadWorker } from "../lib/worker.ts";
 import type { Worker } from "../lib/worker_handle.ts";
@@ -41,6 +42,10 @@ over another user's file) and \`csd-diagnostic: <path>\` is printed on stderr. T
 keeps running: check \`status\` (idle means the turn ended meanwhile; read-turn shows it;
 working means \`wait-for-turn\`, which returns this turn's end even if it ends before the call).
 
+A tool call or question that waits for a decision (tool approval) ends converse at once with
+exit 4: its approval_request line on stdout, the call named on stderr. Decide it (approve,
+deny, answer), then \`wait-for-turn\` follows the same turn to its end (read-turn shows it).
+
 One send or converse at a time per worker: converse holds the worker until its turn ends; a
 second converse waits for it within its own timeout, then exits 1 naming the holder.
 
@@ -52,7 +57,8 @@ OPTIONS:
   -h, --help   show this help
 
 EXIT CODES: 0 reply printed, 1 error (worker gone or busy, prompt not confirmed), 2 usage error,
-  3 the turn failed (API error, the worker exited mid-turn), 124 timeout.`;
+  3 the turn failed (API error, the worker exited mid-turn), 4 a call waits for a decision,
+  124 timeout.`;
 
 export async function main(argv: string[]): Promise<number> {
   const command = parseWorkerCommand(
@@ -93,6 +99,12 @@ export async function main(argv: string[]): Promise<number> {
     const code = await timedOut(worker, timeout, why);
     if (json) out(converseJson(worker, "timeout", code, started, "", [], null));
     return code;
+  }
+  if (outcome.kind === "waiting") {
+    // The marker stays (as on a timeout): wait-for-turn follows this turn after the decision.
+    out(`${outcome.line}\n`);
+    err(`${waitingMessage(outcome.request)}\n`);
+    return ExitCode.waiting;
   }
   // This call collects the turn: a later wait-for-turn waits for the next one.
   clearSentMarker(worker.paths.sent);
@@ -156,6 +168,16 @@ function converseJson(
     usage,
   };
   return `${JSON.stringify(document)}\n`;
+}
+
+/** Names the waiting call and what to do about it. */
+function waitingMessage(request: ApprovalRequest): string {
+  const input = JSON.stringify(request.tool_input ?? null);
+  const shown = input.length > 200 ? `${input.slice(0, 200)}…` : input;
+  const decide = request.kind === "question" ? "answer" : "approve or deny";
+  return `csd: ${request.kind === "question" ? "question" : "tool call"} ${request.id} ` +
+    `(${request.tool} ${shown}) waits for a decision until ${request.deadline}: ${decide} it, ` +
+    "then wait-for-turn";
 }
 
 async function timedOut(worker: Worker, timeout: number, why: string): Promise<number> {

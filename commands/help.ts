@@ -22,7 +22,7 @@ ${environmentHelp()}
 
 EXIT CODES:
   0 success, 1 error, 2 usage error, 3 the turn failed (API error, worker exited mid-turn),
-  4 a worker waits on a decision (csd wait), 124 timeout`;
+  4 a tool call or question waits for a decision (wait-for-turn, converse, csd wait), 124 timeout`;
 
 export function main(_argv: string[]): Promise<number> {
   out(`${HELP}\n`);

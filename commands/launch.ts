@@ -1,7 +1,7 @@
 /** `csd launch`: start a worker and print its shim path. */
 import { err, out, parse, printHelp, runMain, splitPassThrough, stringFlag } from "../lib/cli.ts";
 import { UsageError } from "../lib/errors.ts";
-import { type Started, startWorker } from "../lib/launch.ts";
+import { APPROVAL_FLAGS, approvalRequest, type Started, startWorker } from "../lib/launch.ts";
 import type { LaunchOutput } from "../lib/output_schema.ts";
 import { panel } from "../lib/panel.ts";
 import { HarnessName } from "../lib/schema.ts";
@@ -9,7 +9,8 @@ import { HarnessName } from "../lib/schema.ts";
 export const HELP = `csd launch — start a coding-agent worker in tmux
 
 USAGE:
-  csd launch [--harness claude|codex|pi] [--worktree [<branch>]] [--json] <name> <cwd>
+  csd launch [--harness claude|codex|pi] [--worktree [<branch>]] [--approval | --policy <file>]
+             [--json] <name> <cwd>
              [-- harness-args...]
 
 Starts the harness (default claude) with permission prompts bypassed in a detached tmux
@@ -21,23 +22,26 @@ ARGS:
   <cwd>    an existing folder the worker runs in
 
 OPTIONS:
-  --harness <h>   claude (default), codex or pi
-  --worktree [b]  run in a new git worktree of <cwd>'s repository, at
-                  <repo>/.csd-worktrees/<name> (git-ignored locally), on a new branch
-                  csd/<name> from HEAD or on branch b; files .worktreeinclude lists are copied
-  --json          print one JSON document (name, shim, harness, harness_version, session_id,
-                  tmux_socket, tmux_session_id, tmux_pane_id, cwd, events_file, worktree)
-                  instead of the shim path
-  -h, --help      show this help
+  --harness <h>     claude (default), codex or pi
+  --worktree [b]    run in a new git worktree of <cwd>'s repository, at
+                    <repo>/.csd-worktrees/<name> (git-ignored locally), on a new branch
+                    csd/<name> from HEAD or on branch b; files .worktreeinclude lists are copied
+  --approval        every tool call waits for a decision (see pending, approve, deny)
+  --policy <file>   a JSON approval policy decides; what it leaves to "ask" waits
+                    (schema/policy.schema.json; a bad file refuses the launch)
+  --json            print one JSON document (name, shim, harness, harness_version, session_id,
+                    tmux_socket, tmux_session_id, tmux_pane_id, cwd, events_file, worktree)
+                    instead of the shim path
+  -h, --help        show this help
 
 EXIT CODES: 0 launched, 1 failed (name taken, no such cwd, no consent, not ready in time),
-  2 usage error.`;
+  2 usage error (a bad policy file or approval timeout too).`;
 
 /** Parses launch's arguments. */
 export function parseLaunchArgs(argv: string[]) {
   const { own: given, rest } = splitPassThrough(argv);
   const { own, worktree } = takeWorktreeFlag(given);
-  const parsed = parse(own, { harness: { type: "string" }, json: { type: "boolean" } }, {
+  const parsed = parse(own, { ...APPROVAL_FLAGS, json: { type: "boolean" } }, {
     unknownHint: " (a worker name starts with a letter or digit; harness arguments go after --)",
   });
   if (parsed.help) return { help: true as const };
@@ -60,6 +64,7 @@ export function parseLaunchArgs(argv: string[]) {
     args: rest,
     json: parsed.values.json === true,
     ...(worktree ? { worktree } : {}),
+    ...approvalRequest(parsed),
   };
 }
 
@@ -76,12 +81,17 @@ function takeWorktreeFlag(argv: string[]): { own: string[]; worktree?: { branch?
     return { own, worktree: { branch: flag.slice("--worktree=".length) } };
   }
   const next = argv[index + 1];
-  const positionals = own.filter((a, i) => !a.startsWith("-") && own[i - 1] !== "--harness");
+  const positionals = own.filter((a, i) =>
+    !a.startsWith("-") && !VALUED_FLAGS.has(own[i - 1] ?? "")
+  );
   if (next !== undefined && !next.startsWith("-") && positionals.length === 3) {
     return { own: own.filter((_, i) => i !== index), worktree: { branch: next } };
   }
   return { own, worktree: {} };
 }
+
+/** Flags whose value is the next argument (not a positional). */
+const VALUED_FLAGS = new Set(["--harness", "--policy"]);
 
 export async function main(argv: string[]): Promise<number> {
   const args = parseLaunchArgs(argv);

@@ -7,7 +7,7 @@ import { listWorktrees, removeWorktree } from "../lib/worktree.ts";
 import { processRunsIn } from "../lib/process_tree.ts";
 import { listAllWorkerFileNames, scanMetas } from "../lib/meta.ts";
 import { findOrphanSessions, knownServers, launching } from "../lib/orphans.ts";
-import { homesDir, shimDir, tmpDir, workerPaths } from "../lib/paths.ts";
+import { approvalsDir, homesDir, shimDir, tmpDir, workerPaths } from "../lib/paths.ts";
 import { workerStatus } from "../lib/status.ts";
 import type { Tmux } from "../lib/tmux.ts";
 import { fromMeta, killWorkerSession } from "../lib/worker.ts";
@@ -134,9 +134,11 @@ async function sessionServer(servers: Tmux[], name: string): Promise<string | nu
 /** Names that have files in the worker dir, a shim or a staged home, but no live worker. */
 function orphanNames(live: Set<string>): string[] {
   const names = new Set(listAllWorkerFileNames());
-  for (const dir of [shimDir(), homesDir(), tmpDir()]) {
+  for (const dir of [shimDir(), homesDir(), tmpDir(), approvalsDir()]) {
     try {
-      for (const entry of Deno.readDirSync(dir)) names.add(entry.name.replace(/\.tmp-.*$/, ""));
+      for (const entry of Deno.readDirSync(dir)) {
+        names.add(entry.name.replace(/\.tmp-.*$/, "").replace(/\.policy\.json.*$/, ""));
+      }
     } catch {
       // Folder absent.
     }

@@ -20,12 +20,13 @@ export const SUBCOMMANDS: readonly Subcommand[] = [
     name: "launch",
     scope: "top",
     usage:
-      "[--harness claude|codex|pi] [--worktree [<branch>]] [--json] <name> <cwd> [-- harness-args...]",
+      "[--harness claude|codex|pi] [--worktree [<branch>]] [--approval | --policy <file>] [--json] <name> <cwd> [-- harness-args...]",
   },
   {
     name: "adopt",
     scope: "top",
-    usage: "[--harness claude|codex|pi] <name> <cwd> <session-id> [-- harness-args...]",
+    usage:
+      "[--harness claude|codex|pi] [--approval | --policy <file>] <name> <cwd> <session-id> [-- harness-args...]",
   },
   { name: "list", scope: "top", usage: "[--all] [--json] [<pattern>]" },
   { name: "prune", scope: "top", usage: "" },
@@ -44,13 +45,17 @@ export const SUBCOMMANDS: readonly Subcommand[] = [
   { name: "session-id", scope: "worker", usage: "" },
   { name: "events-file", scope: "worker", usage: "" },
   { name: "usage", scope: "worker", usage: "[--json]" },
+  { name: "pending", scope: "worker", usage: "" },
+  { name: "approve", scope: "worker", usage: "[<id>]" },
+  { name: "deny", scope: "worker", usage: "[<id>] [--reason TEXT]" },
+  { name: "answer", scope: "worker", usage: "[<id>] <text>..." },
 ];
 
 /**
  * Command modules written ahead of their wiring (issue 13's groundwork on main): in commands/
  * but not installed, dispatched or in help. Wiring one is moving it into SUBCOMMANDS.
  */
-export const NOT_WIRED_YET: readonly string[] = ["pending", "approve", "deny", "answer"];
+export const NOT_WIRED_YET: readonly string[] = [];
 
 /** The names of one scope, in registry order. */
 export function subcommandNames(scope: Scope): string[] {

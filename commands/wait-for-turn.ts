@@ -3,7 +3,7 @@ import { err, out, parseCount, parseSeconds, runMain, stringFlag } from "../lib/
 import { ExitCode } from "../lib/errors.ts";
 import { fileSize, offsetAfterLines } from "../lib/jsonl.ts";
 import { clearSentMarker, readSentMarker } from "../lib/submission.ts";
-import { waitForPromptTurnEnd, waitForTurnEnd, waitLine } from "../lib/turn.ts";
+import { waitForPromptTurnEnd, waitForTurnEnd, waitingNow, waitLine } from "../lib/turn.ts";
 import { loadWorker } from "../lib/worker.ts";
 import { maxPositionals, parseWorkerCommand } from "../lib/worker_command.ts";
 
@@ -22,6 +22,10 @@ counts.
 A turn that fails (API error: stop_failure) or a worker that exits or disappears ends the wait
 at once with exit 3 — not after the timeout.
 
+A tool call or question that waits for a decision (tool approval) ends the wait at once with
+exit 4 and its approval_request line on stdout; decide it (approve, deny, answer), then call
+wait-for-turn again: it waits on for the same turn (decided calls are skipped).
+
 OPTIONS:
   --after-line N  count only events after line N of the events file
   --json          add a "worker" field to the line (as csd wait prints it), and print a
@@ -29,7 +33,8 @@ OPTIONS:
   -h, --help      show this help
 
 EXIT CODES: 0 the turn ended, 1 error, 2 usage error, 3 the turn failed or the worker
-  ended, 124 timeout (the worker may still be working: check status).`;
+  ended, 4 a call waits for a decision, 124 timeout (the worker may still be working: check
+  status).`;
 
 export async function main(argv: string[]): Promise<number> {
   const command = parseWorkerCommand(
@@ -49,18 +54,22 @@ export async function main(argv: string[]): Promise<number> {
   const deadline = Date.now() + timeout * 1000;
   // After a `send`, the turn its prompt started — the marker holds where it was pasted — even
   // when that prompt waited behind another turn; otherwise the next turn end after the baseline.
-  const outcome = sent !== undefined
-    ? await waitForPromptTurnEnd(worker, sent, deadline)
-    : await waitForTurnEnd(
+  const outcome = waitingNow(worker) ??
+    (sent !== undefined ? await waitForPromptTurnEnd(worker, sent, deadline) : await waitForTurnEnd(
       worker,
       lines !== undefined
         ? offsetAfterLines(worker.paths.events, lines)
         : fileSize(worker.paths.events),
       deadline,
-    );
+    ));
   if (outcome.kind === "timeout") {
     err(`error: No turn end within ${timeout}s; the worker may still be working (check status)\n`);
     return ExitCode.timeout;
+  }
+  if (outcome.kind === "waiting") {
+    // The marker stays: after the decision, the next wait-for-turn follows the same turn.
+    out(`${outcome.line}\n`);
+    return ExitCode.waiting;
   }
   if (sent !== undefined) clearSentMarker(worker.paths.sent);
   if (parsed.values.json === true) {

@@ -4,7 +4,7 @@ import { err, out, parse, parseSeconds, printHelpIfAsked, runMain } from "../lib
 import { CsdError, ExitCode, UsageError } from "../lib/errors.ts";
 import { type EventAt, fileSize, type LineAt } from "../lib/jsonl.ts";
 import { shimDir } from "../lib/paths.ts";
-import { ApprovalEventLine } from "../lib/schema.ts";
+import { parseEventLine } from "../lib/schema.ts";
 import { clearSentMarker, readSentMarker } from "../lib/submission.ts";
 import {
   EventFollower,
@@ -47,7 +47,7 @@ EXIT CODES: 0 the turn(s) ended, 1 error, 2 usage error, 3 a turn failed or a wo
   wins: 3, then 4, then 0.`;
 
 /** The outcomes' exit codes in their order of seriousness with --all (later wins). */
-const SERIOUSNESS = [ExitCode.ok, ExitCode.blocked, ExitCode.turnFailed] as const;
+const SERIOUSNESS = [ExitCode.ok, ExitCode.waiting, ExitCode.turnFailed] as const;
 
 type WaitOutcome = TurnOutcome | { kind: "blocked"; line: LineAt };
 
@@ -90,25 +90,19 @@ export function waitDecider(worker: Worker, sentMark: ReturnType<typeof readSent
   const waiting = new Map<string, LineAt>();
   /** Tracks an approval line; true when `line` was one. */
   const noteApproval = (line: LineAt): boolean => {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(line.text);
-    } catch {
-      return false;
-    }
-    const approval = ApprovalEventLine.safeParse(raw);
-    if (!approval.success) return false;
-    if (approval.data.event === "approval_request") waiting.set(approval.data.id, line);
-    else waiting.delete(approval.data.id);
+    const event = parseEventLine(line.text);
+    if (!event || event.id === undefined) return false;
+    if (event.event === "approval_request") waiting.set(event.id, line);
+    else if (event.event === "approval_decision") waiting.delete(event.id);
+    else return false;
     return true;
   };
   const result: FollowDecider<WaitOutcome> = {
-    // Approval lines arrive here once their names join EVENT_TYPES, through `other` until then.
+    // Approval lines are tracked here (settle reports a call still waiting), never as turn ends.
     event: (event: EventAt) => {
-      if (String(event.event.event).startsWith("approval_") && noteApproval(event)) {
-        return undefined;
-      }
-      return turn ? turn.decide(event) : turnEndOutcome(event);
+      if (noteApproval(event)) return undefined;
+      const outcome = turn ? turn.decide(event) : turnEndOutcome(event);
+      return outcome?.kind === "waiting" ? undefined : outcome;
     },
     other: (line) => {
       noteApproval(line);
@@ -128,7 +122,8 @@ function exitCode(outcome: WaitOutcome): number {
     case "ended":
       return ExitCode.ok;
     case "blocked":
-      return ExitCode.blocked;
+    case "waiting":
+      return ExitCode.waiting;
     case "failed":
       return ExitCode.turnFailed;
     case "timeout":
@@ -140,6 +135,8 @@ function exitCode(outcome: WaitOutcome): number {
 function outcomeLine(waited: Waited, outcome: WaitOutcome): string {
   const text = outcome.kind === "blocked"
     ? outcome.line.text
+    : outcome.kind === "waiting"
+    ? outcome.line
     : outcome.kind !== "timeout"
     ? outcome.event?.text
     : undefined;

@@ -7,17 +7,48 @@
  * on stdout (Codex injects SessionStart/UserPromptSubmit stdout into the model's input); and
  * always exits 0 within a few seconds, whatever happens, so it can never block or fail a turn.
  *
- * Usage (set by csd launch): `csd-hook <claude|codex>`, the hook payload on stdin.
+ * The one exception is the tool-approval gate (issue 12): a PreToolUse of a gated worker (one
+ * with a policy copy) or a question (AskUserQuestion) runs lib/approval/hook.ts: it waits for
+ * the decision, bounded by the approval timeout, and prints the harness's answer. An ungated
+ * worker's tool call pays one stat of the absent policy copy.
+ *
+ * Usage (set by csd launch): `csd-hook <claude|codex>`, the hook payload on stdin; the Pi
+ * extension runs `csd-hook pi` for a gated call (the gate only: Pi records its own events).
  */
 import { EventLine, HarnessName } from "../lib/schema.ts";
 import { type HookPayload, toEventLine } from "./to_event.ts";
 import { appendEventLine } from "../lib/append.ts";
+import { approvalPathsForEvents } from "../lib/paths.ts";
+// Static, not `await import()`: in the bundle csd-hook runs from, a dynamic import still inlines
+// the gate (parsed on every run) and keeps zod's whole namespace, locales included: 117 KB
+// against 93 KB static (69 KB before the gate). The gate's code only RUNS for a gated call.
+import { gatePreToolUse } from "../lib/approval/hook.ts";
 
 const MAX_STDIN_BYTES = 8 * 1024 * 1024;
 const STDIN_TIMEOUT_MS = 2000;
 const HARD_LIMIT_MS = 4000;
+/**
+ * What a gated call's hook may run past its approval timeout before it exits on its own: below
+ * the harness's hook timeout margin (lib/approval/timeout.ts HOOK_TIMEOUT_MARGIN_S), so the gate's
+ * own timeout decision is what the harness reads.
+ */
+const GATED_LIMIT_MARGIN_MS = 10_000;
 
-async function main(): Promise<void> {
+/** What the hook prints on stdout and exits with. */
+interface Answer {
+  stdout: string;
+  exitCode: number;
+}
+
+let hardLimit: ReturnType<typeof setTimeout> | undefined;
+
+/** (Re-)arms the exit that ends the hook whatever hangs: an exit with no output lets the call run. */
+function armHardLimit(ms: number): void {
+  clearTimeout(hardLimit);
+  hardLimit = setTimeout(() => Deno.exit(0), ms);
+}
+
+async function main(): Promise<Answer | undefined> {
   const eventsFile = Deno.env.get("CSD_EVENTS_FILE");
   // Not a csd worker (or a stray config): do nothing, quietly.
   if (!eventsFile || !eventsFile.endsWith(".events.jsonl")) return;
@@ -26,6 +57,8 @@ async function main(): Promise<void> {
   const input = await readStdin(MAX_STDIN_BYTES, STDIN_TIMEOUT_MS);
   const payload = parsePayload(input);
   if (!payload) return;
+  // Pi's extension records its own events and asks the hook for the gate only.
+  if (harness.data === "pi") return await gated("pi", payload, eventsFile);
   // A nested harness started by the worker's own tools inherits CSD_EVENTS_FILE; its events
   // must not land in this worker's stream. The worker's own harness changes its session id on
   // `/clear` (and `/resume`), so a foreign id alone does not tell them apart: the process does.
@@ -38,6 +71,37 @@ async function main(): Promise<void> {
   if (!line || !EventLine.safeParse(line).success) return;
   const launch = Deno.env.get("CSD_LAUNCH_ID");
   appendEventLine(eventsFile, launch ? { ...line, launch } : line);
+  if (line.event === "pre_tool_use") return await gated(harness.data, payload, eventsFile);
+}
+
+/** The tool Claude Code asks the user with: it waits for an answer on every worker. */
+const QUESTION_TOOL = "AskUserQuestion";
+
+/**
+ * The gate's answer to a PreToolUse, or undefined when the call passes untouched (an ungated
+ * worker's call that is no question: one stat of the policy copy).
+ */
+async function gated(
+  harness: HarnessName,
+  payload: HookPayload,
+  eventsFile: string,
+): Promise<Answer | undefined> {
+  const question = harness === "claude" && payload.tool_name === QUESTION_TOOL;
+  if (!question && !policyInstalled(eventsFile)) return undefined;
+  return await gatePreToolUse(harness, payload, eventsFile, {
+    onWait: (timeoutS) => armHardLimit(timeoutS * 1000 + GATED_LIMIT_MARGIN_MS),
+  });
+}
+
+function policyInstalled(eventsFile: string): boolean {
+  const paths = approvalPathsForEvents(eventsFile);
+  if (!paths) return false;
+  try {
+    Deno.statSync(paths.policy);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Shells a harness puts between itself and a hook command (`sh -c`, csd-hook's wrapper). */
@@ -98,6 +162,12 @@ function parsePayload(input: Uint8Array): HookPayload | undefined {
   }
 }
 
+async function writeAll(text: string): Promise<void> {
+  const bytes = new TextEncoder().encode(text);
+  let written = 0;
+  while (written < bytes.length) written += await Deno.stdout.write(bytes.subarray(written));
+}
+
 /** Reads stdin up to `maxBytes` or until `timeoutMs`, whichever comes first. */
 async function readStdin(maxBytes: number, timeoutMs: number): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
@@ -130,11 +200,19 @@ async function readStdin(maxBytes: number, timeoutMs: number): Promise<Uint8Arra
 
 if (import.meta.main) {
   // Whatever hangs (a stdin that never closes, a stuck filesystem), the worker goes on.
-  setTimeout(() => Deno.exit(0), HARD_LIMIT_MS);
+  armHardLimit(HARD_LIMIT_MS);
+  let answer: Answer | undefined;
   try {
-    await main();
+    answer = await main();
   } catch {
     // Never fail the worker's turn because of csd.
   }
-  Deno.exit(0);
+  if (answer?.stdout) {
+    try {
+      await writeAll(answer.stdout);
+    } catch {
+      // The harness stopped reading: nothing to tell it.
+    }
+  }
+  Deno.exit(answer?.exitCode ?? 0);
 }

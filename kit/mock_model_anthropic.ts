@@ -15,7 +15,7 @@ import type {
   Reply,
   RequestAnalysis,
 } from "./mock_model_types.ts";
-import { isRecord, isTitleRequest } from "./mock_model_tools.ts";
+import { isRecord, isTitleRequest, toolCalls } from "./mock_model_tools.ts";
 
 /** A content block of the answer, in Messages API shape. */
 type OutBlock =
@@ -55,12 +55,14 @@ function blocksFor(reply: Exclude<Reply, { kind: "error" }>, ctx: RenderContext)
     blocks.push({ type: "text", text: reply.text ?? "" });
   }
   if (reply.kind === "tool") {
-    blocks.push({
-      type: "tool_use",
-      id: ctx.nextId("toolu"),
-      name: reply.name,
-      input: reply.input,
-    });
+    for (const call of toolCalls(reply)) {
+      blocks.push({
+        type: "tool_use",
+        id: ctx.nextId("toolu"),
+        name: call.name,
+        input: call.input,
+      });
+    }
   }
   return blocks;
 }

@@ -96,6 +96,8 @@ const ReplySchema: z.ZodType<Reply> = z.discriminatedUnion("kind", [
     kind: z.literal("tool"),
     name: z.string(),
     input: z.record(z.string(), z.unknown()),
+    also: z.array(z.strictObject({ name: z.string(), input: z.record(z.string(), z.unknown()) }))
+      .optional(),
     text: z.string().optional(),
     thinking: z.string().optional(),
     delayMs: z.number().nonnegative().optional(),

@@ -35,7 +35,7 @@ import type {
   Reply,
   RequestAnalysis,
 } from "./mock_model_types.ts";
-import { isRecord, shellCommand } from "./mock_model_tools.ts";
+import { isRecord, shellCommand, toolCalls } from "./mock_model_tools.ts";
 import { openAiError } from "./mock_model_openai_responses.ts";
 
 /** Texts Pi puts in user messages that are not prompts. */
@@ -74,11 +74,11 @@ function messageFor(reply: Exclude<Reply, { kind: "error" }>, ctx: RenderContext
     message.content = reply.text ?? "";
   }
   if (reply.kind === "tool") {
-    message.tool_calls = [{
+    message.tool_calls = toolCalls(reply).map((call) => ({
       id: ctx.nextId("call"),
       type: "function",
-      function: piToolCall(reply),
-    }];
+      function: piToolCall(call),
+    }));
   }
   return message;
 }

@@ -45,7 +45,7 @@ import type {
   Reply,
   RequestAnalysis,
 } from "./mock_model_types.ts";
-import { isRecord, isTitleRequest, shellCommand } from "./mock_model_tools.ts";
+import { isRecord, isTitleRequest, shellCommand, toolCalls } from "./mock_model_tools.ts";
 
 /**
  * Context Codex sends as `role: "user"` messages around the real prompt. A text that is wholly
@@ -163,14 +163,15 @@ function outputItems(reply: Exclude<Reply, { kind: "error" }>, ctx: RenderContex
     });
   }
   if (reply.kind === "tool") {
-    const call = codexToolCall(reply);
-    items.push({
-      type: "function_call",
-      id: ctx.nextId("fc"),
-      call_id: ctx.nextId("call"),
-      status: "completed",
-      ...call,
-    });
+    for (const call of toolCalls(reply)) {
+      items.push({
+        type: "function_call",
+        id: ctx.nextId("fc"),
+        call_id: ctx.nextId("call"),
+        status: "completed",
+        ...codexToolCall(call),
+      });
+    }
   }
   return items;
 }

@@ -33,6 +33,13 @@ export function isTitleRequest(
   return isRecord(props) && "title" in props;
 }
 
+/** Every tool call of a `tool` reply: the reply's own, then its `also` calls. */
+export function toolCalls(
+  reply: Extract<Reply, { kind: "tool" }>,
+): Extract<Reply, { kind: "tool" }>[] {
+  return [reply, ...(reply.also ?? []).map((call) => ({ kind: "tool" as const, ...call }))];
+}
+
 /** Tool names the OpenAI dialects translate into their harness's own shell tool. */
 const SHELL_TOOL_NAMES = new Set(["Bash", "bash", "shell", "exec_command"]);
 

@@ -27,6 +27,8 @@ export type Reply =
      */
     name: string;
     input: Record<string, unknown>;
+    /** Further tool calls in the same reply (parallel tool calls), mapped like the first. */
+    also?: { name: string; input: Record<string, unknown> }[];
     /** Optional text emitted before the tool call. */
     text?: string;
     thinking?: string;

@@ -127,7 +127,8 @@ const SETTINGS = [
     kind: "seconds",
     default: "the policy's timeout_s (30)",
     seconds: 30,
-    help: "gated workers: seconds a tool call waits for a decision (at most 3600)",
+    help:
+      "seconds a gated call or a question waits for a decision (at most 3600; CLAUDE_SESSION_DRIVER_APPROVAL_TIMEOUT is honoured too)",
   },
   {
     name: "CSD_CONVERSE_DIAG_FILE",
@@ -146,6 +147,8 @@ const SETTINGS = [
   worker("CSD_LAUNCH_ID", "stamped on each event line"),
   worker("CSD_LAUNCHER_PID", "the start script's pid (set by the start script)"),
   worker("CSD_PI_TRUST_CWD", "pi workers: the folder the extension answers trust for"),
+  worker("CSD_HOOK", "pi workers: the hook program the extension hands gated calls to"),
+  worker("CSD_APPROVAL_TIMEOUT_S", "the approval timeout launch resolved"),
   worker("CSD_BIN_DIR", "csd's executables (exported by the generated wrappers)"),
 ] as const satisfies readonly Setting[];
 

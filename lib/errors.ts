@@ -9,8 +9,8 @@ export const ExitCode = {
   failure: 1,
   usage: 2,
   turnFailed: 3,
-  /** `csd wait`: a worker waits on a decision (a gated tool call). */
-  blocked: 4,
+  /** A tool call or question of the worker waits for a decision (wait-for-turn, converse). */
+  waiting: 4,
   timeout: 124,
 } as const;
 

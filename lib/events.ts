@@ -16,7 +16,7 @@ const CONTINUING_END_REASONS: ReadonlySet<string> = new Set(["clear", "resume"])
 const FRESH_START_SOURCES: ReadonlySet<string> = new Set(["startup", "clear", "resume"]);
 
 /** A worker's status (see lib/status.ts): the events decide the first three, the pane the rest. */
-export type WorkerStatus = "idle" | "working" | "terminated" | "gone" | "unknown";
+export type WorkerStatus = "idle" | "working" | "blocked" | "terminated" | "gone" | "unknown";
 
 /** How a harness treats a prompt submitted while a turn runs (see Harness). */
 export interface TurnSemantics {
@@ -119,6 +119,8 @@ function openTurnsAfter(open: number, event: EventLine, harness: TurnSemantics):
       return FRESH_START_SOURCES.has(event.source ?? "") ? 0 : open;
     case "pre_tool_use":
     case "post_tool_use":
+    case "approval_request":
+    case "approval_decision":
       // Activity without a known prompt (a bash-mode turn, a tail that cut the prompt off).
       return Math.max(open, 1);
     case "pre_compact":

@@ -12,7 +12,10 @@ import { currentTranscriptPath } from "./events.ts";
 import { readEventsFrom } from "./jsonl.ts";
 import { readMeta, socketLabelProblem, writeMeta } from "./meta.ts";
 import { consentFile, homeDir, type WorkerPaths, workerPaths } from "./paths.ts";
-import type { HarnessName, WorkerMeta } from "./schema.ts";
+import { ApprovalPolicy, type HarnessName, type WorkerMeta } from "./schema.ts";
+import { loadPolicy } from "./approval/policy.ts";
+import { approvalTimeoutSeconds } from "./approval/timeout.ts";
+import { installPolicy } from "./approval/worker_policy.ts";
 import { shellJoin } from "./shell.ts";
 import { writeShim } from "./shim.ts";
 import { writeStartScript } from "./start_script.ts";
@@ -21,7 +24,7 @@ import { type PaneIdentity, type PaneInfo, paneMatches, Tmux } from "./tmux.ts";
 import { waitUntil } from "./wait.ts";
 import { createWorktree, type Removal, removeWorktree } from "./worktree.ts";
 import { registerSessionId } from "./register.ts";
-import { dirname } from "node:path";
+import { dirname, resolve as resolvePath } from "node:path";
 import { killVerified, validateWorkerName } from "./worker.ts";
 import { ensureWorkerDir } from "./worker_dir.ts";
 import { lockHolderAlive } from "./worker_lock.ts";
@@ -39,6 +42,11 @@ export interface StartRequest {
   resumeTranscriptPath?: string;
   /** `launch --worktree`: run in a new worktree of `cwd`'s repository (on `branch`, if given). */
   worktree?: { branch?: string };
+  /**
+   * Tool approval (issue 12): present when the worker is gated. `policy` is the file given with
+   * `--policy` (undefined with `--approval` alone: every call waits for the controller).
+   */
+  approval?: { policyFile?: string | undefined } | undefined;
 }
 
 /** A started worker. */
@@ -52,11 +60,32 @@ export interface Started {
 /** Lines of the pane shown when a launch fails. */
 const FAILURE_PANE_LINES = 20;
 
+/** launch's and adopt's flags: the harness and tool approval. */
+export const APPROVAL_FLAGS = {
+  harness: { type: "string" },
+  approval: { type: "boolean" },
+  policy: { type: "string" },
+} as const;
+
+/** `--approval` / `--policy <file>` as a StartRequest's `approval` (the file made absolute). */
+export function approvalRequest(
+  parsed: { values: Record<string, unknown> },
+): { approval?: NonNullable<StartRequest["approval"]> } {
+  const policy = parsed.values.policy;
+  if (typeof policy === "string") {
+    if (policy === "") throw new UsageError("Invalid --policy: empty file name");
+    return { approval: { policyFile: resolvePath(policy) } };
+  }
+  return parsed.values.approval === true ? { approval: {} } : {};
+}
+
 /** Starts a worker and waits until its harness is ready. */
 export async function startWorker(request: StartRequest): Promise<Started> {
   const name = validateWorkerName(request.name);
   const cwd = resolveCwd(request.cwd);
   requireConsent();
+  // A bad policy file or timeout refuses the launch before anything starts.
+  const approval = resolveApproval(request.approval);
   const harness = harnessFor(request.harness);
   const dir = ensureWorkerDir();
   const paths = workerPaths(name, dir);
@@ -78,7 +107,17 @@ export async function startWorker(request: StartRequest): Promise<Started> {
       );
     }
     if (!request.worktree) {
-      return await startRegistered({ request, name, cwd, harness, paths, tmux, existing, dir });
+      return await startRegistered({
+        request,
+        name,
+        cwd,
+        harness,
+        paths,
+        tmux,
+        existing,
+        dir,
+        approval,
+      });
     }
     const tree = await createWorktree(cwd, name, request.worktree);
     const worktree = {
@@ -98,6 +137,7 @@ export async function startWorker(request: StartRequest): Promise<Started> {
         existing,
         dir,
         worktree,
+        approval,
       });
     } catch (error) {
       // A launch that failed leaves no worktree of its own behind (a dirty one is kept: the
@@ -123,6 +163,35 @@ interface StartContext {
   existing: PaneInfo | null;
   dir: string;
   worktree?: WorkerMeta["worktree"];
+
+  approval: ResolvedApproval;
+}
+
+/** The worker's approval settings, validated at launch. */
+interface ResolvedApproval {
+  /** Undefined: not gated (only questions wait). */
+  policy: ApprovalPolicy | undefined;
+  timeoutS: number;
+}
+
+/**
+ * Validates `--policy` (one zod schema; a bad file is a usage error naming the file, the field
+ * and the reason) and resolves the approval timeout from the environment.
+ */
+function resolveApproval(approval: StartRequest["approval"]): ResolvedApproval {
+  let policy: ApprovalPolicy | undefined;
+  if (approval?.policyFile !== undefined) {
+    try {
+      policy = loadPolicy(approval.policyFile).policy;
+    } catch (error) {
+      if (error instanceof CsdError) throw new UsageError(error.message);
+      throw error;
+    }
+  } else if (approval) {
+    policy = ApprovalPolicy.parse({});
+  }
+  const timeoutS = approvalTimeoutSeconds(policy, Deno.env.toObject());
+  return { policy, timeoutS };
 }
 
 async function startRegistered(context: StartContext): Promise<Started> {
@@ -133,6 +202,9 @@ async function startRegistered(context: StartContext): Promise<Started> {
   let pane: PaneIdentity | undefined;
   try {
     Deno.writeTextFileSync(paths.events, "", { mode: 0o600 });
+    if (context.approval.policy) {
+      installPolicy(paths.approvals, context.approval.policy, context.approval.timeoutS);
+    }
     const controllerEnv = Deno.env.toObject();
     const home = homeDir();
     const plan = await harness.prepare({
@@ -142,6 +214,7 @@ async function startRegistered(context: StartContext): Promise<Started> {
       home,
       args: request.args,
       env: controllerEnv,
+      approvalTimeoutS: context.approval.timeoutS,
       ...(request.resumeSessionId ? { resumeSessionId: request.resumeSessionId } : {}),
       ...(request.resumeTranscriptPath
         ? { resumeTranscriptPath: request.resumeTranscriptPath }
@@ -149,7 +222,12 @@ async function startRegistered(context: StartContext): Promise<Started> {
     });
     // Stamped on every event line: a dying earlier worker of this name may still append.
     const launchId = crypto.randomUUID();
-    const workerEnv = workerEnvironment(controllerEnv, { ...plan.env, CSD_LAUNCH_ID: launchId });
+    const workerEnv = workerEnvironment(controllerEnv, {
+      ...plan.env,
+      CSD_LAUNCH_ID: launchId,
+      // The hook reads the resolved timeout here for a question on an ungated worker.
+      CSD_APPROVAL_TIMEOUT_S: String(context.approval.timeoutS),
+    });
     // Read from the package.json beside the binary, else `--version`, while the harness starts.
     const version = binaryVersion(plan.argv[0]!, TESTED[harness.name].packages, workerEnv);
     const command = writeStartScript(paths.startScript, {
@@ -308,9 +386,10 @@ export function removeWorkerFiles(paths: WorkerPaths): void {
       paths.exitStatus,
       paths.sent,
       paths.submitLock,
+      paths.approvals.policy,
     ]
   ) removeQuietly(path);
-  for (const dir of [paths.home, paths.tmp]) {
+  for (const dir of [paths.home, paths.tmp, paths.approvals.dir]) {
     try {
       Deno.removeSync(dir, { recursive: true });
     } catch {
@@ -377,6 +456,9 @@ function reproduceLine(request: StartRequest, cwd: string): string {
   const head = request.resumeSessionId
     ? ["csd", "adopt", "--harness", request.harness, request.name, cwd, request.resumeSessionId]
     : ["csd", "launch", "--harness", request.harness, request.name, cwd];
+  if (request.approval?.policyFile !== undefined) {
+    head.push("--policy", request.approval.policyFile);
+  } else if (request.approval) head.push("--approval");
   return shellJoin(request.args.length > 0 ? [...head, "--", ...request.args] : head);
 }
 

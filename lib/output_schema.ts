@@ -9,10 +9,10 @@
  * `doctor --json` (commands/doctor.ts).
  */
 import * as z from "zod/mini";
-import { ApprovalEventLine, EventLine, HarnessName } from "./schema.ts";
+import { EventLine, HarnessName } from "./schema.ts";
 
 /** A worker's status word (`status`), plus `orphaned` in `list --all`. */
-export const StatusWord = z.enum(["idle", "working", "terminated", "gone", "unknown"]);
+export const StatusWord = z.enum(["idle", "working", "blocked", "terminated", "gone", "unknown"]);
 
 /** Token figures; `cost_usd` is the harness's own figure, null when it records none. */
 export const TokenUsage = z.strictObject({
@@ -125,8 +125,6 @@ export const ConverseOutput = z.strictObject({
 /** `wait --json` / `wait-for-turn --json`: the ending event line with the worker's name. */
 export const WaitOutput = z.union([
   z.extend(EventLine, { worker: z.string() }),
-  // A worker blocked on a decision: its approval_request line.
-  z.extend(ApprovalEventLine, { worker: z.string() }),
 ]);
 
 /** One finding of `doctor --json`. */

@@ -23,6 +23,8 @@ export const EVENT_TYPES = [
   "subagent_start",
   "subagent_stop",
   "pre_compact",
+  "approval_request",
+  "approval_decision",
 ] as const;
 export const EventType = z.enum(EVENT_TYPES);
 export type EventType = z.infer<typeof EventType>;
@@ -69,6 +71,19 @@ export const EventLine = z.object({
    * harness of an earlier worker of the same name may still append to the file.
    */
   launch: z.optional(z.string()),
+  /** approval_request / approval_decision: the waiting item's id (see `<shim> pending`). */
+  id: z.optional(z.string()),
+  /** approval_request: "tool" (a call to allow or deny) or "question" (to answer). */
+  kind: z.optional(z.enum(["tool", "question"])),
+  /** approval_request of kind question: the questions with their options. */
+  questions: z.optional(z.array(z.unknown())),
+  /** approval_request: when the timeout decides (ISO 8601). */
+  deadline: z.optional(z.string()),
+  /** approval_decision: the decision, who made it, the policy rule's index, the answers. */
+  decision: z.optional(z.enum(["allow", "deny"])),
+  by: z.optional(z.enum(["controller", "policy", "timeout"])),
+  rule: z.optional(z.number()),
+  answers: z.optional(z.record(z.string(), z.string())),
 });
 export type EventLine = z.infer<typeof EventLine>;
 
@@ -169,6 +184,12 @@ export const ApprovalTimeoutDecision = z.enum(["allow", "deny"]);
  * lib/approval/output.ts for the limits each one honours). */
 export const MAX_APPROVAL_TIMEOUT_S = 3600;
 
+/** The timeout when neither the policy nor the environment sets one (the source documents'). */
+export const DEFAULT_APPROVAL_TIMEOUT_S = 30;
+
+/** Seconds the harness may run the hook beyond the approval timeout (writing, waking, exiting). */
+export const HOOK_TIMEOUT_MARGIN_S = 15;
+
 /** One policy rule: the first rule whose `tool` and `match` fit a call decides it. */
 export const ApprovalRule = z.strictObject({
   /** A name or glob over the shared vocabulary (`shell`, `edit`, …) or a harness's own name. */
@@ -233,27 +254,3 @@ export const ApprovalDecision = z.object({
   decided_at: z.string(),
 });
 export type ApprovalDecision = z.infer<typeof ApprovalDecision>;
-
-/**
- * The two approval event lines, until their names join EVENT_TYPES: `approval_request` (a call
- * waits) and `approval_decision` (it was decided).
- */
-export const ApprovalEventLine = z.object({
-  ts: z.string(),
-  event: z.enum(["approval_request", "approval_decision"]),
-  harness: z.optional(HarnessName),
-  session_id: z.optional(z.string()),
-  id: z.string(),
-  kind: z.optional(ApprovalKind),
-  tool: z.optional(z.string()),
-  tool_input: z.optional(z.unknown()),
-  tool_use_id: z.optional(z.string()),
-  questions: z.optional(z.array(z.unknown())),
-  deadline: z.optional(z.string()),
-  decision: z.optional(z.enum(["allow", "deny"])),
-  by: z.optional(ApprovalDecider),
-  rule: z.optional(z.number()),
-  reason: z.optional(z.string()),
-  answers: z.optional(z.record(z.string(), z.string())),
-});
-export type ApprovalEventLine = z.infer<typeof ApprovalEventLine>;

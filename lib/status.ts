@@ -3,6 +3,7 @@
  * an Escape — which fires no hook — its screen).
  *   idle        the last turn ended (or the session just started) and the harness runs
  *   working     a prompt was submitted and no turn end followed yet
+ *   blocked     a tool call or a question waits for a decision (pending; approve, deny, answer)
  *   terminated  the harness ended (session_end, or its process exited) but the pane remains
  *   gone        the tmux pane no longer exists
  *   unknown     the pane runs but the harness has reported nothing yet
@@ -13,6 +14,7 @@ import { workerPane } from "./worker.ts";
 import type { Worker } from "./worker_handle.ts";
 import { reconcileEvents, reconcileScreen } from "./reconcile.ts";
 import { statusFromEvents, workerEvents, type WorkerStatus } from "./events.ts";
+import { pendingRequests } from "./approval/store.ts";
 
 /**
  * The worker's status. Pass `pane` when the caller already listed panes (list makes one tmux
@@ -25,6 +27,8 @@ export async function workerStatus(
   const info = await workerPane(worker, pane);
   if (!info) return "gone";
   if (info.dead || fileSize(worker.paths.exitStatus) > 0) return "terminated";
+  // Only a live waiting process counts (pendingRequests): a dead worker is never blocked.
+  if (pendingRequests(worker.paths.approvals).length > 0) return "blocked";
   reconcileEvents(worker);
   await reconcileScreen(worker);
   const fromEvents = statusFromEvents(workerEvents(worker), worker.harness);

@@ -12,11 +12,16 @@ import { dirname } from "node:path";
 import { harnessWatchDirs, reconcileEvents, reconcileScreen } from "./reconcile.ts";
 import { endsTurn, endsWorker, isOwnEvent, PromptTurn, workerEventsBefore } from "./events.ts";
 import { promptMatches } from "./submit.ts";
+import type { ApprovalRequest } from "./schema.ts";
+import { pendingRequests } from "./approval/store.ts";
+import { requestEvent } from "./approval/events.ts";
 
 /** How a wait for the end of a turn came out. */
 export type TurnOutcome =
   | { kind: "ended"; event: EventAt }
   | { kind: "failed"; why: string; event?: EventAt }
+  /** A tool call or question waits for a decision: its approval_request line. */
+  | { kind: "waiting"; line: string; request: ApprovalRequest }
   | { kind: "timeout"; started?: boolean };
 
 const PANE_CHECK_MS = 1000;
@@ -119,7 +124,7 @@ export async function waitForTurnEnd(
     worker,
     offset,
     deadline,
-    (event) => turnEndOutcome(event),
+    (event) => waitingOutcome(worker, event) ?? turnEndOutcome(event),
     (why) => ({ kind: "failed", why }),
   );
   return outcome ?? { kind: "timeout" };
@@ -166,9 +171,35 @@ export function promptTurnDecider(worker: Worker, mark: PromptMark): {
     (event) => prompt === undefined || promptMatches(event, prompt, worker.harness),
   );
   return {
-    decide: (event) => pairing.feed(event.event) ? turnEndOutcome(event) : undefined,
+    decide: (event) => {
+      const ends = pairing.feed(event.event);
+      return waitingOutcome(worker, event) ?? (ends ? turnEndOutcome(event) : undefined);
+    },
     started: () => pairing.started,
   };
+}
+
+/**
+ * The worker's oldest waiting call, as a "waiting" outcome with its approval_request line (as
+ * the gate wrote it, but for `ts`): for a wait that starts after the line was written.
+ */
+export function waitingNow(worker: Worker): TurnOutcome | undefined {
+  const request = pendingRequests(worker.paths.approvals)[0];
+  if (!request) return undefined;
+  const line = requestEvent(request, worker.meta.session_id ?? undefined);
+  const stamped = worker.meta.launch_id ? { ...line, launch: worker.meta.launch_id } : line;
+  return { kind: "waiting", line: JSON.stringify(stamped), request };
+}
+
+/**
+ * A "waiting" outcome for an approval_request whose call still waits; a decided one (the
+ * controller answered it, then waits on) is skipped.
+ */
+function waitingOutcome(worker: Worker, event: EventAt): TurnOutcome | undefined {
+  const line = event.event;
+  if (line.event !== "approval_request" || line.id === undefined) return undefined;
+  const request = pendingRequests(worker.paths.approvals).find((r) => r.id === line.id);
+  return request ? { kind: "waiting", line: event.text, request } : undefined;
 }
 
 /** The outcome an event stands for, if it ends a turn. */

@@ -31,6 +31,8 @@ const CONTROLLER_SESSION_VARS = [
   "CSD_WORKER",
   "CSD_HARNESS",
   "CSD_BIN_DIR",
+  "CSD_HOOK",
+  "CSD_APPROVAL_TIMEOUT_S",
 ] as const;
 
 /**

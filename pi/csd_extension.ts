@@ -10,7 +10,8 @@
  * session_end line is also written at process exit.
  */
 import { appendEventLine } from "../lib/append.ts";
-import { EventLine } from "../lib/schema.ts";
+import { DEFAULT_APPROVAL_TIMEOUT_S, EventLine, HOOK_TIMEOUT_MARGIN_S } from "../lib/schema.ts";
+import { piGate, piWorkerGated } from "./approval_gate.ts";
 
 // Pi's extension API, as far as csd uses it (pi ships no types we can import here).
 interface SessionManager {
@@ -91,6 +92,15 @@ export default function csdExtension(pi: PiApi): void {
       tool_input: event.input,
       ...(typeof event.toolCallId === "string" ? { tool_use_id: event.toolCallId } : {}),
     });
+    // Tool approval (issue 12): Pi awaits an async handler, and {block, reason} stops the call.
+    if (!piWorkerGated(eventsFile)) return undefined;
+    return piGate(event, {
+      hook: process.env.CSD_HOOK ?? "csd-hook",
+      eventsFile,
+      sessionId: shared.sessionId,
+      boundMs: (approvalTimeoutS() + HOOK_TIMEOUT_MARGIN_S) * 1000,
+      env: process.env,
+    });
   });
   pi.on("tool_result", (event) => {
     const failed = event.isError === true;
@@ -143,6 +153,12 @@ function hookProcessExit(write: (line: Pick<EventLine, "event"> & Partial<EventL
     shared.ended = true;
     write({ event: "session_end", reason: `process_exit (${code})` });
   });
+}
+
+/** The worker's approval timeout as launch resolved it (CSD_APPROVAL_TIMEOUT_S). */
+function approvalTimeoutS(): number {
+  const seconds = Number(process.env.CSD_APPROVAL_TIMEOUT_S);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds : DEFAULT_APPROVAL_TIMEOUT_S;
 }
 
 function contentText(content: unknown): string {

@@ -343,3 +343,10 @@ Deno.test(
     }
   },
 );
+
+Deno.test("the bundled hook loads no node: module (Node's compatibility layer costs ms per call)", () => {
+  // The hook runs on every tool call; the approval gate's imports once pulled node:path and
+  // node:util into it, measured +7 to +13 ms per run on an ungated worker.
+  const bundle = Deno.readTextFileSync(`${BIN}/csd-hook.js`);
+  assertEquals(bundle.match(/(?:from|import\()\s*"node:[^"]+"/g) ?? [], []);
+});

@@ -179,3 +179,21 @@ Deno.test("MockModel answers stream:false with a plain JSON message", async () =
     }]]);
   });
 });
+
+Deno.test("MockModel sends a reply's parallel calls (also) as several tool_use blocks", async () => {
+  const also = [{ name: "Read", input: { file_path: "/tmp/b" } }];
+  await withMock({
+    rules: [{
+      match: "two",
+      replies: [{ kind: "tool", name: "Bash", input: { command: "ls" }, also }],
+    }],
+  }, async (mock) => {
+    const reply = await turn(mock, [user("two")]);
+    assertEquals(reply.stop, "tool_use");
+    assertEquals(reply.blocks.map((b) => [b.type, b.name, b.input]), [
+      ["tool_use", "Bash", { command: "ls" }],
+      ["tool_use", "Read", { file_path: "/tmp/b" }],
+    ]);
+    assert(reply.blocks[0]!.id !== reply.blocks[1]!.id, "distinct ids");
+  });
+});

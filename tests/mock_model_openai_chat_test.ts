@@ -201,3 +201,20 @@ Deno.test("Chat dialect answers stream:false with a plain chat.completion", asyn
     assertEquals(tool.choices[0].finish_reason, "tool_calls");
   });
 });
+
+Deno.test("Chat dialect sends a reply's parallel calls (also) as several tool_calls", async () => {
+  const also = [{ name: "Bash", input: { command: "touch b" } }];
+  await withMock({
+    rules: [{
+      match: "two",
+      replies: [{ kind: "tool", name: "Bash", input: { command: "touch a" }, also }],
+    }],
+  }, async (mock) => {
+    const reply = await turn(mock, [user("two")]);
+    assertEquals(reply.calls.map((c) => [c.name, c.arguments]), [
+      ["bash", '{"command":"touch a"}'],
+      ["bash", '{"command":"touch b"}'],
+    ]);
+    assert(reply.calls[0]!.id !== reply.calls[1]!.id, "distinct call ids");
+  });
+});

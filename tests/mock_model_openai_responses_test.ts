@@ -269,3 +269,18 @@ Deno.test("Responses dialect answers stream:false with a plain response object",
     ]);
   });
 });
+
+Deno.test("Responses dialect sends a reply's parallel calls (also) as several function_calls", async () => {
+  const also = [{ name: "Bash", input: { command: "touch b" } }];
+  await withMock({
+    rules: [{
+      match: "two",
+      replies: [{ kind: "tool", name: "Bash", input: { command: "touch a" }, also }],
+    }],
+  }, async (mock) => {
+    const reply = await turn(mock, [...CODEX_PREAMBLE, user("two")]);
+    const calls = reply.output.filter((i) => i.type === "function_call");
+    assertEquals(calls.map((c) => c.arguments), ['{"cmd":"touch a"}', '{"cmd":"touch b"}']);
+    assert(calls[0]!.call_id !== calls[1]!.call_id, "distinct call ids");
+  });
+});

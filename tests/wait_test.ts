@@ -163,6 +163,7 @@ Deno.test("csd wait: a dead worker ends it (3), a waiting decision too (4)", opt
     // approval_request line. Until its decision follows, the worker is blocked.
     assertEquals((await env.shim("gated", ["send", "hang too"])).code, 0);
     const events = `${env.workerDir}/gated.events.jsonl`;
+    const launch = JSON.parse(Deno.readTextFileSync(`${env.workerDir}/gated.meta.json`)).launch_id;
     const paths = approvalPaths("gated", env.workerDir);
     const now = Date.now();
     const request: ApprovalRequest = {
@@ -178,7 +179,7 @@ Deno.test("csd wait: a dead worker ends it (3), a waiting decision too (4)", opt
       pid: Deno.pid,
     };
     writeRequest(paths, request);
-    appendApprovalEvent(events, requestEvent(request));
+    appendApprovalEvent(events, requestEvent(request), launch);
     const blocked = await env.csd(["wait", "--timeout", "30", "gated"]);
     assertEquals(blocked.code, 4, blocked.stderr);
     assertEquals(lines(blocked.stdout)[0]!.event, "approval_request");
@@ -187,7 +188,7 @@ Deno.test("csd wait: a dead worker ends it (3), a waiting decision too (4)", opt
     const status = await env.shim("gated", ["status", "--json"]);
     const shown = JSON.parse(status.stdout);
     assertValid(StatusOutput, shown);
-    assertEquals(shown.status, "working");
+    assertEquals(shown.status, "blocked");
     assertEquals(shown.waiting_decisions.map((d: { id: string }) => d.id), [request.id]);
     // Still the same turn: waiting again reports the same decision.
     assertEquals((await env.csd(["wait", "--timeout", "30", "gated"])).code, 4);
@@ -199,7 +200,7 @@ Deno.test("csd wait: a dead worker ends it (3), a waiting decision too (4)", opt
       decided_at: new Date().toISOString(),
     };
     recordDecision(paths, decision);
-    appendApprovalEvent(events, decisionEvent(decision, { tool: "Bash" }));
+    appendApprovalEvent(events, decisionEvent(decision, { tool: "Bash" }), launch);
     const after = await env.csd(["wait", "--timeout", "1", "gated"]);
     assertEquals(after.code, 124, after.stdout);
     assertEquals(

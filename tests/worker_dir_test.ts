@@ -7,6 +7,7 @@ import type { WorkerMeta } from "../lib/schema.ts";
 import { LineCursor, readEventsFrom, readLinesFrom } from "../lib/jsonl.ts";
 import { parseEventLine } from "../lib/schema.ts";
 import { statusFromEvents } from "../lib/events.ts";
+import { absolutePath } from "../lib/paths.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -441,4 +442,12 @@ Deno.test("readMeta() refuses a meta field that would steer csd elsewhere", () =
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
+});
+
+Deno.test("absolutePath() resolves like POSIX path.resolve", () => {
+  const cwd = Deno.cwd();
+  assertEquals(absolutePath("/a/./b/../c/"), "/a/c");
+  assertEquals(absolutePath("/../x"), "/x");
+  assertEquals(absolutePath("rel/d"), `${cwd === "/" ? "" : cwd}/rel/d`);
+  assertEquals(absolutePath(".."), cwd.split("/").slice(0, -1).join("/") || "/");
 });

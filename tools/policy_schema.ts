@@ -3,7 +3,19 @@
  * schema, so editors can check a policy as it is written. tests/approval_policy_unit_test.ts
  * fails when the shipped file is stale: re-run `deno run -A tools/policy_schema.ts`.
  */
-import { policyJsonSchema } from "../lib/approval/policy.ts";
+import * as z from "zod/mini";
+import { ApprovalPolicy } from "../lib/schema.ts";
+
+/**
+ * The JSON Schema of the policy file. Here, not in lib/approval/policy.ts: zod's JSON Schema code
+ * (and its locales) would otherwise be bundled into the hook program every tool call starts.
+ */
+export function policyJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(ApprovalPolicy, { io: "input" }),
+    title: "csd tool-approval policy",
+  };
+}
 
 /** The shipped file's text for the current schema. */
 export function policySchemaText(): string {

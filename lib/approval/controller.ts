@@ -11,12 +11,13 @@ import { type ControllerDecision, decideAsController } from "./store.ts";
 /** The approval files of a known worker (an unknown name is the usual clear error). */
 export function workerApprovals(
   name: string,
-): { paths: ApprovalPaths; events: string; sessionId: string | null } {
+): { paths: ApprovalPaths; events: string; sessionId: string | null; launch?: string } {
   const worker = loadWorker(name);
   return {
     paths: approvalPaths(worker.meta.name),
     events: worker.paths.events,
     sessionId: worker.meta.session_id,
+    ...(worker.meta.launch_id ? { launch: worker.meta.launch_id } : {}),
   };
 }
 
@@ -29,14 +30,14 @@ export function controllerDecides(
   name: string,
   wanted: ControllerDecision,
 ): { request: ApprovalRequest; decision: ApprovalDecision; line: string } {
-  const { paths, events, sessionId } = workerApprovals(name);
+  const { paths, events, sessionId, launch } = workerApprovals(name);
   const { request, decision } = decideAsController(paths, wanted);
   const event = decisionEvent(decision, {
     harness: request.harness,
     tool: request.tool,
     ...(sessionId ? { sessionId } : {}),
   });
-  appendApprovalEvent(events, event);
+  appendApprovalEvent(events, event, launch);
   return { request, decision, line: JSON.stringify(event) };
 }
 

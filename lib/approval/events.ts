@@ -3,15 +3,10 @@
  * events file with the same single-write append as every other line.
  */
 import { appendEventLine } from "../append.ts";
-import {
-  type ApprovalDecision,
-  ApprovalEventLine,
-  type ApprovalRequest,
-  type EventLine,
-} from "../schema.ts";
+import { type ApprovalDecision, type ApprovalRequest, EventLine } from "../schema.ts";
 
 /** The approval_request line for a waiting call. */
-export function requestEvent(request: ApprovalRequest, sessionId?: string): ApprovalEventLine {
+export function requestEvent(request: ApprovalRequest, sessionId?: string): EventLine {
   return {
     ts: new Date().toISOString(),
     event: "approval_request",
@@ -31,7 +26,7 @@ export function requestEvent(request: ApprovalRequest, sessionId?: string): Appr
 export function decisionEvent(
   decision: ApprovalDecision,
   context: { harness?: ApprovalRequest["harness"]; tool?: string; sessionId?: string },
-): ApprovalEventLine {
+): EventLine {
   return {
     ts: new Date().toISOString(),
     event: "approval_decision",
@@ -51,12 +46,15 @@ export function decisionEvent(
  * Appends an approval line. Never throws: a worker must not fail over its record (the events
  * file is gone while the worker is being stopped).
  */
-export function appendApprovalEvent(eventsFile: string | undefined, line: ApprovalEventLine) {
-  if (!eventsFile || !ApprovalEventLine.safeParse(line).success) return;
+export function appendApprovalEvent(
+  eventsFile: string | undefined,
+  line: EventLine,
+  launch: string | undefined,
+) {
+  if (!eventsFile || !EventLine.safeParse(line).success) return;
   try {
-    // Until "approval_request"/"approval_decision" join EVENT_TYPES, EventLine's type does not
-    // name them; the line is validated above against its own schema.
-    appendEventLine(eventsFile, line as unknown as EventLine);
+    // Stamped like every other line of the worker (readers skip other launches' lines).
+    appendEventLine(eventsFile, launch ? { ...line, launch } : line);
   } catch {
     // See above.
   }

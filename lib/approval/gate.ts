@@ -52,6 +52,8 @@ export interface GateOptions {
   /** Seconds a waiting item waits (see approvalTimeoutSeconds). */
   timeoutS: number;
   sessionId?: string | undefined;
+  /** The worker's launch stamp (CSD_LAUNCH_ID), put on the approval event lines. */
+  launch?: string | undefined;
   /** The process that waits (recorded so a dead worker's items stop counting as waiting). */
   pid?: number;
   /** The fallback re-check period when no file event arrives (lib/wait.ts default). */
@@ -79,7 +81,11 @@ export async function gate(call: GateCall, options: GateOptions): Promise<GateVe
         ...(verdict.reason !== undefined ? { reason: verdict.reason } : {}),
         decided_at: new Date().toISOString(),
       };
-      appendApprovalEvent(options.eventsFile, decisionEvent(decision, eventContext(call, options)));
+      appendApprovalEvent(
+        options.eventsFile,
+        decisionEvent(decision, eventContext(call, options)),
+        options.launch,
+      );
       return verdictOf(decision);
     }
   }
@@ -109,7 +115,7 @@ async function waitForDecision(
     pid: options.pid ?? Deno.pid,
   };
   writeRequest(options.paths, request);
-  appendApprovalEvent(options.eventsFile, requestEvent(request, options.sessionId));
+  appendApprovalEvent(options.eventsFile, requestEvent(request, options.sessionId), options.launch);
   const watchPids = options.watchPids ?? [];
   const decided = await waitUntil(() => {
     const decision = readDecision(options.paths, request.id);
@@ -134,7 +140,11 @@ async function waitForDecision(
     // A controller won the race with the deadline: its decision stands.
     return result.existing ? verdictOf(result.existing) : verdictOf(onTimeout);
   }
-  appendApprovalEvent(options.eventsFile, decisionEvent(onTimeout, eventContext(call, options)));
+  appendApprovalEvent(
+    options.eventsFile,
+    decisionEvent(onTimeout, eventContext(call, options)),
+    options.launch,
+  );
   return verdictOf(onTimeout);
 }
 

@@ -5,15 +5,14 @@
  * the policy copy, and only for PreToolUse.
  */
 import { approvalPathsForEvents } from "../paths.ts";
-import type { HarnessName } from "../schema.ts";
+// DEFAULT_APPROVAL_TIMEOUT_S from schema.ts, not timeout.ts: that one imports cli.ts, whose
+// node:util would load Node's compatibility layer into the hook.
+import { DEFAULT_APPROVAL_TIMEOUT_S, type HarnessName } from "../schema.ts";
 import { gate } from "./gate.ts";
 import { type HookAnswer, hookAnswer } from "./output.ts";
 import { toolKind } from "./tools.ts";
 import { ancestors } from "./ancestry.ts";
 import { readInstalledPolicy } from "./worker_policy.ts";
-
-/** Seconds the harness may run the hook beyond the approval timeout (writing, waking, exiting). */
-export const HOOK_TIMEOUT_MARGIN_S = 15;
 
 /**
  * The hook's answer to a PreToolUse payload, or undefined when the call needs no gate (the worker
@@ -24,7 +23,12 @@ export async function gatePreToolUse(
   harness: HarnessName,
   payload: Record<string, unknown>,
   eventsFile: string,
-  options: { sessionId?: string; pollMs?: number } = {},
+  options: {
+    sessionId?: string;
+    pollMs?: number;
+    /** Called with the approval timeout once the call is gated (the hook extends its bound). */
+    onWait?: (timeoutS: number) => void;
+  } = {},
 ): Promise<HookAnswer | undefined> {
   const tool = typeof payload.tool_name === "string" ? payload.tool_name : undefined;
   const paths = approvalPathsForEvents(eventsFile);
@@ -32,6 +36,9 @@ export async function gatePreToolUse(
   const policy = readInstalledPolicy(paths);
   const question = toolKind(harness, tool) === "question";
   if (!policy && !question) return undefined;
+  // A question on an ungated worker waits as long as a gated call would (resolved at launch).
+  const timeoutS = policy?.policy.timeout_s ?? workerTimeoutS();
+  options.onWait?.(timeoutS);
   const verdict = await gate(
     {
       harness,
@@ -43,8 +50,8 @@ export async function gatePreToolUse(
       paths,
       eventsFile,
       policy,
-      // A question on an ungated worker waits as long as a gated call would by default.
-      timeoutS: policy?.policy.timeout_s ?? 30,
+      timeoutS,
+      launch: Deno.env.get("CSD_LAUNCH_ID"),
       sessionId: options.sessionId ??
         (typeof payload.session_id === "string" ? payload.session_id : undefined),
       ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
@@ -53,4 +60,10 @@ export async function gatePreToolUse(
   );
   // Pi reads the same JSON deny and returns it as {block, reason} (pi/csd_extension.ts).
   return hookAnswer(harness === "pi" ? "codex" : harness, verdict, payload.tool_input);
+}
+
+/** The worker's approval timeout (CSD_APPROVAL_TIMEOUT_S, set by launch), else the default. */
+function workerTimeoutS(): number {
+  const seconds = Number(Deno.env.get("CSD_APPROVAL_TIMEOUT_S"));
+  return Number.isFinite(seconds) && seconds > 0 ? seconds : DEFAULT_APPROVAL_TIMEOUT_S;
 }

@@ -10,7 +10,6 @@
  * rule over the files of a multi-file edit matches only when EVERY file matches, a `deny`/`ask`
  * rule when ANY does.
  */
-import * as z from "zod/mini";
 import { ApprovalPolicy, type ApprovalRule, type HarnessName } from "../schema.ts";
 import { CsdError } from "../errors.ts";
 import { callSubjects, type ToolKind, toolKind } from "./tools.ts";
@@ -231,12 +230,4 @@ function describeIssue(raw: unknown): string {
     default:
       return "invalid value";
   }
-}
-
-/** The JSON Schema of the policy file, shipped as schema/policy.schema.json. */
-export function policyJsonSchema(): Record<string, unknown> {
-  return {
-    ...z.toJSONSchema(ApprovalPolicy, { io: "input" }),
-    title: "csd tool-approval policy",
-  };
 }

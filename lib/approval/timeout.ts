@@ -4,11 +4,23 @@
  */
 import { parseSeconds } from "../cli.ts";
 import { UsageError } from "../errors.ts";
-import { MAX_APPROVAL_TIMEOUT_S } from "../schema.ts";
+import {
+  DEFAULT_APPROVAL_TIMEOUT_S,
+  HOOK_TIMEOUT_MARGIN_S,
+  MAX_APPROVAL_TIMEOUT_S,
+} from "../schema.ts";
 import type { ApprovalPolicy } from "./policy.ts";
 
-/** The timeout when neither the policy nor the environment sets one (the source documents'). */
-export const DEFAULT_APPROVAL_TIMEOUT_S = 30;
+export { DEFAULT_APPROVAL_TIMEOUT_S, HOOK_TIMEOUT_MARGIN_S };
+
+/**
+ * The PreToolUse hook timeout a harness is given: above the approval timeout, so the gate's own
+ * timeout decision is what the harness reads (Claude and Codex let a call run when the hook
+ * outlives its timeout). Set on every worker: a question waits on an ungated worker too.
+ */
+export function preToolUseHookTimeoutS(approvalTimeoutS: number): number {
+  return Math.ceil(approvalTimeoutS) + HOOK_TIMEOUT_MARGIN_S;
+}
 
 /**
  * `CSD_APPROVAL_TIMEOUT`, else the source documents' `CLAUDE_SESSION_DRIVER_APPROVAL_TIMEOUT`,

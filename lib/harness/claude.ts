@@ -3,6 +3,7 @@
  * from the first moment), hooks wired through a `--settings` file, and the transcript under
  * `$HOME/.claude/projects`.
  */
+import { DEFAULT_APPROVAL_TIMEOUT_S, preToolUseHookTimeoutS } from "../approval/timeout.ts";
 import { claudeProjectsDir, claudeTranscriptPath, hookExecutable } from "../paths.ts";
 import type { EventLine, WorkerMeta } from "../schema.ts";
 import { reportedSessionId } from "../events.ts";
@@ -26,11 +27,18 @@ const INTERRUPT_SETTLE_MS = 1500;
 const HOOK_TIMEOUT_SECONDS = 10;
 
 /** The `--settings` JSON that wires csd's hook to every recorded event. */
-export function claudeSettings(hookCommand: string): Record<string, unknown> {
+export function claudeSettings(
+  hookCommand: string,
+  approvalTimeoutS: number = DEFAULT_APPROVAL_TIMEOUT_S,
+): Record<string, unknown> {
   const hooks: Record<string, unknown> = {};
   for (const event of hookNames("claude")) {
+    // PreToolUse may wait for an approval (lib/approval/gate.ts); one entry, as for every event.
+    const timeout = event === "PreToolUse"
+      ? preToolUseHookTimeoutS(approvalTimeoutS)
+      : HOOK_TIMEOUT_SECONDS;
     const entry: Record<string, unknown> = {
-      hooks: [{ type: "command", command: hookCommand, timeout: HOOK_TIMEOUT_SECONDS }],
+      hooks: [{ type: "command", command: hookCommand, timeout }],
     };
     if (TOOL_EVENTS.has(event)) entry.matcher = "*";
     hooks[event] = [entry];
@@ -67,7 +75,10 @@ export const claude: Harness = {
 
   prepare(context: LaunchContext): Promise<LaunchPlan> {
     const sessionId = context.resumeSessionId ?? crypto.randomUUID();
-    const settings = claudeSettings(`${shellQuote(hookExecutable())} claude`);
+    const settings = claudeSettings(
+      `${shellQuote(hookExecutable())} claude`,
+      context.approvalTimeoutS,
+    );
     Deno.writeTextFileSync(context.paths.settings, JSON.stringify(settings, null, 2) + "\n", {
       mode: 0o600,
     });

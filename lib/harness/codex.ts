@@ -42,6 +42,7 @@ export const codex: Harness = {
       cwd: context.cwd,
       hookCommand: `${shellQuote(hookExecutable())} codex`,
       model: context.env.CSD_CODEX_MODEL || undefined,
+      approvalTimeoutS: context.approvalTimeoutS,
     });
     Deno.mkdirSync(context.paths.tmp, { recursive: true, mode: 0o700 });
     const resume = context.resumeSessionId;

@@ -6,6 +6,7 @@
  * user's real sessions folder, so rollouts outlive the worker and `codex resume` (adopt) works
  * after a reboot wiped the worker dir.
  */
+import { DEFAULT_APPROVAL_TIMEOUT_S, preToolUseHookTimeoutS } from "../approval/timeout.ts";
 import { parse, stringify } from "smol-toml";
 import { CsdError } from "../errors.ts";
 import { hookNames } from "../hook_events.ts";
@@ -22,6 +23,8 @@ export interface CodexHomeOptions {
   hookCommand: string;
   /** CSD_CODEX_MODEL, when set. */
   model: string | undefined;
+  /** The worker's approval timeout: PreToolUse may wait that long (lib/approval/gate.ts). */
+  approvalTimeoutS?: number;
 }
 
 /** The user's real CODEX_HOME. */
@@ -39,7 +42,11 @@ export function stageCodexHome(options: CodexHomeOptions): void {
   Deno.writeTextFileSync(`${target}/config.toml`, mergedConfig(options), { mode: 0o600 });
   Deno.writeTextFileSync(
     `${target}/hooks.json`,
-    JSON.stringify(mergedHooks(`${source}/hooks.json`, options.hookCommand), null, 2) + "\n",
+    JSON.stringify(
+      mergedHooks(`${source}/hooks.json`, options.hookCommand, options.approvalTimeoutS),
+      null,
+      2,
+    ) + "\n",
     { mode: 0o600 },
   );
   Deno.mkdirSync(`${source}/sessions`, { recursive: true, mode: 0o700 });
@@ -64,7 +71,11 @@ export function mergedConfig(options: CodexHomeOptions): string {
 }
 
 /** The user's hooks.json (if any) plus csd's hook on every recorded event. */
-export function mergedHooks(sourcePath: string, hookCommand: string): Record<string, unknown> {
+export function mergedHooks(
+  sourcePath: string,
+  hookCommand: string,
+  approvalTimeoutS: number = DEFAULT_APPROVAL_TIMEOUT_S,
+): Record<string, unknown> {
   let hooks: Record<string, unknown[]> = {};
   try {
     const parsed = JSON.parse(Deno.readTextFileSync(sourcePath));
@@ -74,7 +85,12 @@ export function mergedHooks(sourcePath: string, hookCommand: string): Record<str
   }
   for (const event of hookNames("codex")) {
     // Codex clamps SessionEnd and Interrupt hooks to 3 s and warns on screen about a larger value.
-    const timeout = event === "SessionEnd" || event === "Interrupt" ? 3 : 10;
+    // PreToolUse may wait for an approval (lib/approval/gate.ts): one entry, above its timeout.
+    const timeout = event === "SessionEnd" || event === "Interrupt"
+      ? 3
+      : event === "PreToolUse"
+      ? preToolUseHookTimeoutS(approvalTimeoutS)
+      : 10;
     const entry = { hooks: [{ type: "command", command: hookCommand, timeout }] };
     hooks[event] = [...(Array.isArray(hooks[event]) ? hooks[event] : []), entry];
   }

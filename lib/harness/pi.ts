@@ -4,7 +4,7 @@
  * never search for it; each worker runs under its own staged agent dir.
  */
 import { reportedSessionId } from "../events.ts";
-import { piExtension } from "../paths.ts";
+import { hookExecutable, piExtension } from "../paths.ts";
 import type { EventLine, WorkerMeta } from "../schema.ts";
 import { lastPiTurn, parsePiSession, piSessionId } from "../transcript/pi.ts";
 import { CsdError } from "../errors.ts";
@@ -73,6 +73,8 @@ export const pi: Harness = {
         // Always set: a value inherited from a controller that is itself a pi worker must not
         // stand in for this decision.
         CSD_PI_TRUST_CWD: trustCwd ?? "",
+        // A gated call's gate runs in the hook program (pi/approval_gate.ts).
+        CSD_HOOK: hookExecutable(),
         // Pi's bin is `#!/usr/bin/env node`: the chosen node must come first on PATH.
         ...(nodeDir ? { PATH: `${nodeDir}:${context.env.PATH ?? ""}` } : {}),
       },

@@ -22,6 +22,8 @@ export interface LaunchContext {
   resumeTranscriptPath?: string;
   /** The controller's environment (before scrubbing). */
   env: Record<string, string>;
+  /** Seconds a gated call (or a question) waits for a decision, resolved at launch. */
+  approvalTimeoutS: number;
 }
 
 /** How to start the harness. */
