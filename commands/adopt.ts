@@ -4,6 +4,7 @@ import { CsdError, UsageError } from "../lib/errors.ts";
 import { startWorker } from "../lib/launch.ts";
 import { homeDir } from "../lib/paths.ts";
 import { HarnessName } from "../lib/schema.ts";
+import { startRemoteWorker } from "../lib/remote_launch.ts";
 import { findRollout } from "../lib/harness/codex.ts";
 import { realCodexHome } from "../lib/harness/codex_home.ts";
 import { findPiSession } from "../lib/harness/pi.ts";
@@ -14,7 +15,7 @@ export const HELP =
   `csd adopt — resume an existing session as a worker (after a reboot wiped the worker dir)
 
 USAGE:
-  csd adopt [--harness claude|codex|pi] <name> <cwd> <session-id> [-- harness-args...]
+  csd adopt [--target <uri>] [--harness claude|codex|pi] <name> <cwd> <session-id> [-- args...]
 
 Resumes the session in tmux session <name> with the same id and transcript, so the
 conversation continues with all its context, and prints the shim path like launch:
@@ -26,6 +27,7 @@ in place, keeping the layout. \`<shim> session-id\` prints the id to keep for th
 
 OPTIONS:
   --harness <h>   claude (default), codex or pi
+  --target <uri>  adopt the session on that target (see csd launch --help)
   -h, --help      show this help
 
 EXIT CODES: 0 adopted, 1 failed, 2 usage error.`;
@@ -34,7 +36,7 @@ const SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{7,127}$/;
 
 export function parseAdoptArgs(argv: string[]) {
   const { own, rest } = splitPassThrough(argv);
-  const parsed = parse(own, { harness: { type: "string" } });
+  const parsed = parse(own, { harness: { type: "string" }, target: { type: "string" } });
   if (parsed.help) return { help: true as const };
   const harness = HarnessName.safeParse(stringFlag(parsed, "harness") ?? "claude");
   if (!harness.success) throw new UsageError(`Unknown harness "${stringFlag(parsed, "harness")}"`);
@@ -42,7 +44,8 @@ export function parseAdoptArgs(argv: string[]) {
   if (!name || !cwd || !sessionId) throw new UsageError("adopt needs <name> <cwd> <session-id>");
   if (extra.length > 0) throw new UsageError(`Unexpected argument "${extra[0]}"`);
   if (!SESSION_ID.test(sessionId)) throw new UsageError(`Invalid session id "${sessionId}"`);
-  return { help: false as const, harness: harness.data, name, cwd, sessionId, args: rest };
+  const target = stringFlag(parsed, "target");
+  return { help: false as const, harness: harness.data, name, cwd, sessionId, args: rest, target };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -51,6 +54,7 @@ export async function main(argv: string[]): Promise<number> {
     printHelp(HELP);
     return 0;
   }
+  if (args.target !== undefined) return await startRemoteWorker({ ...args, target: args.target });
   requireResumable(args.harness, args.sessionId);
   const started = await startWorker({
     name: args.name,

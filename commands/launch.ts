@@ -4,11 +4,12 @@ import { UsageError } from "../lib/errors.ts";
 import { startWorker } from "../lib/launch.ts";
 import { panel } from "../lib/panel.ts";
 import { HarnessName } from "../lib/schema.ts";
+import { startRemoteWorker } from "../lib/remote_launch.ts";
 
 export const HELP = `csd launch — start a coding-agent worker in tmux
 
 USAGE:
-  csd launch [--harness claude|codex|pi] <name> <cwd> [-- harness-args...]
+  csd launch [--target <uri>] [--harness claude|codex|pi] <name> <cwd> [-- harness-args...]
 
 Starts the harness (default claude) with permission prompts bypassed in a detached tmux
 session named <name>, waits until it is ready, and prints the worker's shim path on stdout.
@@ -20,6 +21,10 @@ ARGS:
 
 OPTIONS:
   --harness <h>   claude (default), codex or pi
+  --target <uri>  run the worker on ssh://[user@]host[:port] (a host alias of your ssh config
+                  works), docker://<container> or docker-run://<image> (a container created
+                  now, removed at stop); <cwd> is a path there. csd installs itself on the
+                  target on first use; the shim printed is local and drives it the same way
   -h, --help      show this help
 
 EXIT CODES: 0 launched, 1 failed (name taken, no such cwd, no consent, not ready in time),
@@ -28,7 +33,7 @@ EXIT CODES: 0 launched, 1 failed (name taken, no such cwd, no consent, not ready
 /** Parses launch's arguments. */
 export function parseLaunchArgs(argv: string[]) {
   const { own, rest } = splitPassThrough(argv);
-  const parsed = parse(own, { harness: { type: "string" } }, {
+  const parsed = parse(own, { harness: { type: "string" }, target: { type: "string" } }, {
     unknownHint: " (a worker name starts with a letter or digit; harness arguments go after --)",
   });
   if (parsed.help) return { help: true as const };
@@ -43,7 +48,8 @@ export function parseLaunchArgs(argv: string[]) {
   if (extra.length > 0) {
     throw new UsageError(`Unexpected argument "${extra[0]}" (pass harness arguments after --)`);
   }
-  return { help: false as const, harness: harness.data, name, cwd, args: rest };
+  const target = stringFlag(parsed, "target");
+  return { help: false as const, harness: harness.data, name, cwd, args: rest, target };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -52,6 +58,7 @@ export async function main(argv: string[]): Promise<number> {
     printHelp(HELP);
     return 0;
   }
+  if (args.target !== undefined) return await startRemoteWorker({ ...args, target: args.target });
   const started = await startWorker(args);
   err(panel("Worker launched.", started));
   out(`${started.shim}\n`);

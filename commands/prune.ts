@@ -9,6 +9,16 @@ import { workerStatus } from "../lib/status.ts";
 import type { Tmux } from "../lib/tmux.ts";
 import { fromMeta, killWorkerSession } from "../lib/worker.ts";
 import { checkWorkerDir } from "../lib/worker_dir.ts";
+import { listRemoteWorkers } from "./list.ts";
+import {
+  commandTarget,
+  remoteCsdArgv,
+  removeContainer,
+  removeRemote,
+  scanRemotes,
+  transportTo,
+} from "../lib/remote.ts";
+import { formatTarget } from "../lib/transport.ts";
 
 export const HELP = `csd prune — remove dead workers and orphaned files
 
@@ -20,7 +30,8 @@ tmux session is gone, and every file in the worker dir that belongs to no worker
 staged homes left by crashes). Kills csd's orphaned tmux sessions: sessions whose pane runs a
 worker's start script from this worker dir but that have no meta (the dir was wiped). Live
 workers (idle, working, unknown) are never touched, nor is a worker that is still launching.
-Only what is proven dead goes: a worker whose meta cannot be read, or a name without a meta
+Workers on a target (launch --target) are pruned when their target says they are gone or
+terminated; those of a target that does not answer are left alone. Only what is proven dead goes: a worker whose meta cannot be read, or a name without a meta
 whose tmux session still runs, is kept and reported on stderr. Prints one line per removal on
 stdout.
 
@@ -53,6 +64,7 @@ export async function main(argv: string[]): Promise<number> {
     worker.harness.cleanup(worker.paths, worker.meta);
     out(`pruned ${meta.name} (${status})\n`);
   }
+  await pruneRemote(keep);
   const servers = knownServers(metas);
   const named = new Set([...metas.map((m) => m.name), ...bad.map((b) => b.name)]);
   for (const orphan of await findOrphanSessions(servers, named)) {
@@ -75,6 +87,38 @@ export async function main(argv: string[]): Promise<number> {
     out(`removed orphaned files of ${name}\n`);
   }
   return 0;
+}
+
+/**
+ * Workers on targets: those whose target says gone or terminated are pruned there (once per
+ * target) and here; an unreachable target's workers are left alone. Every remote name is kept
+ * from the orphan sweep below (its shim has no local meta).
+ */
+async function pruneRemote(keep: Set<string>): Promise<void> {
+  const { remotes, bad } = scanRemotes();
+  for (const record of [...remotes, ...bad]) keep.add(record.name);
+  if (remotes.length === 0) return;
+  const listed = new Map((await listRemoteWorkers()).map((w) => [w.name, w]));
+  const prunedOn = new Set<string>();
+  for (const record of remotes) {
+    const status = listed.get(record.name)?.status;
+    if (status === "unreachable") {
+      err(`warning: kept "${record.name}": ${record.target} did not answer\n`);
+      continue;
+    }
+    if (status !== "gone" && status !== "terminated") continue;
+    const target = commandTarget(record);
+    const where = formatTarget(target);
+    if (!prunedOn.has(where)) {
+      prunedOn.add(where);
+      await transportTo(target).run(
+        remoteCsdArgv(record.remote_csd, record.remote_worker_dir, "prune", []),
+      ).catch(() => {});
+    }
+    if (record.container) await removeContainer(record.container);
+    removeRemote(record.name);
+    out(`pruned ${record.name} (${status}, ${record.target})\n`);
+  }
 }
 
 /** The server (as a command prefix) where a session named exactly `name` runs, or null. */

@@ -5,6 +5,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { CsdError, ExitCode, fsErrorToCsdError, UsageError } from "./errors.ts";
+import { forwardIfRemote } from "./remote.ts";
 
 export type Options = NonNullable<ParseArgsConfig["options"]>;
 
@@ -164,7 +165,7 @@ export async function runMain(main: Main, help: string): Promise<never> {
   let code: number;
   try {
     checkSecondsVars();
-    code = await main(Deno.args);
+    code = await forwardIfRemote(Deno.args) ?? await main(Deno.args);
   } catch (error) {
     code = reportError(error, help);
   }

@@ -48,6 +48,8 @@ export interface WorkerPaths {
   /** The worker's TMPDIR: outside its home (Codex refuses helper binaries under a temp dir
    * that contains CODEX_HOME). */
   tmp: string;
+  /** A worker on a target: where it runs (lib/remote.ts). Present instead of `meta`. */
+  remote: string;
 }
 
 /** The files of worker `name` inside `dir` (default: the current worker dir). */
@@ -64,6 +66,7 @@ export function workerPaths(name: string, dir: string = workerDir()): WorkerPath
     submitLock: `${dir}/${name}.submit-lock`,
     home: `${dir}/homes/${name}`,
     tmp: `${dir}/tmp/${name}`,
+    remote: `${dir}/${name}.remote.json`,
   };
 }
 

@@ -40,3 +40,41 @@ export async function expectCsdError(promise: Promise<unknown>): Promise<CsdErro
   }
   throw new Error("expected a CsdError, the call succeeded");
 }
+
+/**
+ * Gives a target user's home what a real login would: Claude's config for the mock model
+ * (in ~/.claude/settings.json `env`, so nothing comes from the controller), onboarding done,
+ * the project trusted, csd's consent, and `project/` to work in. Returns the project path.
+ */
+export async function prepareClaudeHome(
+  home: string,
+  mockUrl: string,
+  mockKey: string,
+): Promise<string> {
+  const project = `${home}/project`;
+  await Deno.mkdir(`${home}/.claude`, { recursive: true });
+  await Deno.mkdir(project, { recursive: true });
+  await Deno.writeTextFile(
+    `${home}/.claude/settings.json`,
+    JSON.stringify({
+      env: {
+        ANTHROPIC_BASE_URL: mockUrl,
+        ANTHROPIC_API_KEY: mockKey,
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+        CLAUDE_CODE_DISABLE_OFFICIAL_MARKETPLACE_AUTOINSTALL: "1",
+        DISABLE_AUTOUPDATER: "1",
+        CSD_LAUNCH_TIMEOUT: "60",
+      },
+    }),
+  );
+  await Deno.writeTextFile(
+    `${home}/.claude.json`,
+    JSON.stringify({
+      hasCompletedOnboarding: true,
+      customApiKeyResponses: { approved: [mockKey.slice(-20)], rejected: [] },
+      projects: { [project]: { hasTrustDialogAccepted: true } },
+    }),
+  );
+  await Deno.writeTextFile(`${home}/.claude/.claude-session-driver-consent`, "yes\n");
+  return project;
+}

@@ -1,0 +1,474 @@
+/**
+ * Workers on a target (ssh host, Docker container). The worker, its hook and its events live on
+ * the target, driven by a csd tree installed there; locally there is only a small record
+ * (`<name>.remote.json`) and the same shim as for a local worker. Every per-worker command is
+ * handed to the target's csd in one place (`forwardIfRemote`, called by runMain), so no command
+ * grows a remote branch of its own, and commands added later (pending/approve/deny) are covered.
+ */
+import { dirname } from "node:path";
+import { CsdError, ExitCode } from "./errors.ts";
+import { writeFileAtomic } from "./meta.ts";
+import { binDir, WORKER_NAME_PATTERN, workerDir, workerPaths } from "./paths.ts";
+import { RemoteWorker } from "./schema.ts";
+import { shellJoin } from "./shell.ts";
+import { writeShim } from "./shim.ts";
+import {
+  formatTarget,
+  parseTarget,
+  type RunResult,
+  type Target,
+  type Transport,
+  transportFor,
+} from "./transport.ts";
+import { assertOwnFile, checkWorkerDir } from "./worker_dir.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** An absolute path on a target with nothing a shell or tmux could read as syntax. */
+const REMOTE_PATH = /^\/[A-Za-z0-9._/-]{1,4000}$/;
+
+function remoteProblem(record: RemoteWorker, name: string): string | null {
+  const field = (key: string, reason: string) => `field "${key}" ${reason}`;
+  if (record.name !== name || !WORKER_NAME_PATTERN.test(name)) {
+    return field("name", `is "${record.name}", not the file's worker name "${name}"`);
+  }
+  let target: Target;
+  try {
+    target = parseTarget(record.target);
+  } catch (error) {
+    return field("target", (error as Error).message);
+  }
+  if (formatTarget(target) !== record.target) {
+    return field("target", `is "${record.target}", not a canonical target`);
+  }
+  if ((target.kind === "docker-run") !== (record.container !== undefined)) {
+    return field("container", "must be set for a docker-run target, and only for one");
+  }
+  if (record.container !== undefined) {
+    try {
+      parseTarget(`docker://${record.container}`);
+    } catch {
+      return field("container", `is "${record.container}", not a container name`);
+    }
+  }
+  if (!WORKER_NAME_PATTERN.test(record.remote_name)) {
+    return field("remote_name", `is "${record.remote_name}", not a worker name`);
+  }
+  for (const key of ["remote_csd", "remote_worker_dir"] as const) {
+    const value = record[key];
+    if (!REMOTE_PATH.test(value) || value.split("/").includes("..")) {
+      return field(key, `is "${value}", not an absolute path without ".."`);
+    }
+  }
+  return null;
+}
+
+/** The record of remote worker `name`, or null when `name` is not a remote worker. */
+export function readRemote(name: string, dir: string = workerDir()): RemoteWorker | null {
+  if (!WORKER_NAME_PATTERN.test(name) || !checkWorkerDir(dir)) return null;
+  const path = workerPaths(name, dir).remote;
+  let text: string;
+  try {
+    assertOwnFile(path, Deno.lstatSync(path), "remote worker record");
+    text = Deno.readTextFileSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    if (error instanceof CsdError) throw error;
+    throw new CsdError(`Cannot read remote worker record ${path}: ${(error as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new CsdError(`Cannot read remote worker record ${path}: ${(error as Error).message}`);
+  }
+  const parsed = RemoteWorker.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new CsdError(
+      `Invalid remote worker record ${path}: field "${issue?.path.join(".")}" ${
+        issue?.message.toLowerCase() ?? "is wrong"
+      }`,
+    );
+  }
+  const problem = remoteProblem(parsed.data, name);
+  if (problem) throw new CsdError(`Invalid remote worker record ${path}: ${problem}`);
+  return parsed.data;
+}
+
+/** Every remote worker record in the worker dir (unreadable ones reported in `bad`). */
+export function scanRemotes(
+  dir: string = workerDir(),
+): { remotes: RemoteWorker[]; bad: { name: string; reason: string }[] } {
+  const remotes: RemoteWorker[] = [];
+  const bad: { name: string; reason: string }[] = [];
+  if (!checkWorkerDir(dir)) return { remotes, bad };
+  for (const entry of Deno.readDirSync(dir)) {
+    if (!entry.isFile || !entry.name.endsWith(".remote.json")) continue;
+    const name = entry.name.slice(0, -".remote.json".length);
+    try {
+      const record = readRemote(name, dir);
+      if (record) remotes.push(record);
+    } catch (error) {
+      if (!(error instanceof CsdError)) throw error;
+      bad.push({ name, reason: error.message });
+    }
+  }
+  return { remotes: remotes.sort((a, b) => a.name.localeCompare(b.name)), bad };
+}
+
+/** Where commands for the worker run: the container for docker-run, else the target. */
+export function commandTarget(record: RemoteWorker): Target {
+  const target = parseTarget(record.target);
+  return target.kind === "docker-run" ? { kind: "docker", container: record.container! } : target;
+}
+
+/** A transport to `target`, with ssh/scp/docker taken from PATH as the user has it. */
+export function transportTo(target: Target): Transport {
+  return transportFor(target, { connectTimeoutSeconds: 10 });
+}
+
+/** The argv that runs csd's `sub` on the target for the worker's remote dir. */
+export function remoteCsdArgv(
+  csd: string,
+  workerDirOnTarget: string,
+  sub: string,
+  args: string[],
+): string[] {
+  // No variable of the controller crosses: the target's csd sees the target's own environment
+  // plus where its workers live.
+  return ["env", `CSD_WORKER_DIR=${workerDirOnTarget}`, `${csd}/bin/csd-${sub}`, ...args];
+}
+
+// --- install ------------------------------------------------------------------------------
+
+/** The files `make install` installs from, relative to the checkout (the bundled form). */
+interface Payload {
+  root: string;
+  files: { rel: string; source: string }[];
+  version: string;
+}
+
+async function sha256(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", bytes as BufferSource);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function walk(dir: string, rel: string, out: { rel: string; source: string }[]): void {
+  for (const entry of Deno.readDirSync(dir)) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory) walk(path, `${rel}/${entry.name}`, out);
+    else if (entry.isFile) out.push({ rel: `${rel}/${entry.name}`, source: path });
+  }
+}
+
+/**
+ * The self-contained tree's sources: the bundles of `make bundle`, this checkout's Deno, the
+ * installer and what it installs beside them. Its version is a hash of every byte, so a target
+ * holds one folder per distinct build and a changed build can never pass for an installed one.
+ */
+async function payload(): Promise<Payload> {
+  const root = dirname(binDir());
+  const bundle = `${root}/build/bundle`;
+  try {
+    Deno.statSync(`${bundle}/.stamp`);
+  } catch {
+    throw new CsdError(
+      `Cannot install csd on a target: no bundles in ${bundle} (run \`make bundle\` in ${root})`,
+    );
+  }
+  const files: { rel: string; source: string }[] = [];
+  walk(bundle, "bundle", files);
+  for (const rel of ["tools/install.sh", "tools/dispatcher.sh", "skill/SKILL.md"]) {
+    files.push({ rel, source: `${root}/${rel}` });
+  }
+  walk(`${root}/.claude-plugin`, ".claude-plugin", files);
+  walk(`${root}/schema`, "schema", files);
+  files.push({ rel: "deno", source: Deno.realPathSync(`${root}/.tools/bin/deno`) });
+  files.sort((a, b) => a.rel.localeCompare(b.rel));
+  const lines: string[] = [];
+  for (const file of files) {
+    lines.push(`${await sha256(Deno.readFileSync(file.source))}  ${file.rel}`);
+  }
+  const version = (await sha256(encoder.encode(lines.join("\n")))).slice(0, 16);
+  return { root, files, version };
+}
+
+/** Where csd lives on a target. */
+export interface Installed {
+  /** The installed tree, `<home>/.csd/<version>`. */
+  csd: string;
+  /** The target's worker dir, `<home>/.csd/workers`. */
+  workers: string;
+}
+
+// Runs on the target with sh: prints the home and the installed version's marker, if any.
+const PROBE = 'printf "%s\\n" "$HOME"; cat "$HOME/.csd/$1/.csd-installed" 2>/dev/null || true';
+
+// Runs on the target with sh: checks the archive's checksum, installs with the shipped
+// installer into the versioned folder, and marks it complete only once it all worked.
+const INSTALL = `set -eu
+umask 077
+v=$1 sum=$2 archive=$3
+prefix="$HOME/.csd/$v"
+if [ "$(cat "$prefix/.csd-installed" 2>/dev/null || true)" = "$v" ]; then rm -f "$archive"; exit 0; fi
+actual=$(sha256sum "$archive" | cut -d ' ' -f 1)
+if [ "$actual" != "$sum" ]; then
+  rm -f "$archive"
+  echo "checksum mismatch for the csd archive (expected $sum, got $actual)" >&2
+  exit 1
+fi
+stage="$HOME/.csd/.stage-$v-$$"
+rm -rf "$stage"
+mkdir -p "$stage"
+tar -xf "$archive" -C "$stage"
+rm -f "$archive"
+umask 022
+bash "$stage/tools/install.sh" install "$prefix" "$stage" "$stage/deno" "$stage/bundle" >/dev/null
+rm -rf "$stage"
+mkdir -p "$HOME/.csd/workers"
+chmod 700 "$HOME/.csd" "$HOME/.csd/workers"
+printf '%s\\n' "$v" >"$prefix/.csd-installed"
+`;
+
+function lastLine(bytes: Uint8Array): string {
+  return decoder.decode(bytes).trim().split("\n").at(-1) ?? "";
+}
+
+/**
+ * Installs csd's self-contained tree on the target unless this version is already there
+ * (one round trip when it is).
+ */
+export async function ensureInstalled(transport: Transport): Promise<Installed> {
+  const where = formatTarget(transport.target);
+  const source = await payload();
+  const probe = await transport.run(["sh", "-c", PROBE, "sh", source.version]);
+  if (probe.code !== 0) {
+    throw new CsdError(`Cannot install csd on "${where}": ${lastLine(probe.stderr)}`);
+  }
+  const [home = "", marker = ""] = decoder.decode(probe.stdout).split("\n");
+  if (!REMOTE_PATH.test(home)) {
+    throw new CsdError(`Cannot install csd on "${where}": its HOME "${home}" is not usable`);
+  }
+  const installed = { csd: `${home}/.csd/${source.version}`, workers: `${home}/.csd/workers` };
+  if (marker === source.version) return installed;
+
+  const stage = await Deno.makeTempDir({ prefix: "csd-payload-" });
+  try {
+    for (const file of source.files) {
+      await Deno.mkdir(dirname(`${stage}/tree/${file.rel}`), { recursive: true });
+      await Deno.copyFile(file.source, `${stage}/tree/${file.rel}`);
+      await Deno.chmod(`${stage}/tree/${file.rel}`, file.rel === "deno" ? 0o755 : 0o644);
+    }
+    const tar = await new Deno.Command("tar", {
+      args: ["-cf", `${stage}/csd.tar`, "-C", `${stage}/tree`, "."],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    if (tar.code !== 0) {
+      throw new CsdError(`Cannot pack csd for "${where}": ${lastLine(tar.stderr)}`);
+    }
+    const sum = await sha256(await Deno.readFile(`${stage}/csd.tar`));
+    const mkdir = await transport.run(["mkdir", "-p", "-m", "700", `${home}/.csd`]);
+    if (mkdir.code !== 0) {
+      throw new CsdError(`Cannot install csd on "${where}": ${lastLine(mkdir.stderr)}`);
+    }
+    const archive = `${home}/.csd/.incoming-${source.version}-${crypto.randomUUID().slice(0, 8)}`;
+    await transport.copyTo(`${stage}/csd.tar`, archive, { timeoutMs: 300_000 });
+    const install = await transport.run(
+      ["sh", "-c", INSTALL, "sh", source.version, sum, archive],
+      { timeoutMs: 300_000 },
+    );
+    if (install.code !== 0) {
+      throw new CsdError(`Cannot install csd on "${where}": ${lastLine(install.stderr)}`);
+    }
+  } finally {
+    await Deno.remove(stage, { recursive: true }).catch(() => {});
+  }
+  return installed;
+}
+
+// --- records ------------------------------------------------------------------------------
+
+/** Writes the local record and the worker's shim (the same shim a local worker gets). */
+export function writeRemote(record: RemoteWorker, dir: string = workerDir()): string {
+  const problem = remoteProblem(record, record.name);
+  if (problem) throw new CsdError(`Cannot write remote worker record: ${problem}`);
+  const paths = workerPaths(record.name, dir);
+  Deno.mkdirSync(`${dir}/bin`, { recursive: true, mode: 0o700 });
+  writeFileAtomic(paths.remote, JSON.stringify(RemoteWorker.parse(record), null, 2) + "\n", 0o600);
+  writeShim(paths.shim, record.name, dir);
+  return paths.shim;
+}
+
+/** Removes the local record and shim. */
+export function removeRemote(name: string, dir: string = workerDir()): void {
+  const paths = workerPaths(name, dir);
+  for (const path of [paths.remote, paths.shim]) {
+    try {
+      Deno.removeSync(path);
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+/** Removes a docker-run worker's container (bounded; a gone container is fine). */
+export async function removeContainer(container: string): Promise<void> {
+  await new Deno.Command("docker", {
+    args: ["rm", "-f", "--", container],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+    signal: AbortSignal.timeout(30_000),
+  }).output().catch(() => {});
+}
+
+// --- forwarding ---------------------------------------------------------------------------
+
+/** The subcommand a per-command executable implements: commands/<sub>.ts, csd-<sub>.js, … */
+function subcommandOf(mainModule: string): string | null {
+  const match = /\/(?:csd-)?([a-z][a-z-]*)\.(?:ts|js)$/.exec(mainModule);
+  return match ? match[1]! : null;
+}
+
+/** How many times a dropped connection is retried, and the pause before each. */
+const RECONNECTS = 5;
+const RECONNECT_PAUSE_MS = 1000;
+
+/**
+ * Runs `argv` on the target with stdout streamed through. Stderr is held until the end, so a
+ * transport failure replaces ssh's chatter by one line; `seen` drops lines a reconnected
+ * `--follow` prints again.
+ */
+async function streamed(
+  transport: Transport,
+  argv: string[],
+  stdin: "inherit" | "null",
+  seen?: Set<string>,
+): Promise<{ code: number; stderr: Uint8Array; failure?: string }> {
+  await transport.prepare();
+  const child = transport.command(argv, stdin).spawn();
+  const stderrChunks: Uint8Array[] = [];
+  const errDone = (async () => {
+    for await (const chunk of child.stderr) stderrChunks.push(chunk);
+  })();
+  let pending = "";
+  for await (const chunk of child.stdout) {
+    if (!seen) {
+      await writeAll(Deno.stdout, chunk);
+      continue;
+    }
+    pending += decoder.decode(chunk, { stream: true });
+    const lines = pending.split("\n");
+    pending = lines.pop()!;
+    const fresh = lines.filter((line) => !seen.has(line));
+    for (const line of fresh) seen.add(line);
+    if (fresh.length > 0) await writeAll(Deno.stdout, encoder.encode(fresh.join("\n") + "\n"));
+  }
+  if (pending && seen && !seen.has(pending)) await writeAll(Deno.stdout, encoder.encode(pending));
+  await errDone;
+  const status = await child.status;
+  const stderr = concat(stderrChunks);
+  const result: RunResult = { code: status.code, stdout: new Uint8Array(), stderr };
+  const failure = status.code === 0 ? undefined : transport.transportFailure(result);
+  return failure === undefined
+    ? { code: status.code, stderr }
+    : { code: status.code, stderr, failure };
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
+}
+
+async function writeAll(file: { write(p: Uint8Array): Promise<number> }, bytes: Uint8Array) {
+  let written = 0;
+  while (written < bytes.length) written += await file.write(bytes.subarray(written));
+}
+
+/**
+ * When `argv` addresses a remote worker (`--worker <name>` first, as the shim and `csd --worker`
+ * pass it), runs the command on the worker's target and returns its exit code; else null.
+ */
+export async function forwardIfRemote(argv: string[]): Promise<number | null> {
+  if (argv[0] !== "--worker" || argv[1] === undefined) return null;
+  const sub = subcommandOf(Deno.mainModule);
+  if (!sub) return null;
+  const record = readRemote(argv[1]);
+  if (!record) return null;
+  return await forward(record, sub, argv.slice(2));
+}
+
+async function forward(record: RemoteWorker, sub: string, args: string[]): Promise<number> {
+  const target = commandTarget(record);
+  const transport = transportTo(target);
+  const argv = remoteCsdArgv(record.remote_csd, record.remote_worker_dir, sub, [
+    "--worker",
+    record.remote_name,
+    ...args,
+  ]);
+  const where = formatTarget(target);
+  const fail = (failure: string) => new CsdError(`Cannot reach "${where}": ${failure}`);
+
+  if (sub === "events-file" || sub === "handoff") {
+    const result = await transport.run(argv);
+    await writeAll(Deno.stderr, result.stderr);
+    if (result.code !== 0) return result.code;
+    const text = decoder.decode(result.stdout);
+    const isHelp = args.includes("-h") || args.includes("--help");
+    await writeAll(
+      Deno.stdout,
+      encoder.encode(
+        isHelp ? text : sub === "events-file" ? `${where}:${text}` : handoffText(transport, text),
+      ),
+    );
+    return 0;
+  }
+
+  // A prompt read from stdin (`-`) must reach the target; otherwise ssh must not eat stdin.
+  const stdin = args.includes("-") ? "inherit" : "null";
+  // Commands that only wait and read are safe to run again after a dropped connection: they
+  // report a turn end only when the target's events show one. A prompt is never sent twice.
+  const rerunnable = sub === "wait-for-turn" ||
+    (sub === "read-events" && args.includes("--follow"));
+  const seen = sub === "read-events" ? new Set<string>() : undefined;
+  let result = await streamed(transport, argv, stdin, seen);
+  for (
+    let attempt = 1;
+    result.failure !== undefined && rerunnable && attempt <= RECONNECTS;
+    attempt++
+  ) {
+    await writeAll(
+      Deno.stderr,
+      encoder.encode(`csd: connection to "${where}" lost (${result.failure}); reconnecting\n`),
+    );
+    await new Promise((r) => setTimeout(r, RECONNECT_PAUSE_MS * attempt));
+    result = await streamed(transport, argv, stdin, seen);
+  }
+  if (result.failure !== undefined) throw fail(result.failure);
+  await writeAll(Deno.stderr, result.stderr);
+  if (sub === "stop" && result.code === 0 && !args.some((a) => a === "-h" || a === "--help")) {
+    if (record.container) await removeContainer(record.container);
+    removeRemote(record.name);
+  }
+  return result.code;
+}
+
+/** The target's handoff text with each tmux command wrapped in what reaches the target. */
+function handoffText(transport: Transport, text: string): string {
+  return text.replace(
+    /^( {2}(?:Watch or take over|Read-only watch): +)(.+)$/gm,
+    (_line, label: string, command: string) =>
+      label + shellJoin(transport.interactiveArgv(["sh", "-c", command])),
+  );
+}
+
+/** Exit code of a forwarded command whose target could not be reached. */
+export const UNREACHABLE = ExitCode.failure;

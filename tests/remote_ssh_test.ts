@@ -1,0 +1,129 @@
+/**
+ * Remote workers over a real sshd (tests/support/sshd.ts): a real claude worker on the "remote"
+ * (a dedicated test user whose home holds Claude's login for the mock model) driven through its
+ * local shim exactly like a local one; adopt after the target's tmux died; a connection killed
+ * mid-wait; an unknown host key refused; an unreachable target named in one line.
+ */
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "./support/assert.ts";
+import { Sshd } from "./support/sshd.ts";
+import { MockModel, type Rule } from "./support/mock_model.ts";
+import { TestEnv } from "./support/env.ts";
+import { HARNESS_DIR } from "./support/harness_set.ts";
+import { MOCK_KEY } from "./support/real_claude.ts";
+import { prepareClaudeHome } from "./support/remote.ts";
+import { runOrThrow } from "./support/system_packages.ts";
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+
+interface World {
+  sshd: Sshd;
+  mock: MockModel;
+  env: TestEnv;
+  project: string;
+  uri: string;
+}
+
+async function withRemote(rules: Rule[], fn: (w: World) => Promise<void>): Promise<void> {
+  const sshd = await Sshd.start();
+  const mock = await MockModel.start({ rules });
+  const env = await TestEnv.create({ consent: false });
+  try {
+    const project = await prepareClaudeHome(sshd.home, mock.url, MOCK_KEY);
+    await Deno.writeTextFile(
+      `${sshd.home}/.ssh/environment`,
+      `PATH=${HARNESS_DIR}/node_modules/.bin:/usr/local/bin:/usr/bin:/bin\n`,
+    );
+    await runOrThrow("chown", ["-R", `${sshd.user}:`, sshd.home]);
+    // The controller's ssh is the test's wrapper; its control sockets live in the test's root.
+    env.vars.PATH = sshd.path();
+    env.vars.XDG_RUNTIME_DIR = sshd.root;
+    // Nothing of these may reach the target: the remote claude must use its own login.
+    env.vars.ANTHROPIC_API_KEY = "sk-ant-controller-secret-must-not-cross";
+    await fn({ sshd, mock, env, project, uri: sshd.uri() });
+  } finally {
+    await env.dispose();
+    await sshd.dispose();
+    await mock.close();
+  }
+}
+
+async function asUser(sshd: Sshd, script: string): Promise<string> {
+  return await runOrThrow("su", ["-s", "/bin/sh", "-c", script, sshd.user]);
+}
+
+const bash = (command: string) => ({
+  kind: "tool" as const,
+  name: "Bash",
+  input: { command, description: "Run a command" },
+});
+
+Deno.test(
+  "remote ssh: a real claude worker converses, runs a tool on the target, follows events, stops",
+  opts,
+  async () => {
+    await withRemote([
+      { match: "alpha", replies: [{ kind: "text", text: "Reply Alpha." }] },
+    ], async ({ sshd, mock, env, project, uri }) => {
+      const made = `${project}/made-by-tool.txt`;
+      mock.addRule({
+        match: "make the file",
+        replies: [bash(`id -un > ${made}`), { kind: "text", text: "Made it." }],
+      });
+      const launch = await env.csd(["launch", "--target", uri, "r1", project]);
+      assertEquals(launch.code, 0, launch.stderr);
+      assertEquals(launch.stdout, `${env.workerDir}/bin/r1\n`);
+      assertEquals((await env.shim("r1", ["status"])).stdout, "idle\n");
+
+      const follow = env.spawnShim("r1", ["read-events", "--follow"]);
+      const talk = await env.shim("r1", ["converse", "say alpha", "90"]);
+      assertEquals(talk.code, 0, talk.stderr);
+      assertEquals(talk.stdout, "Reply Alpha.\n");
+      const tool = await env.shim("r1", ["converse", "please make the file", "90"]);
+      assertEquals(tool.code, 0, tool.stderr);
+      assertEquals(tool.stdout, "Made it.\n");
+      // The tool ran on the target, as the target's user.
+      assertEquals((await Deno.readTextFile(made)).trim(), sshd.user);
+      assertEquals((await Deno.stat(made)).uid, sshd.uid);
+      // The controller's key never reached the model: the target's own login did.
+      assert(
+        mock.requests.every((r) => !JSON.stringify(r).includes("controller-secret")),
+        "the controller's API key crossed to the target",
+      );
+
+      const eventsFile = await env.shim("r1", ["events-file"]);
+      assertEquals(eventsFile.code, 0, eventsFile.stderr);
+      assertMatch(
+        eventsFile.stdout,
+        /^ssh:\/\/csdt[0-9a-f]+@127\.0\.0\.1:\d+:\/home\/.*\/r1\.events\.jsonl\n$/,
+      );
+      const turn = await env.shim("r1", ["read-turn"]);
+      assertStringIncludes(turn.stdout, "**Tool: Bash**");
+      const handoff = await env.shim("r1", ["handoff"]);
+      assertEquals(handoff.code, 0, handoff.stderr);
+      assertStringIncludes(handoff.stdout, "ssh -t -p ");
+      assertStringIncludes(handoff.stdout, "attach-session");
+
+      const list = await env.csd(["list"]);
+      assertEquals(list.code, 0, list.stderr);
+      const row = list.stdout.split("\n").find((l) => l.includes("\tr1\t"));
+      assert(row, list.stdout);
+      assert(row.startsWith("idle\t"), row);
+      assert(row.endsWith(`\t${uri}`), row);
+
+      const stop = await env.shim("r1", ["stop"]);
+      assertEquals(stop.code, 0, stop.stderr);
+      const followed = await follow.output();
+      const lines = new TextDecoder().decode(followed.stdout).split("\n").filter(Boolean)
+        .map((l) => JSON.parse(l));
+      assert(lines.some((e) => e.event === "stop"), "--follow streamed the turn ends");
+      assert(lines.some((e) => e.event === "pre_tool_use"), "--follow streamed the tool call");
+      // Local record and shim are gone, and so is the target's tmux session.
+      assertEquals((await env.csd(["list", "--all"])).stdout.includes("\tr1\t"), false);
+      const sessions = await asUser(
+        sshd,
+        "tmux list-sessions -F '#{session_name}' 2>/dev/null || true",
+      );
+      assertEquals(sessions.includes("r1"), false, sessions);
+    });
+  },
+);
