@@ -73,12 +73,12 @@ $(NODE22):
 	$(NODE22) --version
 
 # The fake-agent suites once, then the three real suites on each harness set.
-test: bin harnesses
+test: bin bundle harnesses
 	$(DENO) test -A --no-check $(NOT_REAL) tests/
 	CSD_TEST_HARNESS_SET=oldest $(DENO) test -A --no-check $(REAL_SUITES)
 	CSD_TEST_HARNESS_SET=current $(DENO) test -A --no-check $(REAL_SUITES)
 
-test-fast: bin
+test-fast: bin bundle
 	$(DENO) test -A --no-check $(NOT_REAL) tests/
 
 # The alarm before upgrading a harness: the newest release of each from the registry, in its own

@@ -80,6 +80,12 @@ export async function startRemoteWorker(start: RemoteStart): Promise<number> {
     const installed = await ensureInstalled(transport);
     record.remote_csd = installed.csd;
     record.remote_worker_dir = installed.workers;
+    if (start.sessionId !== undefined) {
+      // The target keeps its worker dir in the user's home (a reboot does not wipe it): the
+      // files of the worker whose tmux died are still there, proven dead; prune them so the
+      // name is free for adopt. Live workers are never touched by prune.
+      await transport.run(remoteCsdArgv(installed.csd, installed.workers, "prune", []));
+    }
     const own = start.sessionId === undefined
       ? [start.name, start.cwd]
       : [start.name, start.cwd, start.sessionId];

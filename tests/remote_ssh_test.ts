@@ -127,3 +127,116 @@ Deno.test(
     });
   },
 );
+
+/** Ends the shared ssh connection to the target, as a dropped link would end it. */
+async function dropConnection(w: World): Promise<void> {
+  await new Deno.Command("ssh", {
+    args: [
+      "-o",
+      `ControlPath=${w.sshd.root}/csd-ssh/%C`,
+      "-O",
+      "exit",
+      "-p",
+      String(w.sshd.port),
+      "-l",
+      w.sshd.user,
+      "127.0.0.1",
+    ],
+    env: { PATH: w.sshd.path() },
+    stdout: "null",
+    stderr: "null",
+  }).output();
+}
+
+Deno.test(
+  "remote ssh: a connection dropped mid-wait reconnects and reports the real turn end only",
+  opts,
+  async () => {
+    await withRemote([
+      { match: "slow", replies: [{ kind: "text", text: "Slow reply.", delayMs: 6000 }] },
+    ], async (w) => {
+      const { env, project, uri } = w;
+      const launch = await env.csd(["launch", "--target", uri, "r3", project]);
+      assertEquals(launch.code, 0, launch.stderr);
+      const send = await env.shim("r3", ["send", "a slow one"]);
+      assertEquals(send.code, 0, send.stderr);
+      const waiting = env.spawnShim("r3", ["wait-for-turn", "90"]);
+      // Let the wait reach the target, then cut the connection under it.
+      await new Promise((r) => setTimeout(r, 1500));
+      await dropConnection(w);
+      const waited = await waiting.output();
+      const stdout = new TextDecoder().decode(waited.stdout);
+      const stderr = new TextDecoder().decode(waited.stderr);
+      assertEquals(waited.code, 0, stderr);
+      assertStringIncludes(stderr, "reconnecting");
+      assertEquals(JSON.parse(stdout).event, "stop");
+      // The turn really ended: its reply is there.
+      const turn = await env.shim("r3", ["read-turn"]);
+      assertStringIncludes(turn.stdout, "Slow reply.");
+      assertEquals((await env.shim("r3", ["stop"])).code, 0);
+    });
+  },
+);
+
+Deno.test(
+  "remote ssh: adopt --target resumes the session after the target's tmux was killed",
+  opts,
+  async () => {
+    await withRemote([
+      { match: "remember", replies: [{ kind: "text", text: "Remembered." }] },
+      { match: "again", replies: [{ kind: "text", text: "Back again." }] },
+    ], async (w) => {
+      const { env, project, uri, sshd } = w;
+      assertEquals((await env.csd(["launch", "--target", uri, "r4", project])).code, 0);
+      assertEquals(
+        (await env.shim("r4", ["converse", "remember this", "90"])).stdout,
+        "Remembered.\n",
+      );
+      const sid = (await env.shim("r4", ["session-id"])).stdout.trim();
+      assertMatch(sid, /^[0-9a-f-]{36}$/);
+      await asUser(sshd, "tmux kill-server");
+      const gone = await env.shim("r4", ["status"]);
+      assert(gone.stdout !== "idle\n", `status after kill: ${gone.stdout}`);
+      const adopt = await env.csd(["adopt", "--target", uri, "r4", project, sid]);
+      assertEquals(adopt.code, 0, adopt.stderr);
+      assertEquals((await env.shim("r4", ["session-id"])).stdout.trim(), sid);
+      const again = await env.shim("r4", ["converse", "say again", "90"]);
+      assertEquals(again.code, 0, again.stderr);
+      assertEquals(again.stdout, "Back again.\n");
+      assertEquals((await env.shim("r4", ["stop"])).code, 0);
+    });
+  },
+);
+
+Deno.test(
+  "remote ssh: an unknown host key is refused with ssh's words; an unreachable target is one line",
+  opts,
+  async () => {
+    await withRemote([], async (w) => {
+      const { env, project, uri, sshd } = w;
+      const refused = await env.csd(["launch", "--target", uri, "r5", project], {
+        env: { PATH: sshd.path(await sshd.unknownKeyBinDir()) },
+      });
+      assertEquals(refused.code, 1, refused.stderr);
+      assertEquals(refused.stderr.trim().split("\n").length, 1, refused.stderr);
+      assertStringIncludes(refused.stderr, `"${uri}"`);
+      assertStringIncludes(refused.stderr, "Host key verification failed");
+      assertEquals((await env.csd(["list", "--all"])).stdout.includes("\tr5\t"), false);
+
+      assertEquals((await env.csd(["launch", "--target", uri, "r6", project])).code, 0);
+      await dropConnection(w);
+      await sshd.stopServer();
+      const status = await env.shim("r6", ["status"]);
+      assertEquals(status.code, 1, status.stderr);
+      assertEquals(status.stderr.trim().split("\n").length, 1, status.stderr);
+      assertMatch(status.stderr, /^error: Cannot reach "ssh:\/\/csdt[0-9a-f]+@127\.0\.0\.1:\d+": /);
+      const list = await env.csd(["list"]);
+      assertEquals(list.code, 0, list.stderr);
+      assertMatch(list.stdout, /^unreachable\tr6\t/m);
+      const prune = await env.csd(["prune"]);
+      assertEquals(prune.code, 0, prune.stderr);
+      assertEquals(prune.stdout, "");
+      assertMatch((await env.csd(["list"])).stdout, /^unreachable\tr6\t/m);
+    });
+  },
+);
