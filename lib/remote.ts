@@ -422,11 +422,14 @@ async function forward(record: RemoteWorker, sub: string, args: string[]): Promi
     await writeAll(Deno.stderr, result.stderr);
     if (result.code !== 0) return result.code;
     const text = decoder.decode(result.stdout);
-    const isHelp = args.includes("-h") || args.includes("--help");
     await writeAll(
       Deno.stdout,
       encoder.encode(
-        isHelp ? text : sub === "events-file" ? `${where}:${text}` : handoffText(transport, text),
+        isHelp(args)
+          ? text
+          : sub === "events-file"
+          ? `${where}:${text}`
+          : handoffText(transport, text),
       ),
     );
     return 0;
@@ -435,30 +438,107 @@ async function forward(record: RemoteWorker, sub: string, args: string[]): Promi
   // A prompt read from stdin (`-`) must reach the target; otherwise ssh must not eat stdin.
   const stdin = args.includes("-") ? "inherit" : "null";
   // Commands that only wait and read are safe to run again after a dropped connection: they
-  // report a turn end only when the target's events show one. A prompt is never sent twice.
-  const rerunnable = sub === "wait-for-turn" ||
-    (sub === "read-events" && args.includes("--follow"));
-  const seen = sub === "read-events" ? new Set<string>() : undefined;
-  let result = await streamed(transport, argv, stdin, seen);
-  for (
-    let attempt = 1;
-    result.failure !== undefined && rerunnable && attempt <= RECONNECTS;
-    attempt++
-  ) {
+  // report a turn end only when the target's events show one. A prompt is never sent twice:
+  // converse runs detached on the target, and only the wait for its result is run again.
+  const reconnecting = (run: () => Promise<Streamed>) => retried(run, where);
+  let result: Streamed;
+  if (sub === "converse" && !isHelp(args)) {
+    const call = await startDetached(transport, record, argv, args.includes("-"));
+    result = await reconnecting(() =>
+      streamed(transport, ["sh", "-c", COLLECT, "sh", call], "null")
+    );
+    if (result.failure === undefined) {
+      await transport.run(["rm", "-rf", "--", call]).catch(() => {});
+    }
+  } else if (sub === "wait-for-turn" || (sub === "read-events" && args.includes("--follow"))) {
+    const seen = sub === "read-events" ? new Set<string>() : undefined;
+    result = await reconnecting(() => streamed(transport, argv, stdin, seen));
+  } else {
+    result = await streamed(transport, argv, stdin);
+  }
+  if (result.failure !== undefined) throw fail(result.failure);
+  await writeAll(Deno.stderr, result.stderr);
+  if (sub === "stop" && result.code === 0 && !isHelp(args)) {
+    if (record.container) await removeContainer(record.container);
+    removeRemote(record.name);
+  }
+  return result.code;
+}
+
+function isHelp(args: string[]): boolean {
+  return args.includes("-h") || args.includes("--help");
+}
+
+interface Streamed {
+  code: number;
+  stderr: Uint8Array;
+  failure?: string;
+}
+
+/** Runs `run` again while the connection is what failed, a bounded number of times. */
+async function retried(run: () => Promise<Streamed>, where: string): Promise<Streamed> {
+  let result = await run();
+  for (let attempt = 1; result.failure !== undefined && attempt <= RECONNECTS; attempt++) {
     await writeAll(
       Deno.stderr,
       encoder.encode(`csd: connection to "${where}" lost (${result.failure}); reconnecting\n`),
     );
     await new Promise((r) => setTimeout(r, RECONNECT_PAUSE_MS * attempt));
-    result = await streamed(transport, argv, stdin, seen);
+    result = await run();
   }
-  if (result.failure !== undefined) throw fail(result.failure);
-  await writeAll(Deno.stderr, result.stderr);
-  if (sub === "stop" && result.code === 0 && !args.some((a) => a === "-h" || a === "--help")) {
-    if (record.container) await removeContainer(record.container);
-    removeRemote(record.name);
+  return result;
+}
+
+// Runs on the target with sh: starts argv detached from the connection (its stdio in files of
+// a private call folder, its exit code written when it ends) and prints the folder.
+const START = `set -eu
+calls=$1
+shift
+mkdir -p -m 700 "$calls"
+d=$(mktemp -d "$calls/call.XXXXXXXX")
+cat >"$d/in"
+( "$@" <"$d/in" >"$d/out" 2>"$d/err"; echo $? >"$d/code.tmp"; mv "$d/code.tmp" "$d/code" ) \
+  </dev/null >/dev/null 2>&1 &
+echo $! >"$d/pid"
+printf '%s\n' "$d"
+`;
+
+// Runs on the target with sh: waits for a detached call to end, then replays its output and
+// exit code. Safe to run again after a dropped connection.
+const COLLECT = `d=$1
+while [ ! -f "$d/code" ]; do
+  if ! kill -0 "$(cat "$d/pid")" 2>/dev/null && [ ! -f "$d/code" ]; then
+    echo "error: the command on the target ended without a result" >&2
+    exit 1
+  fi
+  sleep 0.2
+done
+cat "$d/out"
+cat "$d/err" >&2
+exit "$(cat "$d/code")"
+`;
+
+/** Starts a converse detached on the target; returns its call folder there. */
+async function startDetached(
+  transport: Transport,
+  record: RemoteWorker,
+  argv: string[],
+  promptOnStdin: boolean,
+): Promise<string> {
+  const stdin = promptOnStdin
+    ? new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer())
+    : "";
+  const result = await transport.run(
+    ["sh", "-c", START, "sh", `${record.remote_worker_dir}/calls`, ...argv],
+    { stdin },
+  );
+  const call = decoder.decode(result.stdout).trim();
+  if (result.code !== 0 || !REMOTE_PATH.test(call)) {
+    throw new CsdError(
+      `Cannot start the command on "${formatTarget(transport.target)}": ${lastLine(result.stderr)}`,
+    );
   }
-  return result.code;
+  return call;
 }
 
 /** The target's handoff text with each tmux command wrapped in what reaches the target. */

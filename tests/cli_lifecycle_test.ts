@@ -45,7 +45,7 @@ Deno.test(
       const list = await env.csd(["list"]);
       assertStringIncludes(list.stdout, `idle\talpha\tclaude\t${sid}\t${env.workerDir}/bin/alpha`);
       // The harness's version at launch (the fake agent's --version), in the last column.
-      assertStringIncludes(list.stdout, `\t${env.project}\t2.1.197\n`);
+      assertStringIncludes(list.stdout, `\t${env.project}\t2.1.197\tlocal\n`);
       const json = await env.csd(["list", "--json"]);
       assertEquals(JSON.parse(json.stdout.trim()).status, "idle");
       assertEquals(JSON.parse(json.stdout.trim()).harness_version, "2.1.197");

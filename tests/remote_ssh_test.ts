@@ -149,11 +149,12 @@ async function dropConnection(w: World): Promise<void> {
 }
 
 Deno.test(
-  "remote ssh: a connection dropped mid-wait reconnects and reports the real turn end only",
+  "remote ssh: a connection dropped mid-wait or mid-converse reconnects; no turn end invented, no prompt resent",
   opts,
   async () => {
     await withRemote([
-      { match: "slow", replies: [{ kind: "text", text: "Slow reply.", delayMs: 6000 }] },
+      { match: "slow one", replies: [{ kind: "text", text: "Slow reply.", delayMs: 6000 }] },
+      { match: "long talk", replies: [{ kind: "text", text: "Long answer.", delayMs: 6000 }] },
     ], async (w) => {
       const { env, project, uri } = w;
       const launch = await env.csd(["launch", "--target", uri, "r3", project]);
@@ -173,6 +174,19 @@ Deno.test(
       // The turn really ended: its reply is there.
       const turn = await env.shim("r3", ["read-turn"]);
       assertStringIncludes(turn.stdout, "Slow reply.");
+
+      // converse: the prompt is delivered once; only the wait for its reply is run again.
+      const talking = env.spawnShim("r3", ["converse", "a long talk", "90"]);
+      await new Promise((r) => setTimeout(r, 2500));
+      await dropConnection(w);
+      const talked = await talking.output();
+      const talkErr = new TextDecoder().decode(talked.stderr);
+      assertEquals(talked.code, 0, talkErr);
+      assertStringIncludes(talkErr, "reconnecting");
+      assertEquals(new TextDecoder().decode(talked.stdout), "Long answer.\n");
+      const events = (await env.shim("r3", ["read-events", "--type", "user_prompt_submit"])).stdout
+        .split("\n").filter(Boolean).map((l) => JSON.parse(l));
+      assertEquals(events.filter((e) => e.prompt === "a long talk").length, 1);
       assertEquals((await env.shim("r3", ["stop"])).code, 0);
     });
   },
