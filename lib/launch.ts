@@ -20,6 +20,7 @@ import { type PaneIdentity, type PaneInfo, paneMatches, Tmux } from "./tmux.ts";
 import { waitUntil } from "./wait.ts";
 import { registerSessionId } from "./register.ts";
 import { dirname } from "node:path";
+import { existsSync } from "node:fs";
 import { killVerified, validateWorkerName } from "./worker.ts";
 import { ensureWorkerDir } from "./worker_dir.ts";
 import { workerEnvironment } from "./worker_env.ts";
@@ -59,7 +60,8 @@ export async function startWorker(request: StartRequest): Promise<Started> {
   if (badSocket) throw new UsageError(`Invalid CSD_TMUX_SOCKET: ${badSocket}`);
   const releaseLock = takeLaunchLock(paths.lock, name);
   try {
-    if (readMeta(name, dir)) {
+    // A worker on a target shares the name space (its shim is in the same folder).
+    if (readMeta(name, dir) || existsSync(paths.remote)) {
       throw new CsdError(
         `A worker named "${name}" already exists; stop it first or choose another name`,
       );

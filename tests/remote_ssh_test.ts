@@ -254,3 +254,22 @@ Deno.test(
     });
   },
 );
+
+Deno.test(
+  "remote ssh: a name is one name space: no local launch over a remote worker's name, nor the reverse",
+  opts,
+  async () => {
+    await withRemote([], async ({ env, project, uri }) => {
+      assertEquals((await env.csd(["launch", "--target", uri, "r7", project])).code, 0);
+      await Deno.mkdir(`${env.home}/.claude`, { recursive: true });
+      await Deno.writeTextFile(`${env.home}/.claude/.claude-session-driver-consent`, "yes\n");
+      const local = await env.csd(["launch", "r7", env.project]);
+      assertEquals(local.code, 1, local.stderr);
+      assertStringIncludes(local.stderr, 'A worker named "r7" already exists');
+      const again = await env.csd(["launch", "--target", uri, "r7", project]);
+      assertEquals(again.code, 1, again.stderr);
+      assertStringIncludes(again.stderr, 'A worker named "r7" already exists');
+      assertEquals((await env.shim("r7", ["stop"])).code, 0);
+    });
+  },
+);
