@@ -134,11 +134,13 @@ uninstall:
 test-installed: bin harnesses bundle
 	bash tools/test_installed.sh "$(DENO)" "$(ROOT)" "$(BUNDLE_DIR)" "$(COMPILE_DIR)"
 
-bench: bin bundle
+bench: bin bundle harnesses
 	@command -v jq >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y jq >/dev/null 2>&1 || \
 	  { apt-get update >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y jq >/dev/null 2>&1; } || \
 	  echo "bench: jq is not available; the bash+jq row is skipped" >&2
 	$(DENO) run -A --no-check bench/startup.ts
+	@# A per-worker command on a worker over ssh (ControlMaster warm) vs a local one (needs root).
+	$(DENO) run -A --no-check bench/remote.ts
 
 bench-turns: bin harnesses
 	CSD_TEST_HARNESS_SET=oldest $(DENO) run -A --no-check bench/turns.ts
