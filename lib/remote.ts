@@ -367,9 +367,11 @@ async function streamed(
   argv: string[],
   stdin: "inherit" | "null",
   seen?: Set<string>,
-): Promise<{ code: number; stderr: Uint8Array; failure?: string }> {
+): Promise<Streamed> {
   await transport.prepare();
-  const child = transport.command(argv, stdin).spawn();
+  // The marker tells a dropped connection (the command had reached the target: run it again)
+  // from a target that never answered (report it at once).
+  const child = transport.command(["sh", "-c", REACHED, "sh", ...argv], stdin).spawn();
   const stderrChunks: Uint8Array[] = [];
   const errDone = (async () => {
     for await (const chunk of child.stderr) stderrChunks.push(chunk);
@@ -390,12 +392,15 @@ async function streamed(
   if (pending && seen && !seen.has(pending)) await writeAll(Deno.stdout, encoder.encode(pending));
   await errDone;
   const status = await child.status;
-  const stderr = concat(stderrChunks);
+  // ssh may warn before the marker (a host key added, say): look for it anywhere.
+  const text = decoder.decode(concat(stderrChunks));
+  const reached = text.includes(REACHED_LINE);
+  const stderr = encoder.encode(reached ? text.replace(REACHED_LINE, "") : text);
   const result: RunResult = { code: status.code, stdout: new Uint8Array(), stderr };
   const failure = status.code === 0 ? undefined : transport.transportFailure(result);
   return failure === undefined
-    ? { code: status.code, stderr }
-    : { code: status.code, stderr, failure };
+    ? { code: status.code, stderr, reached }
+    : { code: status.code, stderr, reached, failure };
 }
 
 function concat(chunks: Uint8Array[]): Uint8Array {
@@ -492,19 +497,31 @@ function isHelp(args: string[]): boolean {
 interface Streamed {
   code: number;
   stderr: Uint8Array;
+  /** The command started on the target (its marker line arrived). */
+  reached: boolean;
   failure?: string;
 }
+
+const REACHED_LINE = "csd-reached-target\n";
+const REACHED = 'printf "csd-reached-target\\n" >&2; exec "$@"';
 
 /** Runs `run` again while the connection is what failed, a bounded number of times. */
 async function retried(run: () => Promise<Streamed>, where: string): Promise<Streamed> {
   let result = await run();
-  for (let attempt = 1; result.failure !== undefined && attempt <= RECONNECTS; attempt++) {
+  // A target that never answered is reported at once; one that did is reconnected to.
+  let reached = result.reached;
+  for (
+    let attempt = 1;
+    result.failure !== undefined && reached && attempt <= RECONNECTS;
+    attempt++
+  ) {
     await writeAll(
       Deno.stderr,
       encoder.encode(`csd: connection to "${where}" lost (${result.failure}); reconnecting\n`),
     );
     await new Promise((r) => setTimeout(r, RECONNECT_PAUSE_MS * attempt));
     result = await run();
+    reached ||= result.reached;
   }
   return result;
 }
