@@ -7,21 +7,13 @@
  * Usage: deno run -A bench/remote.ts  (BENCH_RUNS=<n>, default 20)
  */
 import { Sshd } from "../tests/support/sshd.ts";
-import { realWorld } from "../tests/support/real_claude.ts";
-import { MOCK_KEY } from "../tests/support/real_claude.ts";
+import { MOCK_KEY, realWorld } from "../tests/support/real_claude.ts";
 import { HARNESS_DIR } from "../tests/support/harness_set.ts";
 import { prepareClaudeHome } from "../tests/support/remote.ts";
 import { runOrThrow } from "../tests/support/system_packages.ts";
+import { print, summary } from "./transport.ts";
 
 const RUNS = Math.max(5, Number(Deno.env.get("BENCH_RUNS") ?? 20));
-
-function summary(values: number[]): string {
-  const sorted = [...values].sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)]!;
-  return `${median.toFixed(0)} ms (${sorted[0]!.toFixed(0)}–${
-    sorted.at(-1)!.toFixed(0)
-  }, n=${sorted.length})`;
-}
 
 async function timed(fn: () => Promise<{ code: number; stderr: string }>): Promise<number> {
   const started = performance.now();
@@ -33,7 +25,7 @@ async function timed(fn: () => Promise<{ code: number; stderr: string }>): Promi
 
 if (import.meta.main) {
   if (Deno.uid() !== 0) {
-    console.log("remote bench: skipped (needs root to create the sshd fixture's user)");
+    print("remote bench: skipped (needs root to create the sshd fixture's user)");
     Deno.exit(0);
   }
   const world = await realWorld();
@@ -59,7 +51,7 @@ if (import.meta.main) {
       remote.push(await timed(() => env.shim("rb1", ["status"])));
       local.push(await timed(() => env.shim("lb1", ["status"])));
     }
-    const out = (label: string, text: string) => console.log(`${label.padEnd(44)}${text}`);
+    const out = (label: string, text: string) => print(`${label.padEnd(44)}${text}`);
     out("launch --target ssh (csd installed first)", `${cold.toFixed(0)} ms`);
     out("launch --target ssh (csd already there)", `${warmLaunch.toFixed(0)} ms`);
     out("launch (local worker)", `${localLaunch.toFixed(0)} ms`);

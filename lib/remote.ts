@@ -13,6 +13,7 @@ import { RemoteWorker } from "./schema.ts";
 import { shellJoin } from "./shell.ts";
 import { writeShim } from "./shim.ts";
 import {
+  concatBytes,
   formatTarget,
   parseTarget,
   type RunResult,
@@ -393,7 +394,7 @@ async function streamed(
   await errDone;
   const status = await child.status;
   // ssh may warn before the marker (a host key added, say): look for it anywhere.
-  const text = decoder.decode(concat(stderrChunks));
+  const text = decoder.decode(concatBytes(stderrChunks));
   const reached = text.includes(REACHED_LINE);
   const stderr = encoder.encode(reached ? text.replace(REACHED_LINE, "") : text);
   const result: RunResult = { code: status.code, stdout: new Uint8Array(), stderr };
@@ -401,16 +402,6 @@ async function streamed(
   return failure === undefined
     ? { code: status.code, stderr, reached }
     : { code: status.code, stderr, reached, failure };
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
 }
 
 async function writeAll(file: { write(p: Uint8Array): Promise<number> }, bytes: Uint8Array) {

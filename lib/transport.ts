@@ -180,6 +180,17 @@ function lastLine(bytes: Uint8Array, otherwise = "no message"): string {
   return lines.at(-1) ?? otherwise;
 }
 
+/** The chunks as one array. */
+export function concatBytes(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
+}
+
 /** Reads a stream to its end, or to `cancel()`. */
 function collect(stream: ReadableStream<Uint8Array>): {
   bytes: Promise<Uint8Array>;
@@ -197,13 +208,7 @@ function collect(stream: ReadableStream<Uint8Array>): {
     } catch {
       // Cancelled after a timeout: what arrived is enough for the error.
     }
-    const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-    let at = 0;
-    for (const chunk of chunks) {
-      out.set(chunk, at);
-      at += chunk.length;
-    }
-    return out;
+    return concatBytes(chunks);
   })();
   return { bytes, cancel: () => void reader.cancel().catch(() => {}) };
 }
