@@ -8,7 +8,8 @@ import { assert, assertEquals, assertMatch, assertStringIncludes } from "./suppo
 import { Sshd } from "./support/sshd.ts";
 import { MockModel, type Rule } from "./support/mock_model.ts";
 import { TestEnv } from "./support/env.ts";
-import { HARNESS_DIR } from "./support/harness_set.ts";
+import { dirname } from "node:path";
+import { HARNESS_DIR, HARNESS_SET, NODE22 } from "./support/harness_set.ts";
 import { MOCK_KEY } from "./support/real_claude.ts";
 import { prepareClaudeHome } from "./support/remote.ts";
 import { runOrThrow } from "./support/system_packages.ts";
@@ -23,15 +24,78 @@ interface World {
   uri: string;
 }
 
+/** The target user's own environment (~/.ssh/environment), as a profile would set it. */
+function targetEnvironment(): Record<string, string> {
+  const node22 = HARNESS_SET === "oldest" ? "" : `${dirname(NODE22)}:`;
+  return {
+    PATH: `${HARNESS_DIR}/node_modules/.bin:${node22}/usr/local/bin:/usr/bin:/bin`,
+    // Codex reads its provider's key from the environment; the proxy keeps it offline.
+    MOCK_API_KEY: "sk-mock-000000000000000000000000",
+    HTTPS_PROXY: "http://127.0.0.1:9",
+    NO_PROXY: "127.0.0.1,localhost",
+    PI_OFFLINE: "1",
+    PI_SKIP_VERSION_CHECK: "1",
+    PI_TELEMETRY: "0",
+  };
+}
+
+/** Codex's and Pi's logins for the mock model in the target user's home. */
+async function prepareCodexPiHome(home: string, mockUrl: string): Promise<void> {
+  await Deno.mkdir(`${home}/.codex`, { recursive: true });
+  await Deno.writeTextFile(
+    `${home}/.codex/config.toml`,
+    [
+      'model = "mock-model"',
+      'model_provider = "mock"',
+      "[model_providers.mock]",
+      'name = "Mock"',
+      `base_url = "${mockUrl}/v1"`,
+      'wire_api = "responses"',
+      'env_key = "MOCK_API_KEY"',
+      "request_max_retries = 0",
+      "stream_max_retries = 0",
+      "[analytics]",
+      "enabled = false",
+      "[features]",
+      "plugins = false",
+      "",
+    ].join("\n"),
+  );
+  await Deno.mkdir(`${home}/.pi/agent`, { recursive: true });
+  await Deno.writeTextFile(
+    `${home}/.pi/agent/models.json`,
+    JSON.stringify({
+      providers: {
+        mock: {
+          baseUrl: `${mockUrl}/v1`,
+          api: "openai-completions",
+          apiKey: "mock-key",
+          compat: { supportsDeveloperRole: false, supportsReasoningEffort: false },
+          models: [{ id: "mock-model", contextWindow: 128000, maxTokens: 4096 }],
+        },
+      },
+    }),
+  );
+  await Deno.writeTextFile(
+    `${home}/.pi/agent/settings.json`,
+    JSON.stringify({
+      defaultProvider: "mock",
+      defaultModel: "mock-model",
+      retry: { enabled: false, provider: { maxRetries: 0 } },
+    }),
+  );
+}
+
 async function withRemote(rules: Rule[], fn: (w: World) => Promise<void>): Promise<void> {
   const sshd = await Sshd.start();
   const mock = await MockModel.start({ rules });
   const env = await TestEnv.create({ consent: false });
   try {
     const project = await prepareClaudeHome(sshd.home, mock.url, MOCK_KEY);
+    await prepareCodexPiHome(sshd.home, mock.url);
     await Deno.writeTextFile(
       `${sshd.home}/.ssh/environment`,
-      `PATH=${HARNESS_DIR}/node_modules/.bin:/usr/local/bin:/usr/bin:/bin\n`,
+      Object.entries(targetEnvironment()).map(([k, v]) => `${k}=${v}\n`).join(""),
     );
     await runOrThrow("chown", ["-R", `${sshd.user}:`, sshd.home]);
     // The controller's ssh is the test's wrapper; its control sockets live in the test's root.
@@ -273,3 +337,46 @@ Deno.test(
     });
   },
 );
+
+for (const harness of ["codex", "pi"] as const) {
+  Deno.test(
+    `remote ssh: a real ${harness} worker converses and runs a tool on the target, then stops`,
+    opts,
+    async () => {
+      await withRemote([
+        { match: "hello", replies: [{ kind: "text", text: `Hello from ${harness}.` }] },
+      ], async ({ sshd, mock, env, project, uri }) => {
+        const made = `${project}/made-by-${harness}.txt`;
+        mock.addRule({
+          match: "make the file",
+          replies: [
+            { kind: "tool", name: "Bash", input: { command: `id -un > ${made}` } },
+            { kind: "text", text: "Made it." },
+          ],
+        });
+        const launch = await env.csd([
+          "launch",
+          "--target",
+          uri,
+          "--harness",
+          harness,
+          "x1",
+          project,
+        ]);
+        assertEquals(launch.code, 0, launch.stderr);
+        const hello = await env.shim("x1", ["converse", "say hello", "120"]);
+        assertEquals(hello.code, 0, hello.stderr);
+        assertEquals(hello.stdout, `Hello from ${harness}.\n`);
+        const tool = await env.shim("x1", ["converse", "please make the file", "120"]);
+        assertEquals(tool.code, 0, tool.stderr);
+        assertEquals(tool.stdout, "Made it.\n");
+        assertEquals((await Deno.readTextFile(made)).trim(), sshd.user);
+        const sid = await env.shim("x1", ["session-id"]);
+        assertEquals(sid.code, 0, sid.stderr);
+        assert(sid.stdout.trim().length > 8, sid.stdout);
+        const stop = await env.shim("x1", ["stop"]);
+        assertEquals(stop.code, 0, stop.stderr);
+      });
+    },
+  );
+}

@@ -117,7 +117,7 @@ export class Sshd {
         "X11Forwarding no",
         // The test user's ~/.ssh/environment puts the harness set on PATH, as a user's
         // profile would: csd passes no variable of the controller to a target.
-        "PermitUserEnvironment PATH",
+        "PermitUserEnvironment PATH,MOCK_API_KEY,HTTPS_PROXY,NO_PROXY,PI_*",
         "PrintMotd no",
         "LogLevel VERBOSE",
         // OpenSSH 9's scp speaks SFTP.
