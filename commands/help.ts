@@ -4,8 +4,8 @@ import { out, runMain } from "../lib/cli.ts";
 export const HELP = `csd — drive Claude Code, Codex and Pi sessions as workers in tmux
 
 USAGE:
-  csd launch [--harness claude|codex|pi] <name> <cwd> [-- harness-args...]
-  csd adopt [--harness claude|codex|pi] <name> <cwd> <session-id> [-- harness-args...]
+  csd launch [--target <uri>] [--harness claude|codex|pi] <name> <cwd> [-- harness-args...]
+  csd adopt [--target <uri>] [--harness claude|codex|pi] <name> <cwd> <session-id> [-- args...]
   csd list [--all] [--json] [<pattern>]
   csd prune
   csd grant-consent [--yes | --revoke]
@@ -27,6 +27,8 @@ USAGE:
 \`csd --worker <name> <sub> ...\` does the same without the shim. Every command takes -h/--help.
 A <prompt> is text whatever it starts with ("-x" is a prompt; after \`--\` so is "--help"); \`-\`
 reads it from stdin, where other local users cannot see it (\`ps\` shows command lines).
+--target runs the worker on ssh://[user@]host[:port], docker://<container> or
+docker-run://<image>; its shim is local and every per-worker command works the same.
 
 ENVIRONMENT:
   CSD_WORKER_DIR             worker dir (default /tmp/csd-workers)

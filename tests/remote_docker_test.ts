@@ -152,6 +152,21 @@ Deno.test(
       ]);
       assertEquals(left.trim(), "", "the docker-run container is gone after stop");
 
+      // A container that does not exist is one line naming the target.
+      const missing = await env.csd([
+        "launch",
+        "--target",
+        "docker://csd-no-such-container",
+        "d4",
+        "/",
+      ]);
+      assertEquals(missing.code, 1, missing.stderr);
+      assertEquals(missing.stderr.trim().split("\n").length, 1, missing.stderr);
+      assertStringIncludes(
+        missing.stderr,
+        'error: Cannot reach "docker://csd-no-such-container": ',
+      );
+
       // A launch that fails removes the container it created.
       const bad = await env.csd([
         "launch",

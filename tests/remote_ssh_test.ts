@@ -142,6 +142,10 @@ Deno.test(
       const talk = await env.shim("r1", ["converse", "say alpha", "90"]);
       assertEquals(talk.code, 0, talk.stderr);
       assertEquals(talk.stdout, "Reply Alpha.\n");
+      // A prompt on stdin (`-`) reaches the target without a command line.
+      const piped = await env.shim("r1", ["converse", "-", "90"], { stdin: "say alpha again" });
+      assertEquals(piped.code, 0, piped.stderr);
+      assertEquals(piped.stdout, "Reply Alpha.\n");
       const tool = await env.shim("r1", ["converse", "please make the file", "90"]);
       assertEquals(tool.code, 0, tool.stderr);
       assertEquals(tool.stdout, "Made it.\n");
