@@ -453,12 +453,14 @@ async function forward(record: RemoteWorker, sub: string, args: string[]): Promi
 
   // A prompt read from stdin (`-`) must reach the target; otherwise ssh must not eat stdin.
   const stdin = args.includes("-") ? "inherit" : "null";
-  // Commands that only wait and read are safe to run again after a dropped connection: they
-  // report a turn end only when the target's events show one. A prompt is never sent twice:
-  // converse runs detached on the target, and only the wait for its result is run again.
+  // After a dropped connection only reading is run again: `--follow` (no line printed twice)
+  // and the collection of a detached call's result.
   const reconnecting = (run: () => Promise<Streamed>) => retried(run, where);
   let result: Streamed;
-  if (sub === "converse" && !isHelp(args)) {
+  // converse and wait-for-turn run detached on the target: a drop interrupts only the
+  // collection of their result, so the one wait that started keeps its baseline (the sent
+  // marker it consumes) and a prompt is delivered once.
+  if ((sub === "converse" || sub === "wait-for-turn") && !isHelp(args)) {
     const call = await startDetached(transport, record, argv, args.includes("-"));
     result = await reconnecting(() =>
       streamed(transport, ["sh", "-c", COLLECT, "sh", call], "null")
@@ -466,9 +468,8 @@ async function forward(record: RemoteWorker, sub: string, args: string[]): Promi
     if (result.failure === undefined) {
       await transport.run(["rm", "-rf", "--", call]).catch(() => {});
     }
-  } else if (sub === "wait-for-turn" || (sub === "read-events" && args.includes("--follow"))) {
-    const seen = sub === "read-events" ? new Set<string>() : undefined;
-    result = await reconnecting(() => streamed(transport, argv, stdin, seen));
+  } else if (sub === "read-events" && args.includes("--follow")) {
+    result = await reconnecting(() => streamed(transport, argv, stdin, new Set<string>()));
   } else {
     result = await streamed(transport, argv, stdin);
   }
@@ -534,19 +535,20 @@ printf '%s\n' "$d"
 // Runs on the target with sh: waits for a detached call to end, then replays its output and
 // exit code. Safe to run again after a dropped connection.
 const COLLECT = `d=$1
+pid=$(cat "$d/pid")
 while [ ! -f "$d/code" ]; do
-  if ! kill -0 "$(cat "$d/pid")" 2>/dev/null && [ ! -f "$d/code" ]; then
+  if ! kill -0 "$pid" 2>/dev/null && [ ! -f "$d/code" ]; then
     echo "error: the command on the target ended without a result" >&2
     exit 1
   fi
-  sleep 0.2
+  sleep 0.1
 done
 cat "$d/out"
 cat "$d/err" >&2
 exit "$(cat "$d/code")"
 `;
 
-/** Starts a converse detached on the target; returns its call folder there. */
+/** Starts a command detached on the target; returns its call folder there. */
 async function startDetached(
   transport: Transport,
   record: RemoteWorker,
