@@ -45,7 +45,15 @@ export function parseAdoptArgs(argv: string[]) {
   if (extra.length > 0) throw new UsageError(`Unexpected argument "${extra[0]}"`);
   if (!SESSION_ID.test(sessionId)) throw new UsageError(`Invalid session id "${sessionId}"`);
   const target = stringFlag(parsed, "target");
-  return { help: false as const, harness: harness.data, name, cwd, sessionId, args: rest, target };
+  return {
+    help: false as const,
+    harness: harness.data,
+    name,
+    cwd,
+    sessionId,
+    args: rest,
+    ...(target !== undefined ? { target } : {}),
+  };
 }
 
 export async function main(argv: string[]): Promise<number> {

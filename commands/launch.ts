@@ -49,7 +49,14 @@ export function parseLaunchArgs(argv: string[]) {
     throw new UsageError(`Unexpected argument "${extra[0]}" (pass harness arguments after --)`);
   }
   const target = stringFlag(parsed, "target");
-  return { help: false as const, harness: harness.data, name, cwd, args: rest, target };
+  return {
+    help: false as const,
+    harness: harness.data,
+    name,
+    cwd,
+    args: rest,
+    ...(target !== undefined ? { target } : {}),
+  };
 }
 
 export async function main(argv: string[]): Promise<number> {
