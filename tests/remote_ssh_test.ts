@@ -192,6 +192,23 @@ Deno.test(
         "tmux list-sessions -F '#{session_name}' 2>/dev/null || true",
       );
       assertEquals(sessions.includes("r1"), false, sessions);
+
+      // csd was installed once, in one versioned folder; a second launch finds it and copies
+      // nothing.
+      const versions = [...Deno.readDirSync(`${sshd.home}/.csd`)].map((e) => e.name)
+        .filter((n) => /^[0-9a-f]{16}$/.test(n));
+      assertEquals(versions.length, 1, versions.join(" "));
+      const marker = `${sshd.home}/.csd/${versions[0]}/.csd-installed`;
+      const installedAt = (await Deno.stat(marker)).mtime?.getTime();
+      assertEquals((await Deno.readTextFile(marker)).trim(), versions[0]);
+      const again = await env.csd(["launch", "--target", uri, "r2", project]);
+      assertEquals(again.code, 0, again.stderr);
+      assertEquals((await Deno.stat(marker)).mtime?.getTime(), installedAt);
+      assertEquals(
+        [...Deno.readDirSync(`${sshd.home}/.csd`)].filter((e) => e.name.startsWith(".")).length,
+        0,
+      );
+      assertEquals((await env.shim("r2", ["stop"])).code, 0);
     });
   },
 );
