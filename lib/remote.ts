@@ -233,6 +233,15 @@ const INSTALL = `set -eu
 umask 077
 v=$1 sum=$2 archive=$3
 prefix="$HOME/.csd/$v"
+# Two launches installing at once: the installer replaces a tree it finds, so one at a time.
+lock="$HOME/.csd/.lock-$v"
+i=0
+while ! mkdir "$lock" 2>/dev/null; do
+  i=$((i + 1))
+  if [ "$i" -gt 600 ]; then echo "another csd install holds $lock (remove it if none runs)" >&2; exit 1; fi
+  sleep 0.5
+done
+trap 'rmdir "$lock"' EXIT
 if [ "$(cat "$prefix/.csd-installed" 2>/dev/null || true)" = "$v" ]; then rm -f "$archive"; exit 0; fi
 actual=$(sha256sum "$archive" | cut -d ' ' -f 1)
 if [ "$actual" != "$sum" ]; then

@@ -401,3 +401,25 @@ for (const harness of ["codex", "pi"] as const) {
     },
   );
 }
+
+Deno.test(
+  "remote ssh: two launches on a fresh target install csd once, both workers run",
+  opts,
+  async () => {
+    await withRemote([], async ({ sshd, env, project, uri }) => {
+      const [a, b] = await Promise.all([
+        env.csd(["launch", "--target", uri, "r8", project]),
+        env.csd(["launch", "--target", uri, "r9", project]),
+      ]);
+      assertEquals(a.code, 0, a.stderr);
+      assertEquals(b.code, 0, b.stderr);
+      const entries = [...Deno.readDirSync(`${sshd.home}/.csd`)].map((e) => e.name).sort();
+      assertEquals(entries.length, 2, entries.join(" "));
+      assert(entries.includes("workers"), entries.join(" "));
+      for (const name of ["r8", "r9"]) {
+        assertEquals((await env.shim(name, ["status"])).stdout, "idle\n");
+        assertEquals((await env.shim(name, ["stop"])).code, 0);
+      }
+    });
+  },
+);
