@@ -160,7 +160,10 @@ function walk(dir: string, rel: string, out: { rel: string; source: string }[]):
   for (const entry of Deno.readDirSync(dir)) {
     const path = `${dir}/${entry.name}`;
     if (entry.isDirectory) walk(path, `${rel}/${entry.name}`, out);
-    else if (entry.isFile) out.push({ rel: `${rel}/${entry.name}`, source: path });
+    // The stamp is make's (empty) marker: written in the staged tree, not part of the version.
+    else if (entry.isFile && entry.name !== ".stamp") {
+      out.push({ rel: `${rel}/${entry.name}`, source: path });
+    }
   }
 }
 
@@ -171,22 +174,13 @@ function walk(dir: string, rel: string, out: { rel: string; source: string }[]):
  */
 async function payload(): Promise<Payload> {
   const root = dirname(binDir());
-  const bundle = `${root}/build/bundle`;
-  try {
-    Deno.statSync(`${bundle}/.stamp`);
-  } catch {
+  const files = checkoutFiles(root) ?? installedFiles(root);
+  if (!files) {
     throw new CsdError(
-      `Cannot install csd on a target: no bundles in ${bundle} (run \`make bundle\` in ${root})`,
+      `Cannot install csd on a target from ${root}: no bundles there (run \`make bundle\` in ` +
+        "a checkout, or use the bundled form of `make install`)",
     );
   }
-  const files: { rel: string; source: string }[] = [];
-  walk(bundle, "bundle", files);
-  for (const rel of ["tools/install.sh", "tools/dispatcher.sh", "skill/SKILL.md"]) {
-    files.push({ rel, source: `${root}/${rel}` });
-  }
-  walk(`${root}/.claude-plugin`, ".claude-plugin", files);
-  walk(`${root}/schema`, "schema", files);
-  files.push({ rel: "deno", source: Deno.realPathSync(`${root}/.tools/bin/deno`) });
   files.sort((a, b) => a.rel.localeCompare(b.rel));
   // Hashing Deno's 100 MB costs ~1 s a launch: the version is kept beside the bundles, keyed by
   // every file's size, mtime and inode, and recomputed whenever one of them changes.
@@ -194,6 +188,7 @@ async function payload(): Promise<Payload> {
     const info = Deno.statSync(file.source);
     return `${file.rel}\t${info.size}\t${info.mtime?.getTime()}\t${info.ino}`;
   }).join("\n");
+  // Only a checkout keeps the cache (build/ is its own); an installed tree hashes each time.
   const cache = `${root}/build/remote-version.json`;
   try {
     const cached = JSON.parse(Deno.readTextFileSync(cache));
@@ -209,11 +204,58 @@ async function payload(): Promise<Payload> {
   }
   const version = (await sha256(encoder.encode(lines.join("\n")))).slice(0, 16);
   try {
-    writeFileAtomic(cache, JSON.stringify({ stats, version }) + "\n", 0o644);
+    if (isFile(`${root}/build/bundle/.stamp`)) {
+      writeFileAtomic(cache, JSON.stringify({ stats, version }) + "\n", 0o644);
+    }
   } catch {
     // A read-only checkout hashes every time.
   }
   return { root, files, version };
+}
+
+function isFile(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
+
+type PayloadFile = { rel: string; source: string };
+
+/** The payload from a checkout: `make bundle`'s output, the tools, the project's Deno. */
+function checkoutFiles(root: string): PayloadFile[] | null {
+  const bundle = `${root}/build/bundle`;
+  if (!isFile(`${bundle}/.stamp`)) return null;
+  const files: PayloadFile[] = [];
+  walk(bundle, "bundle", files);
+  for (const rel of ["tools/install.sh", "tools/dispatcher.sh", "skill/SKILL.md"]) {
+    files.push({ rel, source: `${root}/${rel}` });
+  }
+  walk(`${root}/.claude-plugin`, ".claude-plugin", files);
+  walk(`${root}/schema`, "schema", files);
+  files.push({ rel: "deno", source: Deno.realPathSync(`${root}/.tools/bin/deno`) });
+  return files;
+}
+
+/** The same payload from a tree `make install` installed in the bundled form. */
+function installedFiles(root: string): PayloadFile[] | null {
+  const lib = `${root}/lib/csd`;
+  if (!isFile(`${lib}/tools/install.sh`) || !isFile(`${lib}/deno`)) return null;
+  const files: PayloadFile[] = [];
+  walk(`${lib}/bundle`, "bundle", files);
+  if (isFile(`${lib}/pi/csd-pi-extension.js`)) {
+    files.push({ rel: "bundle/pi/csd-pi-extension.js", source: `${lib}/pi/csd-pi-extension.js` });
+  }
+  for (const name of ["install.sh", "dispatcher.sh"]) {
+    files.push({ rel: `tools/${name}`, source: `${lib}/tools/${name}` });
+  }
+  const share = `${root}/share/csd`;
+  files.push({ rel: "skill/SKILL.md", source: `${share}/skill/SKILL.md` });
+  walk(`${share}/.claude-plugin`, ".claude-plugin", files);
+  walk(`${share}/schema`, "schema", files);
+  files.push({ rel: "deno", source: `${lib}/deno` });
+  return files;
 }
 
 /** Where csd lives on a target. */
@@ -291,6 +333,7 @@ export async function ensureInstalled(transport: Transport): Promise<Installed> 
       await Deno.copyFile(file.source, `${stage}/tree/${file.rel}`);
       await Deno.chmod(`${stage}/tree/${file.rel}`, file.rel === "deno" ? 0o755 : 0o644);
     }
+    await Deno.writeFile(`${stage}/tree/bundle/.stamp`, new Uint8Array());
     const tar = await new Deno.Command("tar", {
       args: ["-cf", `${stage}/csd.tar`, "-C", `${stage}/tree`, "."],
       stdout: "null",
