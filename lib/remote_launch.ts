@@ -8,13 +8,13 @@ import { CsdError } from "./errors.ts";
 import { readMeta } from "./meta.ts";
 import {
   commandTarget,
-  ensureInstalled,
   readRemote,
   remoteCsdArgv,
   removeContainer,
   transportTo,
   writeRemote,
 } from "./remote.ts";
+import { ensureInstalled } from "./remote_install.ts";
 import type { HarnessName, RemoteWorker } from "./schema.ts";
 import { formatTarget, parseTarget } from "./transport.ts";
 import { validateWorkerName } from "./worker.ts";
