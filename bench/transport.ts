@@ -15,11 +15,11 @@ import { LOCAL, parseTarget, type Transport, transportFor } from "../lib/transpo
 const RUNS = Math.max(5, Number(Deno.env.get("BENCH_RUNS") ?? 20));
 const encoder = new TextEncoder();
 
-function print(text = ""): void {
+export function print(text = ""): void {
   Deno.stdout.writeSync(encoder.encode(`${text}\n`));
 }
 
-function summary(values: number[]): string {
+export function summary(values: number[]): string {
   const sorted = [...values].sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)]!;
   return `${median.toFixed(0)} ms (${sorted[0]!.toFixed(0)}–${

@@ -5,14 +5,15 @@ import { APPROVAL_FLAGS, approvalRequest, startWorker } from "../lib/launch.ts";
 import { homeDir } from "../lib/paths.ts";
 import { HarnessName } from "../lib/schema.ts";
 import { harnessFor } from "../lib/harness/mod.ts";
+import { startRemoteWorker } from "../lib/remote_launch.ts";
 import { panel } from "../lib/panel.ts";
 
 export const HELP =
   `csd adopt — resume an existing session as a worker (after a reboot wiped the worker dir)
 
 USAGE:
-  csd adopt [--harness claude|codex|pi] [--approval | --policy <file>] <name> <cwd> <session-id>
-            [-- harness-args...]
+  csd adopt [--target <uri>] [--harness claude|codex|pi] [--approval | --policy <file>] <name>
+            <cwd> <session-id> [-- harness-args...]
 
 Resumes the session in tmux session <name> with the same id and transcript, so the
 conversation continues with all its context, and prints the shim path like launch:
@@ -24,6 +25,7 @@ in place, keeping the layout. \`<shim> session-id\` prints the id to keep for th
 
 OPTIONS:
   --harness <h>     claude (default), codex or pi
+  --target <uri>    adopt the session on that target (see csd launch --help)
   --approval        every tool call waits for a decision (as launch)
   --policy <file>   a JSON approval policy decides (as launch)
   -h, --help        show this help
@@ -34,7 +36,7 @@ const SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{7,127}$/;
 
 export function parseAdoptArgs(argv: string[]) {
   const { own, rest } = splitPassThrough(argv);
-  const parsed = parse(own, APPROVAL_FLAGS);
+  const parsed = parse(own, { ...APPROVAL_FLAGS, target: { type: "string" } });
   if (parsed.help) return { help: true as const };
   const harness = HarnessName.safeParse(stringFlag(parsed, "harness") ?? "claude");
   if (!harness.success) {
@@ -46,6 +48,7 @@ export function parseAdoptArgs(argv: string[]) {
   if (!name || !cwd || !sessionId) throw new UsageError("adopt needs <name> <cwd> <session-id>");
   if (extra.length > 0) throw new UsageError(`Unexpected argument "${extra[0]}"`);
   if (!SESSION_ID.test(sessionId)) throw new UsageError(`Invalid session id "${sessionId}"`);
+  const target = stringFlag(parsed, "target");
   return {
     help: false as const,
     harness: harness.data,
@@ -54,6 +57,7 @@ export function parseAdoptArgs(argv: string[]) {
     sessionId,
     args: rest,
     ...approvalRequest(parsed),
+    ...(target !== undefined ? { target } : {}),
   };
 }
 
@@ -63,6 +67,7 @@ export async function main(argv: string[]): Promise<number> {
     printHelp(HELP);
     return 0;
   }
+  if (args.target !== undefined) return await startRemoteWorker({ ...args, target: args.target });
   const transcript = requireResumable(args.harness, args.sessionId);
   const started = await startWorker({
     name: args.name,

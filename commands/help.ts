@@ -12,6 +12,8 @@ ${usageLines()}
 \`csd --worker <name> <sub> ...\` does the same without the shim. Every command takes -h/--help.
 A <prompt> is text whatever it starts with ("-x" is a prompt; after \`--\` so is "--help"); \`-\`
 reads it from stdin, where other local users cannot see it (\`ps\` shows command lines).
+--target runs the worker on ssh://[user@]host[:port], docker://<container> or
+docker-run://<image>; its shim is local and every per-worker command works the same.
 
 ENVIRONMENT:
 ${environmentHelp()}

@@ -5,13 +5,13 @@ import { APPROVAL_FLAGS, approvalRequest, type Started, startWorker } from "../l
 import type { LaunchOutput } from "../lib/output_schema.ts";
 import { panel } from "../lib/panel.ts";
 import { HarnessName } from "../lib/schema.ts";
+import { startRemoteWorker } from "../lib/remote_launch.ts";
 
 export const HELP = `csd launch — start a coding-agent worker in tmux
 
 USAGE:
-  csd launch [--harness claude|codex|pi] [--worktree [<branch>]] [--approval | --policy <file>]
-             [--json] <name> <cwd>
-             [-- harness-args...]
+  csd launch [--target <uri>] [--harness claude|codex|pi] [--worktree [<branch>]]
+             [--approval | --policy <file>] [--json] <name> <cwd> [-- harness-args...]
 
 Starts the harness (default claude) with permission prompts bypassed in a detached tmux
 session named <name>, waits until it is ready, and prints the worker's shim path on stdout.
@@ -23,6 +23,10 @@ ARGS:
 
 OPTIONS:
   --harness <h>     claude (default), codex or pi
+  --target <uri>    run the worker on ssh://[user@]host[:port] (a host alias of your ssh config
+                    works), docker://<container> or docker-run://<image> (a container created
+                    now, removed at stop); <cwd> is a path there. csd installs itself on the
+                    target on first use; the shim printed is local and drives it the same way
   --worktree [b]    run in a new git worktree of <cwd>'s repository, at
                     <repo>/.csd-worktrees/<name> (git-ignored locally), on a new branch
                     csd/<name> from HEAD or on branch b; files .worktreeinclude lists are copied
@@ -31,7 +35,7 @@ OPTIONS:
                     (schema/policy.schema.json; a bad file refuses the launch)
   --json            print one JSON document (name, shim, harness, harness_version, session_id,
                     tmux_socket, tmux_session_id, tmux_pane_id, cwd, events_file, worktree)
-                    instead of the shim path
+                    instead of the shim path (not with --target)
   -h, --help        show this help
 
 EXIT CODES: 0 launched, 1 failed (name taken, no such cwd, no consent, not ready in time),
@@ -41,9 +45,13 @@ EXIT CODES: 0 launched, 1 failed (name taken, no such cwd, no consent, not ready
 export function parseLaunchArgs(argv: string[]) {
   const { own: given, rest } = splitPassThrough(argv);
   const { own, worktree } = takeWorktreeFlag(given);
-  const parsed = parse(own, { ...APPROVAL_FLAGS, json: { type: "boolean" } }, {
-    unknownHint: " (a worker name starts with a letter or digit; harness arguments go after --)",
-  });
+  const parsed = parse(
+    own,
+    { ...APPROVAL_FLAGS, json: { type: "boolean" }, target: { type: "string" } },
+    {
+      unknownHint: " (a worker name starts with a letter or digit; harness arguments go after --)",
+    },
+  );
   if (parsed.help) return { help: true as const };
   const harness = HarnessName.safeParse(stringFlag(parsed, "harness") ?? "claude");
   if (!harness.success) {
@@ -56,6 +64,7 @@ export function parseLaunchArgs(argv: string[]) {
   if (extra.length > 0) {
     throw new UsageError(`Unexpected argument "${extra[0]}" (pass harness arguments after --)`);
   }
+  const target = stringFlag(parsed, "target");
   return {
     help: false as const,
     harness: harness.data,
@@ -65,6 +74,7 @@ export function parseLaunchArgs(argv: string[]) {
     json: parsed.values.json === true,
     ...(worktree ? { worktree } : {}),
     ...approvalRequest(parsed),
+    ...(target !== undefined ? { target } : {}),
   };
 }
 
@@ -98,6 +108,10 @@ export async function main(argv: string[]): Promise<number> {
   if (args.help) {
     printHelp(HELP);
     return 0;
+  }
+  if (args.target !== undefined) {
+    if (args.json) throw new UsageError("--json is not available with --target yet");
+    return await startRemoteWorker({ ...args, target: args.target });
   }
   const started = await startWorker(args);
   err(panel("Worker launched.", started));

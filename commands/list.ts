@@ -1,6 +1,10 @@
 /** `csd list`: the workers in the worker dir with their status. */
 import { err, out, parse, printHelpIfAsked, runMain } from "../lib/cli.ts";
-import { UsageError } from "../lib/errors.ts";
+import { CsdError, UsageError } from "../lib/errors.ts";
+import { workerPaths } from "../lib/paths.ts";
+import { commandTarget, remoteCsdArgv, scanRemotes, transportTo } from "../lib/remote.ts";
+import type { RemoteWorker } from "../lib/schema.ts";
+import { formatTarget } from "../lib/transport.ts";
 import { scanMetas } from "../lib/meta.ts";
 import { findOrphanSessions, knownServers } from "../lib/orphans.ts";
 import type { WorkerMeta } from "../lib/schema.ts";
@@ -17,8 +21,10 @@ USAGE:
   csd list [--all] [--json] [<pattern>]
 
 Prints one worker per line: STATUS, NAME, HARNESS, SESSION_ID, SHIM, CWD, VERSION (the
-harness's version at launch), BRANCH (a --worktree worker's branch; its CWD is the worktree);
-tab-separated, with a header. Workers whose tmux session is gone
+harness's version at launch), BRANCH (a --worktree worker's branch; its CWD is the worktree),
+TARGET (local, or where a --target worker runs); tab-separated, with a header. Each target is
+asked once, in parallel, for at most 15 s; the workers of one that does not answer show as
+unreachable. Workers whose tmux session is gone
 are shown only with --all, and so are csd's orphaned tmux sessions (status orphaned: the worker's
 meta is gone, its harness still runs; adopt or prune it). A meta that cannot be read is reported
 on stderr. <pattern> keeps names containing it. With --json, prints one JSON object per worker
@@ -60,6 +66,8 @@ export async function listWorkers(
     }
     listed.push(entry);
   }
+  listed.push(...await listRemoteWorkers());
+  listed.sort((a, b) => a.name.localeCompare(b.name));
   if (!options.orphans) return listed;
   const named = new Set([...metas.map((m) => m.name), ...bad.map((b) => b.name)]);
   for (const orphan of await findOrphanSessions(knownServers(metas), named)) {
@@ -74,6 +82,7 @@ export async function listWorkers(
       events_file: "-",
       harness_version: null,
       worktree: null,
+      target: "local",
     });
   }
   return listed;
@@ -91,7 +100,66 @@ function describe(meta: WorkerMeta, status: WorkerStatus, shim: string): ListedW
     events_file: meta.events_file,
     harness_version: meta.harness_version ?? null,
     worktree: meta.worktree ? { path: meta.worktree.path, branch: meta.worktree.branch } : null,
+    target: "local",
   };
+}
+
+/** How long `list` waits for a target's answer before showing its workers as unreachable. */
+const TARGET_LIST_TIMEOUT_MS = 15_000;
+
+/**
+ * The workers on targets: each target is asked once, all in parallel, bounded in time; one that
+ * does not answer shows its workers as `unreachable` instead of failing the list.
+ */
+export async function listRemoteWorkers(): Promise<ListedWorker[]> {
+  const { remotes, bad } = scanRemotes();
+  for (const record of bad) err(`warning: skipped "${record.name}": ${record.reason}\n`);
+  const byTarget = new Map<string, RemoteWorker[]>();
+  for (const record of remotes) {
+    const key = formatTarget(commandTarget(record));
+    byTarget.set(key, [...(byTarget.get(key) ?? []), record]);
+  }
+  const answers = await Promise.all([...byTarget.values()].map(async (records) => {
+    const first = records[0]!;
+    const transport = transportTo(commandTarget(first));
+    try {
+      const result = await transport.run(
+        remoteCsdArgv(first.remote_csd, first.remote_worker_dir, "list", ["--all", "--json"]),
+        { timeoutMs: TARGET_LIST_TIMEOUT_MS },
+      );
+      if (result.code !== 0) throw new CsdError(new TextDecoder().decode(result.stderr).trim());
+      const found = new Map<string, ListedWorker>();
+      for (const line of new TextDecoder().decode(result.stdout).split("\n")) {
+        if (!line.trim()) continue;
+        const worker = JSON.parse(line) as ListedWorker;
+        found.set(worker.name, worker);
+      }
+      return { records, found };
+    } catch (error) {
+      const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+      err(`warning: ${formatTarget(commandTarget(first))} did not answer: ${reason}\n`);
+      return { records, found: null };
+    }
+  }));
+  const listed: ListedWorker[] = [];
+  for (const { records, found } of answers) {
+    for (const record of records) {
+      const there = found?.get(record.remote_name);
+      listed.push({
+        status: found === null ? "unreachable" : there?.status ?? "gone",
+        name: record.name,
+        harness: record.harness,
+        session_id: there?.session_id ?? null,
+        shim: workerPaths(record.name).shim,
+        cwd: record.cwd,
+        tmux_session_id: there?.tmux_session_id ?? "-",
+        events_file: there ? `${formatTarget(commandTarget(record))}:${there.events_file}` : "-",
+        harness_version: there?.harness_version ?? null,
+        target: record.target,
+      });
+    }
+  }
+  return listed;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -112,11 +180,23 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   // New columns come last: scripts that read the earlier columns by position keep working.
-  const rows = [["STATUS", "NAME", "HARNESS", "SESSION_ID", "SHIM", "CWD", "VERSION", "BRANCH"]];
+  const rows = [
+    ["STATUS", "NAME", "HARNESS", "SESSION_ID", "SHIM", "CWD", "VERSION", "BRANCH", "TARGET"],
+  ];
   for (const w of workers) {
     const version = w.harness_version ?? "-";
     const branch = w.worktree?.branch ?? "-";
-    rows.push([w.status, w.name, w.harness, w.session_id ?? "-", w.shim, w.cwd, version, branch]);
+    rows.push([
+      w.status,
+      w.name,
+      w.harness,
+      w.session_id ?? "-",
+      w.shim,
+      w.cwd,
+      version,
+      branch,
+      w.target ?? "local",
+    ]);
   }
   out(rows.map((row) => row.join("\t") + "\n").join(""));
   return 0;

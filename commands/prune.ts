@@ -12,6 +12,16 @@ import { workerStatus } from "../lib/status.ts";
 import type { Tmux } from "../lib/tmux.ts";
 import { fromMeta, killWorkerSession } from "../lib/worker.ts";
 import { checkWorkerDir } from "../lib/worker_dir.ts";
+import { listRemoteWorkers } from "./list.ts";
+import {
+  commandTarget,
+  remoteCsdArgv,
+  removeContainer,
+  removeRemote,
+  scanRemotes,
+  transportTo,
+} from "../lib/remote.ts";
+import { formatTarget } from "../lib/transport.ts";
 
 export const HELP = `csd prune — remove dead workers and orphaned files
 
@@ -29,7 +39,8 @@ a pruned worker's goes as stop's would (kept when dirty or unmerged); a worktree
 repository's .csd-worktrees that no live worker runs in (repositories of known workers, and
 the one holding the current directory) is removed when clean and no process runs in it (a worker
 of another worker dir), else kept and reported. Prints one line per removal on
-stdout.
+Workers on a target (launch --target) are pruned when their target says they are gone or
+terminated; those of a target that does not answer are left alone. stdout.
 
 OPTIONS:
   -h, --help  show this help`;
@@ -62,6 +73,7 @@ export async function main(argv: string[]): Promise<number> {
     if (tree) out(`${tree}\n`);
   }
   await pruneWorktrees(keep, metas);
+  await pruneRemote(keep);
   const servers = knownServers(metas);
   const named = new Set([...metas.map((m) => m.name), ...bad.map((b) => b.name)]);
   for (const orphan of await findOrphanSessions(servers, named)) {
@@ -120,6 +132,38 @@ async function pruneWorktrees(keep: Set<string>, all: WorkerMeta[]): Promise<voi
       if (removal.removed) out(`removed orphaned worktree ${removal.path}\n`);
       else err(`warning: ${keptWorktreeNote(removal)}\n`);
     }
+  }
+}
+
+/**
+ * Workers on targets: those whose target says gone or terminated are pruned there (once per
+ * target) and here; an unreachable target's workers are left alone. Every remote name is kept
+ * from the orphan sweep below (its shim has no local meta).
+ */
+async function pruneRemote(keep: Set<string>): Promise<void> {
+  const { remotes, bad } = scanRemotes();
+  for (const record of [...remotes, ...bad]) keep.add(record.name);
+  if (remotes.length === 0) return;
+  const listed = new Map((await listRemoteWorkers()).map((w) => [w.name, w]));
+  const prunedOn = new Set<string>();
+  for (const record of remotes) {
+    const status = listed.get(record.name)?.status;
+    if (status === "unreachable") {
+      err(`warning: kept "${record.name}": ${record.target} did not answer\n`);
+      continue;
+    }
+    if (status !== "gone" && status !== "terminated") continue;
+    const target = commandTarget(record);
+    const where = formatTarget(target);
+    if (!prunedOn.has(where)) {
+      prunedOn.add(where);
+      await transportTo(target).run(
+        remoteCsdArgv(record.remote_csd, record.remote_worker_dir, "prune", []),
+      ).catch(() => {});
+    }
+    if (record.container) await removeContainer(record.container);
+    removeRemote(record.name);
+    out(`pruned ${record.name} (${status}, ${record.target})\n`);
   }
 }
 

@@ -16,7 +16,7 @@ import { runOrThrow } from "./system_packages.ts";
 import type { Dockerd } from "./dockerd.ts";
 
 // Bump when the layout below changes: old cached tarballs then stop matching.
-const BUILDER_VERSION = "2";
+const BUILDER_VERSION = "3";
 
 /** Programs copied from this machine's PATH, by name. */
 const PROGRAMS = [
@@ -55,6 +55,12 @@ const PROGRAMS = [
   "sed",
   "tmux",
   "node",
+  // What csd's installer on a target uses (lib/remote.ts, tools/install.sh).
+  "tar",
+  "sha256sum",
+  "cut",
+  "mktemp",
+  "rmdir",
 ];
 
 /** terminfo entries tmux needs for its own panes and for a client attaching. */

@@ -115,6 +115,9 @@ export class Sshd {
         `AllowUsers ${this.user}`,
         "StrictModes yes",
         "X11Forwarding no",
+        // The test user's ~/.ssh/environment puts the harness set on PATH, as a user's
+        // profile would: csd passes no variable of the controller to a target.
+        "PermitUserEnvironment PATH,MOCK_API_KEY,HTTPS_PROXY,NO_PROXY,PI_*",
         "PrintMotd no",
         "LogLevel VERBOSE",
         // OpenSSH 9's scp speaks SFTP.

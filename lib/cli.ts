@@ -6,6 +6,7 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { checkSettings } from "./config.ts";
 import { CsdError, ExitCode, fsErrorToCsdError, UsageError } from "./errors.ts";
+import { forwardIfRemote } from "./remote.ts";
 
 /** Timeout arguments parse like the seconds variables (lib/config.ts owns the rule). */
 export { parseSeconds } from "./config.ts";
@@ -128,7 +129,7 @@ export async function runMain(main: Main, help: string): Promise<never> {
   let code: number;
   try {
     checkSettings();
-    code = await main(Deno.args);
+    code = await forwardIfRemote(Deno.args) ?? await main(Deno.args);
   } catch (error) {
     code = reportError(error, help);
   }

@@ -25,6 +25,7 @@ import { waitUntil } from "./wait.ts";
 import { createWorktree, type Removal, removeWorktree } from "./worktree.ts";
 import { registerSessionId } from "./register.ts";
 import { dirname, resolve as resolvePath } from "node:path";
+import { existsSync } from "node:fs";
 import { killVerified, validateWorkerName } from "./worker.ts";
 import { ensureWorkerDir } from "./worker_dir.ts";
 import { lockHolderAlive } from "./worker_lock.ts";
@@ -95,7 +96,8 @@ export async function startWorker(request: StartRequest): Promise<Started> {
   if (badSocket) throw new UsageError(`Invalid CSD_TMUX_SOCKET: ${badSocket}`);
   const releaseLock = takeLaunchLock(paths.lock, name);
   try {
-    if (readMeta(name, dir)) {
+    // A worker on a target shares the name space (its shim is in the same folder).
+    if (readMeta(name, dir) || existsSync(paths.remote)) {
       throw new CsdError(
         `A worker named "${name}" already exists; stop it first or choose another name`,
       );

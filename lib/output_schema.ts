@@ -53,7 +53,8 @@ export const LaunchOutput = z.strictObject({
 
 /** One line of `list --json` (JSON lines, one worker each). */
 export const ListEntry = z.strictObject({
-  status: z.union([StatusWord, z.literal("orphaned")]),
+  /** `unreachable`: a worker on a target that did not answer (launch --target). */
+  status: z.union([StatusWord, z.literal("orphaned"), z.literal("unreachable")]),
   name: z.string(),
   /** `-` for an orphaned session. */
   harness: z.string(),
@@ -66,6 +67,8 @@ export const ListEntry = z.strictObject({
   /** Added with worktrees and usage; absent from outputs before them. */
   worktree: z.optional(z.nullable(WorktreeRef)),
   usage: z.optional(z.nullable(TokenUsage)),
+  /** `local`, or the target a `launch --target` worker runs on; absent before targets. */
+  target: z.optional(z.string()),
 });
 
 /** A tool call waiting for a decision (when gating exists). */

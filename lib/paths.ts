@@ -64,6 +64,8 @@ export interface WorkerPaths {
   tmp: string;
   /** Tool approval (issue 12): the waiting calls' folder and the worker's policy copy. */
   approvals: ApprovalPaths;
+  /** A worker on a target: where it runs (lib/remote.ts). Present instead of `meta`. */
+  remote: string;
 }
 
 /** The files of worker `name` inside `dir` (default: the current worker dir). */
@@ -81,6 +83,7 @@ export function workerPaths(name: string, dir: string = workerDir()): WorkerPath
     home: `${dir}/homes/${name}`,
     tmp: `${dir}/tmp/${name}`,
     approvals: approvalPaths(name, dir),
+    remote: `${dir}/${name}.remote.json`,
   };
 }
 

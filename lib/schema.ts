@@ -152,6 +152,29 @@ export const WorkerMeta = z.object({
 export type WorkerMeta = z.infer<typeof WorkerMeta>;
 
 /**
+ * The local record of a worker that runs on a target (ssh host, container): the worker's own
+ * meta, hook and events live there; this says where, so the local shim can hand it commands.
+ */
+export const RemoteWorker = z.strictObject({
+  version: z.literal(1),
+  name: z.string(),
+  /** The `--target` URI as parsed and re-formatted (lib/transport.ts formatTarget). */
+  target: z.string(),
+  /** docker-run: the container csd created at launch (removed at stop). */
+  container: z.optional(z.string()),
+  /** The worker's name on the target. */
+  remote_name: z.string(),
+  /** The csd tree installed on the target (`<home>/.csd/<version>`), absolute. */
+  remote_csd: z.string(),
+  /** The worker dir on the target, absolute. */
+  remote_worker_dir: z.string(),
+  harness: HarnessName,
+  cwd: z.string(),
+  created_at: z.string(),
+});
+export type RemoteWorker = z.infer<typeof RemoteWorker>;
+
+/**
  * A worker's `.sent` marker: the prompt whose turn no caller has collected yet, left by send and
  * by converse (kept when converse times out) and consumed by the next wait-for-turn.
  */

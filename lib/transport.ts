@@ -156,13 +156,19 @@ export interface Transport {
    */
   localArgv(argv: string[]): string[];
   /** The argv, run on the target with no shell in between (ssh: every word quoted). */
-  command(argv: string[], stdin: "piped" | "null"): Deno.Command;
+  command(argv: string[], stdin: "piped" | "null" | "inherit"): Deno.Command;
+  /** The transport's own failure behind a non-zero exit (not the command's), or undefined. */
+  transportFailure(result: RunResult): string | undefined;
+  /** The local argv a human runs to use `argv` interactively on the target (a terminal). */
+  interactiveArgv(argv: string[]): string[];
   /** Runs argv to completion. A transport failure (not the command's) is a one-line CsdError. */
   run(argv: string[], options?: RunOptions): Promise<RunResult>;
   /** Copies a local file to a path on the target. */
   copyTo(localPath: string, remotePath: string, options?: RunOptions): Promise<void>;
   /** Ends what the transport keeps open (the shared ssh connection). */
   close(): Promise<void>;
+  /** Work before the first `command` (the ssh control folder); `run` does it itself. */
+  prepare(): Promise<void>;
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;
@@ -172,6 +178,17 @@ const decoder = new TextDecoder();
 function lastLine(bytes: Uint8Array, otherwise = "no message"): string {
   const lines = decoder.decode(bytes).split(/\r?\n/).map((l) => l.trim()).filter((l) => l);
   return lines.at(-1) ?? otherwise;
+}
+
+/** The chunks as one array. */
+export function concatBytes(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
 }
 
 /** Reads a stream to its end, or to `cancel()`. */
@@ -191,13 +208,7 @@ function collect(stream: ReadableStream<Uint8Array>): {
     } catch {
       // Cancelled after a timeout: what arrived is enough for the error.
     }
-    const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-    let at = 0;
-    for (const chunk of chunks) {
-      out.set(chunk, at);
-      at += chunk.length;
-    }
-    return out;
+    return concatBytes(chunks);
   })();
   return { bytes, cancel: () => void reader.cancel().catch(() => {}) };
 }
@@ -241,7 +252,7 @@ class BaseTransport implements Transport {
     return this.wrap(argv);
   }
 
-  command(argv: string[], stdin: "piped" | "null"): Deno.Command {
+  command(argv: string[], stdin: "piped" | "null" | "inherit"): Deno.Command {
     if (argv.length === 0) throw new CsdError("Cannot run an empty command");
     const [program, ...args] = this.localArgv(argv) as [string, ...string[]];
     return new Deno.Command(program, {
@@ -254,8 +265,12 @@ class BaseTransport implements Transport {
   }
 
   /** Whether a failed run was the transport's failure, not the command's (then: its message). */
-  protected transportFailure(_result: RunResult): string | undefined {
+  transportFailure(_result: RunResult): string | undefined {
     return undefined;
+  }
+
+  interactiveArgv(argv: string[]): string[] {
+    return argv;
   }
 
   async run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
@@ -318,8 +333,7 @@ class BaseTransport implements Transport {
     }
   }
 
-  /** Work before the first command (the ssh control folder). */
-  protected prepare(): Promise<void> {
+  prepare(): Promise<void> {
     return Promise.resolve();
   }
 
@@ -409,7 +423,7 @@ class SshTransport extends BaseTransport {
     return this.target_.host.replace(/^\[(.*)\]$/, "$1");
   }
 
-  protected override async prepare(): Promise<void> {
+  override async prepare(): Promise<void> {
     const dir = this.controlDir();
     try {
       await Deno.mkdir(dir, { mode: 0o700 });
@@ -424,7 +438,14 @@ class SshTransport extends BaseTransport {
     }
   }
 
-  protected override transportFailure(result: RunResult): string | undefined {
+  override interactiveArgv(argv: string[]): string[] {
+    // What a human types: their own ssh config applies, with a terminal for tmux.
+    const port = this.target_.port !== undefined ? ["-p", String(this.target_.port)] : [];
+    const user = this.target_.user !== undefined ? ["-l", this.target_.user] : [];
+    return ["ssh", "-t", ...port, ...user, "--", this.bareHost(), shellJoin(argv)];
+  }
+
+  override transportFailure(result: RunResult): string | undefined {
     if (result.code !== SSH_FAILED) return undefined;
     // With `LogLevel ERROR` (common in scripts' configs) a dropped connection says nothing.
     return lastLine(result.stderr, "ssh exited 255 without a message: the connection was lost");
@@ -473,12 +494,19 @@ const DOCKER_FAILED =
   /^(Error response from daemon|Cannot connect to the Docker daemon|error during connect|Error: No such container)/;
 
 class DockerTransport extends BaseTransport {
+  private readonly container: string;
+
   constructor(target: Extract<Target, { kind: "docker" }>, options: TransportOptions) {
     // docker exec hands argv to the container as is: no shell, no quoting.
     super(target, options, (argv) => ["docker", "exec", "-i", "--", target.container, ...argv]);
+    this.container = target.container;
   }
 
-  protected override transportFailure(result: RunResult): string | undefined {
+  override interactiveArgv(argv: string[]): string[] {
+    return ["docker", "exec", "-it", "--", this.container, ...argv];
+  }
+
+  override transportFailure(result: RunResult): string | undefined {
     const line = decoder.decode(result.stderr).split("\n")[0] ?? "";
     return DOCKER_FAILED.test(line) ? line.trim() : undefined;
   }

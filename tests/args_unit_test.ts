@@ -216,3 +216,17 @@ Deno.test("parseAdoptArgs() refuses a bad session id, a bad harness, missing or 
   assertUsage(() => parseAdoptArgs(["w1", "/tmp"]), "<session-id>");
   assertUsage(() => parseAdoptArgs(["w1", "/tmp", SESSION, "extra"]), '"extra"');
 });
+
+Deno.test("parseLaunchArgs() and parseAdoptArgs() read --target", () => {
+  assertEquals(parseLaunchArgs(["--target", "ssh://box", "w1", "/srv"]), {
+    help: false,
+    harness: "claude",
+    name: "w1",
+    cwd: "/srv",
+    args: [],
+    json: false,
+    target: "ssh://box",
+  });
+  const adopt = parseAdoptArgs(["--target=docker://c1", "w1", "/srv", "0123456789abcdef"]);
+  assertEquals(adopt.help ? undefined : adopt.target, "docker://c1");
+});

@@ -44,8 +44,8 @@ Deno.test(
 
       const list = await env.csd(["list"]);
       assertStringIncludes(list.stdout, `idle\talpha\tclaude\t${sid}\t${env.workerDir}/bin/alpha`);
-      // The harness's version at launch (the fake agent's --version), then the branch (none).
-      assertStringIncludes(list.stdout, `\t${env.project}\t2.1.197\t-\n`);
+      // The harness's version at launch (the fake agent's --version), the branch (none), the target.
+      assertStringIncludes(list.stdout, `\t${env.project}\t2.1.197\t-\tlocal\n`);
       const json = await env.csd(["list", "--json"]);
       assertEquals(JSON.parse(json.stdout.trim()).status, "idle");
       assertEquals(JSON.parse(json.stdout.trim()).harness_version, "2.1.197");

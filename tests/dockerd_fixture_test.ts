@@ -5,7 +5,7 @@
  */
 import { assertEquals, assertMatch, assertStringIncludes } from "./support/assert.ts";
 import { Dockerd } from "../kit/dockerd.ts";
-import { withTestContainer } from "./support/remote.ts";
+import { withTestContainer } from "../kit/remote.ts";
 import { IMAGE_USER, lastImageTimings, testImage } from "../kit/docker_image.ts";
 import { HARNESS_DIR } from "../kit/harness_set.ts";
 

@@ -5,7 +5,7 @@
  * one-line error naming the target (exit 1).
  */
 import { assertEquals, assertMatch } from "./support/assert.ts";
-import { expectCsdError, withTestContainer } from "./support/remote.ts";
+import { expectCsdError, withTestContainer } from "../kit/remote.ts";
 import { parseTarget, transportFor } from "../lib/transport.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };

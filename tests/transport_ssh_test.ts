@@ -7,7 +7,7 @@ import { assert, assertEquals, assertMatch } from "./support/assert.ts";
 import { Sshd } from "../kit/sshd.ts";
 import { HARNESS_DIR } from "../kit/harness_set.ts";
 import { parseTarget, type Transport, transportFor } from "../lib/transport.ts";
-import { expectCsdError } from "./support/remote.ts";
+import { expectCsdError } from "../kit/remote.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const decoder = new TextDecoder();

@@ -6,7 +6,7 @@
 import { assert, assertEquals, assertMatch } from "./support/assert.ts";
 import { formatTarget, parseTarget, type Target, transportFor } from "../lib/transport.ts";
 import { UsageError } from "../lib/errors.ts";
-import { expectCsdError } from "./support/remote.ts";
+import { expectCsdError } from "../kit/remote.ts";
 
 const GOOD: [string, Target][] = [
   ["ssh://build", { kind: "ssh", host: "build" }],

@@ -8,6 +8,8 @@
 #                                    sh wrappers running the bundled scripts on the Deno below
 #   PREFIX/lib/csd/deno              the Deno runtime (bundled form only)
 #   PREFIX/lib/csd/bundle/*.js       the bundled scripts (bundled form only)
+#   PREFIX/lib/csd/tools/            this installer and the dispatcher's writer (bundled form
+#                                    only), which `launch --target` runs on a target
 #   PREFIX/lib/csd/pi/               the Pi extension, bundled (csd-pi-extension.js), linked
 #                                    from PREFIX/bin where csd looks for it
 #   PREFIX/share/csd/                the Claude Code plugin: .claude-plugin/ and skill/SKILL.md
@@ -133,6 +135,9 @@ install() { # <prefix> <root> <deno> <bundle dir> [<compile dir>]
   done
   if [ "$form" = bundled ]; then
     put lib/csd/deno 755 <"$(readlink -f "$deno")"
+    # What `launch --target` ships to a target from this tree (lib/remote.ts).
+    put lib/csd/tools/install.sh 644 <"$root/tools/install.sh"
+    put lib/csd/tools/dispatcher.sh 644 <"$root/tools/dispatcher.sh"
   fi
   local tmp
   tmp=$(mktemp)

@@ -10,7 +10,7 @@ set -euo pipefail
 deno=$1 root=$2 bundles=$3 compiled=$4
 cd "$root"
 # Every real-harness suite (claude, codex, pi), the CLI lifecycle, the hook, the skill examples.
-suites=(tests/real_*_test.ts tests/cli_lifecycle_test.ts tests/hook_test.ts tests/skill_test.ts)
+suites=(tests/real_*_test.ts tests/remote_ssh_test.ts tests/cli_lifecycle_test.ts tests/hook_test.ts tests/skill_test.ts)
 
 work=$(mktemp -d /tmp/csd-installed.XXXXXX)
 trap 'rm -rf "$work"' EXIT
