@@ -126,3 +126,48 @@ Deno.test("fromTail computes on the shortest tail that answers, else on the whol
   });
   assertEquals(fromTail("/nonexistent/csd-jsonl-test", () => true, () => 1), undefined);
 });
+
+Deno.test("each harness's tail reader gives the turn its whole-file parse gives", async () => {
+  const claude = await import("../lib/transcript/claude.ts");
+  const codex = await import("../lib/transcript/codex.ts");
+  const pi = await import("../lib/transcript/pi.ts");
+  const readers = [
+    {
+      files: [
+        "claude_transcript_tool_turn.jsonl",
+        "claude_transcript_thinking_turn.jsonl",
+        "claude_transcript_failed_turn.jsonl",
+      ],
+      whole: (text: string) => claude.lastTurn(claude.parseTranscript(text)),
+      tail: claude.readLastTurn,
+    },
+    {
+      files: ["codex/rollout_tool_turn.jsonl", "codex/rollout_failed_turn.jsonl"],
+      whole: (text: string) => codex.lastRolloutTurn(codex.parseRollout(text)),
+      tail: codex.readLastRolloutTurn,
+    },
+    {
+      files: [...Deno.readDirSync(new URL("./fixtures/pi", import.meta.url))]
+        .filter((f) => f.name.startsWith("session_")).map((f) => `pi/${f.name}`),
+      whole: (text: string) => pi.lastPiTurn(pi.parsePiSession(text)),
+      tail: pi.readLastPiTurn,
+    },
+  ];
+  let compared = 0;
+  for (const reader of readers) {
+    for (const name of reader.files) {
+      const text = Deno.readTextFileSync(new URL(`./fixtures/${name}`, import.meta.url));
+      // Twice over (two sessions in one file) and with a torn line being written at the end.
+      for (const content of [text, text + text, text + '{"type":"assistant","mess']) {
+        withFile(content, (path) => {
+          const want = reader.whole(content);
+          assert(want !== undefined, `${name} has a turn`);
+          assertEquals(reader.tail(path), want, name);
+          compared++;
+        });
+      }
+    }
+  }
+  assert(compared >= 15, `compared ${compared} transcripts`);
+  assertEquals(claude.readLastTurn("/nonexistent/csd-jsonl-test"), undefined);
+});

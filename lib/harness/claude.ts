@@ -8,7 +8,7 @@ import type { EventAt } from "../jsonl.ts";
 import type { EventLine, WorkerMeta } from "../schema.ts";
 import { reportedSessionId, reportedTranscriptPath } from "../events.ts";
 import { shellQuote } from "../shell.ts";
-import { lastTurn, parseTranscript } from "../transcript/claude.ts";
+import { readLastTurn } from "../transcript/claude.ts";
 import type { Turn } from "../transcript/markdown.ts";
 import { claudeTranscriptPath } from "../paths.ts";
 import { resolveExecutable } from "./binary.ts";
@@ -173,13 +173,7 @@ export const claude: Harness = {
 
   lastTurn(_meta: WorkerMeta, path: string | null): Promise<Turn | undefined> {
     if (!path) return Promise.resolve(undefined);
-    let text: string;
-    try {
-      text = Deno.readTextFileSync(path);
-    } catch {
-      return Promise.resolve(undefined);
-    }
-    const turn = lastTurn(parseTranscript(text));
+    const turn = readLastTurn(path);
     return Promise.resolve(turn && { ...turn, prompt: unwrapPastedContent(turn.prompt) });
   },
 

@@ -9,7 +9,7 @@ import { readTailLines } from "../jsonl.ts";
 import { hookExecutable, type WorkerPaths } from "../paths.ts";
 import type { EventLine, WorkerMeta } from "../schema.ts";
 import { shellQuote } from "../shell.ts";
-import { failedTurns, lastRolloutTurn, parseRollout } from "../transcript/codex.ts";
+import { failedTurns, parseRollout, readLastRolloutTurn } from "../transcript/codex.ts";
 import type { Turn } from "../transcript/markdown.ts";
 import { resolveExecutable } from "./binary.ts";
 import { realCodexHome, stageCodexHome } from "./codex_home.ts";
@@ -104,12 +104,7 @@ export const codex: Harness = {
   },
 
   lastTurn(_meta: WorkerMeta, path: string | null): Promise<Turn | undefined> {
-    if (!path) return Promise.resolve(undefined);
-    try {
-      return Promise.resolve(lastRolloutTurn(parseRollout(Deno.readTextFileSync(path))));
-    } catch {
-      return Promise.resolve(undefined);
-    }
+    return Promise.resolve(path ? readLastRolloutTurn(path) : undefined);
   },
 
   reconcile(meta: WorkerMeta, events: EventLine[], path: string | null): EventLine[] {

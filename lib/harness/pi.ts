@@ -7,7 +7,7 @@ import { reportedSessionId, reportedTranscriptPath } from "../events.ts";
 import { piExtension, type WorkerPaths } from "../paths.ts";
 import type { EventLine, WorkerMeta } from "../schema.ts";
 import type { Turn } from "../transcript/markdown.ts";
-import { lastPiTurn, parsePiSession, piSessionId } from "../transcript/pi.ts";
+import { readLastPiTurn, readPiSessionId } from "../transcript/pi.ts";
 import { CsdError } from "../errors.ts";
 import { resolveExecutable } from "./binary.ts";
 import { piNodeDir } from "./pi_node.ts";
@@ -120,9 +120,7 @@ export const pi: Harness = {
     const reported = reportedSessionId(events);
     if (reported) return reported;
     try {
-      return meta.transcript_path
-        ? piSessionId(Deno.readTextFileSync(meta.transcript_path)) ?? null
-        : null;
+      return meta.transcript_path ? readPiSessionId(meta.transcript_path) ?? null : null;
     } catch {
       return null;
     }
@@ -134,12 +132,7 @@ export const pi: Harness = {
   },
 
   lastTurn(_meta: WorkerMeta, path: string | null): Promise<Turn | undefined> {
-    if (!path) return Promise.resolve(undefined);
-    try {
-      return Promise.resolve(lastPiTurn(parsePiSession(Deno.readTextFileSync(path))));
-    } catch {
-      return Promise.resolve(undefined);
-    }
+    return Promise.resolve(path ? readLastPiTurn(path) : undefined);
   },
 
   cleanup(_paths: WorkerPaths): void {
@@ -170,7 +163,7 @@ export function findPiSession(sessions: string, id: string): string | null {
       const path = `${dir}/${file.name}`;
       if (file.name.includes(id)) return path;
       try {
-        if (piSessionId(Deno.readTextFileSync(path).slice(0, 4096)) === id) return path;
+        if (readPiSessionId(path) === id) return path;
       } catch {
         // Unreadable: not it.
       }
