@@ -52,12 +52,13 @@ export async function listWorkers(options: { orphans?: boolean } = {}): Promise<
     const panes = await new Tmux(socket).listPanes();
     panesBySocket.set(socket, new Map(panes.map((p) => [p.paneId, p])));
   }
-  const listed: ListedWorker[] = [];
-  for (const meta of metas) {
+  // Concurrently: a Claude worker mid-turn costs a capture-pane (the screen check for an
+  // Escape), and 100 of them one after another took most of a second.
+  const listed: ListedWorker[] = await inParallel(metas, LIST_CONCURRENCY, async (meta) => {
     const worker = fromMeta(meta);
     const pane = panesBySocket.get(meta.tmux_socket)?.get(meta.tmux_pane_id) ?? null;
-    listed.push(describe(meta, await workerStatus(worker, pane), worker.paths.shim));
-  }
+    return describe(meta, await workerStatus(worker, pane), worker.paths.shim);
+  });
   if (!options.orphans) return listed;
   const named = new Set([...metas.map((m) => m.name), ...bad.map((b) => b.name)]);
   for (const orphan of await findOrphanSessions(knownServers(metas), named)) {
@@ -74,6 +75,27 @@ export async function listWorkers(options: { orphans?: boolean } = {}): Promise<
     });
   }
   return listed;
+}
+
+/** How many workers' statuses are taken at once (each may run one tmux command). */
+const LIST_CONCURRENCY = 16;
+
+/** `work` of every item, at most `limit` at a time, results in the items' order. */
+async function inParallel<T, R>(
+  items: T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const at = next++;
+      results[at] = await work(items[at]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return results;
 }
 
 function describe(meta: WorkerMeta, status: WorkerStatus, shim: string): ListedWorker {

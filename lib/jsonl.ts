@@ -307,13 +307,31 @@ export class LineCursor {
 /** How much of the events file's tail status reads: enough for thousands of events. */
 const TAIL_BYTES = 256 * 1024;
 
-/** The events in the last `maxBytes` of a file (the first, possibly cut, line skipped). */
+/** The last tail read of each events file, by identity (inode, size, mtime). */
+const tails = new Map<string, { key: string; events: EventLine[] }>();
+
+/**
+ * The events in the last `maxBytes` of a file (the first, possibly cut, line skipped). One
+ * status read the same unchanged tail three times (reconcile, screen check, status), validating
+ * every line each time: a read is reused while the file's inode, size and mtime are the same.
+ */
 export function readTailEvents(path: string, maxBytes = TAIL_BYTES): EventLine[] {
-  const size = fileSize(path);
-  const start = Math.max(0, size - maxBytes);
-  const lines = readLinesFrom(path, start);
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.statSync(path);
+  } catch {
+    return [];
+  }
+  const key = `${info.ino}:${info.size}:${info.mtime?.getTime()}:${maxBytes}`;
+  const cached = tails.get(path);
+  if (cached?.key === key) return [...cached.events];
+  const start = Math.max(0, info.size - maxBytes);
+  // Only what the stat covers: a line appended since belongs to the next key.
+  const lines = readLinesFrom(path, start).filter((line) => line.end <= info.size);
   if (start > 0) lines.shift();
-  return parseEvents(lines).map((e) => e.event);
+  const events = parseEvents(lines).map((e) => e.event);
+  tails.set(path, { key, events });
+  return [...events];
 }
 
 /** The complete lines in the last `maxBytes` of a file, as text (the first, cut line dropped). */
