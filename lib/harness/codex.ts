@@ -12,7 +12,6 @@ import { shellQuote } from "../shell.ts";
 import { failedTurns, parseRollout, readLastRolloutTurn } from "../transcript/codex.ts";
 import type { Turn } from "../transcript/markdown.ts";
 import { resolveExecutable } from "./binary.ts";
-import { realCodexHome, stageCodexHome } from "./codex_home.ts";
 import { boxShowsText, dialogOptions } from "./screen.ts";
 import type { Harness, LaunchContext, LaunchPlan } from "./types.ts";
 
@@ -29,7 +28,10 @@ export const codex: Harness = {
     return resolveExecutable(env.CSD_CODEX_BIN || "codex", env.PATH, "CSD_CODEX_BIN");
   },
 
-  prepare(context: LaunchContext): Promise<LaunchPlan> {
+  async prepare(context: LaunchContext): Promise<LaunchPlan> {
+    // Loaded here, not at the top: it brings the TOML parser, which status, session-id and
+    // every other read of a worker would otherwise load for nothing.
+    const { realCodexHome, stageCodexHome } = await import("./codex_home.ts");
     const home = context.paths.home;
     const source = realCodexHome(context.env, context.home);
     stageCodexHome({
@@ -49,7 +51,7 @@ export const codex: Harness = {
       "--dangerously-bypass-hook-trust",
       ...context.args,
     ];
-    return Promise.resolve({
+    return {
       argv,
       env: {
         CODEX_HOME: home,
@@ -62,7 +64,7 @@ export const codex: Harness = {
       sessionId: resume ?? null,
       transcriptPath: resume ? findRollout(`${home}/sessions`, resume) : null,
       harnessHome: home,
-    });
+    };
   },
 
   isReady(events, screen) {
