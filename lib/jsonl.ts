@@ -253,9 +253,13 @@ export function readEventsFrom(path: string, offset = 0): EventAt[] {
 /** The byte offset just past the first `count` lines (or the end of the complete lines). */
 export function offsetAfterLines(path: string, count: number): number {
   if (count <= 0) return 0;
-  const lines = readLinesFrom(path, 0);
-  const line = lines[Math.min(count, lines.length) - 1];
-  return line ? line.end : 0;
+  let end = 0;
+  let seen = 0;
+  for (const line of linesForward(path)) {
+    end = line.end;
+    if (++seen === count) break;
+  }
+  return end;
 }
 
 /**

@@ -3,7 +3,14 @@
  * time must give exactly the lines a whole-file split gives, whatever the chunk boundaries cut.
  */
 import { assert, assertEquals } from "./support/assert.ts";
-import { fromTail, type LineAt, linesBackward, linesForward, readLinesFrom } from "../lib/jsonl.ts";
+import {
+  fromTail,
+  type LineAt,
+  linesBackward,
+  linesForward,
+  offsetAfterLines,
+  readLinesFrom,
+} from "../lib/jsonl.ts";
 
 const encoder = new TextEncoder();
 
@@ -170,4 +177,17 @@ Deno.test("each harness's tail reader gives the turn its whole-file parse gives"
   }
   assert(compared >= 15, `compared ${compared} transcripts`);
   assertEquals(claude.readLastTurn("/nonexistent/csd-jsonl-test"), undefined);
+});
+
+Deno.test("offsetAfterLines counts complete lines only, streaming", () => {
+  withFile('{"a":1}\n\n{"b":2}\n{"c":', (path) => {
+    const ends = expected(path).map((l) => l.end);
+    assertEquals([0, 1, 2, 3, 4, 9].map((n) => offsetAfterLines(path, n)), [
+      0,
+      ...ends,
+      ends[2]!,
+      ends[2]!,
+    ]);
+  });
+  assertEquals(offsetAfterLines("/nonexistent/csd-jsonl-test", 3), 0);
 });
