@@ -57,15 +57,7 @@ function readChunk(path: string, offset: number, limit = Infinity): Chunk | unde
       if (info.size <= from) {
         return { ino: info.ino, size: info.size, lines: [], before: undefined };
       }
-      file.seekSync(from, Deno.SeekMode.Start);
-      bytes = new Uint8Array(Math.min(info.size - from, limit));
-      let read = 0;
-      while (read < bytes.length) {
-        const n = file.readSync(bytes.subarray(read));
-        if (n === null || n === 0) break;
-        read += n;
-      }
-      bytes = bytes.subarray(0, read);
+      bytes = readAt(file, from, Math.min(info.size - from, limit));
     } finally {
       file.close();
     }
