@@ -673,9 +673,30 @@ async function moduleGraphs(prefix: string): Promise<void> {
     try {
       // npmPackages lists the whole lock's snapshot: the graph's own are its npm modules.
       const graph = JSON.parse(info.stdout) as {
-        modules: { specifier: string; size?: number; kind?: string; npmPackage?: string }[];
+        roots: string[];
+        redirects: Record<string, string>;
+        modules: {
+          specifier: string;
+          size?: number;
+          kind?: string;
+          npmPackage?: string;
+          dependencies?: { code?: { specifier: string }; isDynamic?: boolean }[];
+        }[];
       };
-      for (const module of graph.modules) {
+      // What start-up loads: the static imports only (a lazy `import()` loads when it runs).
+      const bySpecifier = new Map(graph.modules.map((m) => [m.specifier, m]));
+      const resolve = (s: string) => graph.redirects[s] ?? s;
+      const reached = new Set<string>();
+      const pending = graph.roots.map(resolve);
+      while (pending.length > 0) {
+        const specifier = pending.pop()!;
+        if (reached.has(specifier)) continue;
+        reached.add(specifier);
+        for (const dep of bySpecifier.get(specifier)?.dependencies ?? []) {
+          if (dep.code && !dep.isDynamic) pending.push(resolve(dep.code.specifier));
+        }
+      }
+      for (const module of graph.modules.filter((m) => reached.has(m.specifier))) {
         if (module.kind === "npm" && module.npmPackage) npm.push(module.npmPackage);
         if (!module.specifier.startsWith("file:")) continue;
         local++;

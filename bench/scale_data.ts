@@ -438,7 +438,9 @@ export function writeMeta(options: MetaOptions): void {
     home: options.home,
     harness_args: [],
     reproduce: `csd launch ${name} /p`,
-    created_at: at(0),
+    // After the private tmux server started: list and status take a server younger than the
+    // worker for a restarted one and report the worker gone.
+    created_at: new Date().toISOString(),
     adopted: false,
     ready: true,
     harness_home: null,

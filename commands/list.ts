@@ -55,8 +55,9 @@ export async function listWorkers(
     const panes = await new Tmux(socket).listPanes();
     panesBySocket.set(socket, new Map(panes.map((p) => [p.paneId, p])));
   }
-  const listed: ListedWorker[] = [];
-  for (const meta of metas) {
+  // Concurrently: a Claude worker mid-turn costs a capture-pane (the screen check for an
+  // Escape), and 100 of them one after another took most of a second.
+  const listed: ListedWorker[] = await inParallel(metas, LIST_CONCURRENCY, async (meta) => {
     const worker = fromMeta(meta);
     const pane = panesBySocket.get(meta.tmux_socket)?.get(meta.tmux_pane_id) ?? null;
     const entry = describe(meta, await workerStatus(worker, pane), worker.paths.shim);
@@ -64,8 +65,8 @@ export async function listWorkers(
     if (options.usage) {
       entry.usage = await workerUsage(worker).then((r) => r?.total ?? null, () => null);
     }
-    listed.push(entry);
-  }
+    return entry;
+  });
   listed.push(...await listRemoteWorkers());
   listed.sort((a, b) => a.name.localeCompare(b.name));
   if (!options.orphans) return listed;
@@ -86,6 +87,27 @@ export async function listWorkers(
     });
   }
   return listed;
+}
+
+/** How many workers' statuses are taken at once (each may run one tmux command). */
+const LIST_CONCURRENCY = 16;
+
+/** `work` of every item, at most `limit` at a time, results in the items' order. */
+async function inParallel<T, R>(
+  items: T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const at = next++;
+      results[at] = await work(items[at]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return results;
 }
 
 function describe(meta: WorkerMeta, status: WorkerStatus, shim: string): ListedWorker {

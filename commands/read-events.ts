@@ -1,8 +1,8 @@
 /** `<shim> read-events`: print (and optionally follow) the worker's event stream. */
 import { out, parseCount, runMain, stringFlag } from "../lib/cli.ts";
 import { UsageError } from "../lib/errors.ts";
-import { type EventAt, readEventsFrom } from "../lib/jsonl.ts";
-import { EVENT_TYPES, type EventType } from "../lib/schema.ts";
+import { type EventAt, linesBackward, linesForward } from "../lib/jsonl.ts";
+import { EVENT_TYPES, type EventType, parseEventLine } from "../lib/schema.ts";
 import { followEvents } from "../lib/turn.ts";
 import { loadWorker } from "../lib/worker.ts";
 import type { Worker } from "../lib/worker_handle.ts";
@@ -38,13 +38,57 @@ export async function main(argv: string[]): Promise<number> {
   const worker = loadWorker(command.name);
   const matches = (e: EventAt) => type === undefined || e.event.event === type;
 
-  const events = readEventsFrom(worker.paths.events).filter(matches);
-  const backlog = last === undefined ? events : last === 0 ? [] : events.slice(-last);
-  out(backlog.map((e) => e.text + "\n").join(""));
+  const end = last === undefined
+    ? printAll(worker.paths.events, matches)
+    : printLast(worker.paths.events, last, matches);
   if (parsed.values.follow !== true) return 0;
-  const all = readEventsFrom(worker.paths.events);
-  await follow(worker, all.at(-1)?.end ?? 0, matches);
+  await follow(worker, end, matches);
   return 0;
+}
+
+/** Output is flushed in blocks this size: one write per line was the cost of a big backlog. */
+const FLUSH_CHARS = 64 * 1024;
+
+/**
+ * Prints every matching event, streaming: a 100,000-line file was parsed whole (288 MiB) before
+ * the first line came out. Returns the offset just past the last complete line.
+ */
+function printAll(path: string, matches: (e: EventAt) => boolean): number {
+  let end = 0;
+  let block = "";
+  for (const line of linesForward(path)) {
+    end = line.end;
+    const event = parseEventLine(line.text);
+    if (!event || !matches({ ...line, event })) continue;
+    block += line.text + "\n";
+    if (block.length >= FLUSH_CHARS) {
+      out(block);
+      block = "";
+    }
+  }
+  out(block);
+  return end;
+}
+
+/**
+ * Prints the last `count` matching events, read from the end backwards (only the lines kept are
+ * validated). Returns the offset just past the last complete line, where a follow starts.
+ */
+function printLast(path: string, count: number, matches: (e: EventAt) => boolean): number {
+  const kept: string[] = [];
+  let end: number | undefined;
+  try {
+    for (const line of linesBackward(path)) {
+      end ??= line.end;
+      if (kept.length >= count) break;
+      const event = parseEventLine(line.text);
+      if (event && matches({ ...line, event })) kept.push(line.text + "\n");
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  out(kept.reverse().join(""));
+  return end ?? 0;
 }
 
 function parseType(value: string | undefined): EventType | undefined {

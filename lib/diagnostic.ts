@@ -5,7 +5,7 @@
  */
 import { basename, dirname } from "node:path";
 import { CsdError } from "./errors.ts";
-import { readLinesFrom } from "./jsonl.ts";
+import { linesBackward } from "./jsonl.ts";
 import { workerPane } from "./worker.ts";
 import type { Worker } from "./worker_handle.ts";
 import { workerTranscript } from "./final_text.ts";
@@ -94,6 +94,15 @@ export function descendants(table: string, root: number): string {
 
 function tail(path: string | null, count: number): string {
   if (!path) return "(none)";
-  const lines = readLinesFrom(path, 0);
-  return lines.slice(-count).map((l) => l.text).join("\n") || "(empty)";
+  // From the end: the transcript a timed-out turn left may be tens of MB.
+  const lines: string[] = [];
+  try {
+    for (const line of linesBackward(path)) {
+      if (lines.length >= count) break;
+      lines.push(line.text);
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  return lines.reverse().join("\n") || "(empty)";
 }

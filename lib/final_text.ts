@@ -16,6 +16,14 @@ import { readUsage, type UsageReport } from "./usage.ts";
 /** How long to wait for the transcript to catch up with the stop event. */
 const TRANSCRIPT_GRACE_MS = 5000;
 
+/**
+ * read-turn stops waiting for a prompt's turn once neither the transcript nor the events moved
+ * for this long: Claude writes the prompt tens of milliseconds after its hook, so a transcript
+ * still without it a second later is not catching up (a prompt lost to an Escape, a slash
+ * command). Waiting out the whole grace made every such read-turn take 5 s.
+ */
+const TRANSCRIPT_SETTLED_MS = 1000;
+
 /** True when `turn` was started by `prompt` (whitespace-insensitive; long prompts by prefix). */
 function turnMatchesPrompt(turn: Turn, prompt: string): boolean {
   const got = squash(turn.prompt);
@@ -33,18 +41,32 @@ export async function turnForPrompt(
   prompt: string,
   stop: EventLine | undefined,
   ended = stop !== undefined,
+  settledSince?: number,
 ): Promise<Turn | undefined> {
   const expected = stop?.last_assistant_message;
   let path = workerTranscript(worker);
   const watch = path ? [dirname(path)] : [];
-  return await waitUntil<Turn>(async () => {
+  const found = await waitUntil<Turn | "settled">(async () => {
     path ??= workerTranscript(worker);
     const turn = await worker.harness.lastTurn(worker.meta, path);
-    if (!turn || !turnMatchesPrompt(turn, prompt)) return undefined;
-    if (expected !== undefined && squash(finalText(turn)) !== squash(expected)) return undefined;
-    if (ended && expected === undefined && finalText(turn) === "") return undefined;
-    return turn;
+    if (turn && turnMatchesPrompt(turn, prompt)) {
+      if (expected !== undefined && squash(finalText(turn)) === squash(expected)) return turn;
+      if (expected === undefined && !(ended && finalText(turn) === "")) return turn;
+    }
+    if (settledSince === undefined) return undefined;
+    const changed = Math.max(settledSince, path ? modifiedAt(path) : 0);
+    return Date.now() - changed >= TRANSCRIPT_SETTLED_MS ? "settled" : undefined;
   }, { watch, deadline: Date.now() + TRANSCRIPT_GRACE_MS, pollMs: 100 });
+  return found === "settled" ? undefined : found;
+}
+
+/** When the file at `path` last changed (ms since the epoch), 0 when unknown. */
+function modifiedAt(path: string): number {
+  try {
+    return Deno.statSync(path).mtime?.getTime() ?? 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** The final text of the turn `prompt` started. */
@@ -92,7 +114,8 @@ export async function currentTurn(worker: Worker): Promise<Turn | undefined> {
     const end = events.slice(promptAt).find((e) => pairing.feed(e));
     // A failed turn may end without any text: only a successful one must show its final text.
     const stop = end?.event === "stop" ? end : undefined;
-    const turn = await turnForPrompt(worker, prompt, stop, stop !== undefined);
+    const newest = Math.max(...events.slice(promptAt).map((e) => Date.parse(e.ts) || 0));
+    const turn = await turnForPrompt(worker, prompt, stop, stop !== undefined, newest);
     if (turn) return turn;
   }
   return await worker.harness.lastTurn(worker.meta, workerTranscript(worker));

@@ -210,3 +210,8 @@ export function approvalRequestFile(paths: ApprovalPaths, id: string): string {
 export function approvalDecisionFile(paths: ApprovalPaths, id: string): string {
   return `${paths.dir}/${id}.decision.json`;
 }
+
+/** The user's real CODEX_HOME (here, not with the stager: status must not load its TOML parser). */
+export function realCodexHome(env: Record<string, string>, home: string): string {
+  return env.CODEX_HOME || `${home}/.codex`;
+}

@@ -87,8 +87,7 @@ export async function submitPrompt(
   if (cleaned.trim() === "") throw new UsageError("The prompt is empty");
   const delivered = worker.harness.asPromptText(cleaned);
   const paneId = worker.meta.tmux_pane_id;
-  await assertReadyForInput(worker);
-  await clearStaleInput(worker);
+  await clearStaleInput(worker, await assertReadyForInput(worker));
   const busy = statusFromEvents(workerEvents(worker), worker.harness) === "working";
   const baseline = fileSize(worker.paths.events);
   await worker.tmux.pasteBracketed(paneId, delivered);
@@ -141,8 +140,11 @@ export async function submitPrompt(
   return { confirmation: outcome === "queued" ? null : outcome, baseline, delivered };
 }
 
-/** Fails clearly when the worker cannot take input (gone, exited, or showing a dialog). */
-async function assertReadyForInput(worker: Worker): Promise<void> {
+/**
+ * Fails clearly when the worker cannot take input (gone, exited, or showing a dialog); returns
+ * the screen it checked.
+ */
+async function assertReadyForInput(worker: Worker): Promise<string> {
   const pane = await workerPane(worker);
   if (!pane) {
     throw new CsdError(
@@ -165,6 +167,7 @@ async function assertReadyForInput(worker: Worker): Promise<void> {
         `(answer it through handoff first)`,
     );
   }
+  return screen;
 }
 
 /**
@@ -172,9 +175,11 @@ async function assertReadyForInput(worker: Worker): Promise<void> {
  * half-typed line), which a paste would otherwise extend. One Ctrl-C clears a non-empty box in
  * all three harnesses — and only then is it pressed: on an empty box it quits Codex.
  */
-export async function clearStaleInput(worker: Worker): Promise<void> {
+export async function clearStaleInput(worker: Worker, screen?: string): Promise<void> {
   const paneId = worker.meta.tmux_pane_id;
-  const stale = worker.harness.inputText(await worker.tmux.capture(paneId));
+  // The screen the readiness check just captured, when there is one: each capture-pane is a
+  // tmux process, and converse's own cost is mostly such calls.
+  const stale = worker.harness.inputText(screen ?? await worker.tmux.capture(paneId));
   if (!stale) return;
   await worker.tmux.sendKeys(paneId, "C-c");
   const cleared = await waitUntil<true>(
@@ -209,8 +214,7 @@ export async function submitCommand(
     );
   }
   const paneId = worker.meta.tmux_pane_id;
-  await assertReadyForInput(worker);
-  await clearStaleInput(worker);
+  await clearStaleInput(worker, await assertReadyForInput(worker));
   await worker.tmux.sendLiteral(paneId, cleaned);
   await worker.tmux.sendKeys(paneId, "Enter");
   let nextRetry = Date.now() + timing.retryMs;

@@ -8,9 +8,9 @@ import { claudeProjectsDir, claudeTranscriptPath, hookExecutable } from "../path
 import type { EventLine, WorkerMeta } from "../schema.ts";
 import { reportedSessionId } from "../events.ts";
 import { shellQuote } from "../shell.ts";
-import { lastTurn, parseTranscript } from "../transcript/claude.ts";
+import { readLastTurn } from "../transcript/claude.ts";
 import { hookNames } from "../hook_events.ts";
-import { asPromptText, binaryFrom, lastTurnFrom, promptPendingIn } from "./common.ts";
+import { asPromptText, binaryFrom, lastTurnAt, promptPendingIn } from "./common.ts";
 import { type DialogOption, dialogOptions, screenLines, selectOptionStep } from "./screen.ts";
 import type { Harness, LaunchContext, LaunchPlan, ScreenAction, SessionSearch } from "./types.ts";
 
@@ -155,8 +155,8 @@ export const claude: Harness = {
     return { path: findClaudeTranscript(projects, sessionId), searched: projects };
   },
 
-  lastTurn: lastTurnFrom((text) => {
-    const turn = lastTurn(parseTranscript(text));
+  lastTurn: lastTurnAt((path) => {
+    const turn = readLastTurn(path);
     return turn && { ...turn, prompt: unwrapPastedContent(turn.prompt) };
   }),
 

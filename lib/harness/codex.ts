@@ -6,15 +6,14 @@
  */
 import { endsTurn, reportedSessionId } from "../events.ts";
 import { readTailLines } from "../jsonl.ts";
-import { hookExecutable } from "../paths.ts";
+import { hookExecutable, realCodexHome } from "../paths.ts";
 import type { EventLine, WorkerMeta } from "../schema.ts";
 import { shellQuote } from "../shell.ts";
-import { failedTurns, lastRolloutTurn, parseRollout } from "../transcript/codex.ts";
-import { realCodexHome, stageCodexHome } from "./codex_home.ts";
+import { failedTurns, parseRollout, readLastRolloutTurn } from "../transcript/codex.ts";
 import {
   asPromptText,
   binaryFrom,
-  lastTurnFrom,
+  lastTurnAt,
   promptPendingIn,
   selectionDialog,
 } from "./common.ts";
@@ -33,7 +32,10 @@ export const codex: Harness = {
 
   binary,
 
-  prepare(context: LaunchContext): Promise<LaunchPlan> {
+  async prepare(context: LaunchContext): Promise<LaunchPlan> {
+    // Loaded here, not at the top: it brings the TOML parser, which status, session-id and
+    // every other read of a worker would otherwise load for nothing.
+    const { stageCodexHome } = await import("./codex_home.ts");
     const home = context.paths.home;
     const source = realCodexHome(context.env, context.home);
     stageCodexHome({
@@ -54,7 +56,7 @@ export const codex: Harness = {
       "--dangerously-bypass-hook-trust",
       ...context.args,
     ];
-    return Promise.resolve({
+    return {
       argv,
       env: {
         CODEX_HOME: home,
@@ -68,7 +70,7 @@ export const codex: Harness = {
       // The rollout adopt found (the staged home's sessions/ links to the same folder).
       transcriptPath: resume ? context.resumeTranscriptPath ?? null : null,
       harnessHome: home,
-    });
+    };
   },
 
   isReady(events, screen) {
@@ -101,7 +103,7 @@ export const codex: Harness = {
     return { path: findRollout(sessions, sessionId), searched: sessions };
   },
 
-  lastTurn: lastTurnFrom((text) => lastRolloutTurn(parseRollout(text))),
+  lastTurn: lastTurnAt(readLastRolloutTurn),
 
   reconcile(meta: WorkerMeta, events: EventLine[], path: string | null): EventLine[] {
     if (!path) return [];

@@ -27,11 +27,6 @@ export interface CodexHomeOptions {
   approvalTimeoutS?: number;
 }
 
-/** The user's real CODEX_HOME. */
-export function realCodexHome(env: Record<string, string>, home: string): string {
-  return env.CODEX_HOME || `${home}/.codex`;
-}
-
 /** Creates the staged home. */
 export function stageCodexHome(options: CodexHomeOptions): void {
   const { source, target } = options;

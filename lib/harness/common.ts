@@ -55,16 +55,17 @@ export function selectionDialog(
 }
 
 /**
- * `lastTurn`: the last turn `parse` finds in the transcript at `path`; undefined when there is no
- * path yet, the file cannot be read, or it holds no turn.
+ * `lastTurn`: the last turn `read` finds in the transcript at `path` (reading from the end back
+ * to its prompt, never the whole file); undefined when there is no path yet, the file cannot be
+ * read, or it holds no turn.
  */
-export function lastTurnFrom(
-  parse: (text: string) => Turn | undefined,
+export function lastTurnAt(
+  read: (path: string) => Turn | undefined,
 ): (meta: WorkerMeta, path: string | null) => Promise<Turn | undefined> {
   return (_meta, path) => {
     if (!path) return Promise.resolve(undefined);
     try {
-      return Promise.resolve(parse(Deno.readTextFileSync(path)));
+      return Promise.resolve(read(path));
     } catch {
       return Promise.resolve(undefined);
     }

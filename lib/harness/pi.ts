@@ -6,12 +6,12 @@
 import { reportedSessionId } from "../events.ts";
 import { hookExecutable, piExtension } from "../paths.ts";
 import type { EventLine, WorkerMeta } from "../schema.ts";
-import { lastPiTurn, parsePiSession, piSessionId } from "../transcript/pi.ts";
+import { readLastPiTurn, readPiSessionId } from "../transcript/pi.ts";
 import { CsdError } from "../errors.ts";
 import {
   asPromptText,
   binaryFrom,
-  lastTurnFrom,
+  lastTurnAt,
   promptPendingIn,
   selectionDialog,
 } from "./common.ts";
@@ -118,9 +118,7 @@ export const pi: Harness = {
     const reported = reportedSessionId(events);
     if (reported) return reported;
     try {
-      return meta.transcript_path
-        ? piSessionId(Deno.readTextFileSync(meta.transcript_path)) ?? null
-        : null;
+      return meta.transcript_path ? readPiSessionId(meta.transcript_path) ?? null : null;
     } catch {
       return null;
     }
@@ -131,7 +129,7 @@ export const pi: Harness = {
     return { path: findPiSession(sessions, sessionId), searched: sessions };
   },
 
-  lastTurn: lastTurnFrom((text) => lastPiTurn(parsePiSession(text))),
+  lastTurn: lastTurnAt(readLastPiTurn),
 };
 
 /** The text in Pi's editor: the lines between the last two full-width rules. */
@@ -157,7 +155,7 @@ export function findPiSession(sessions: string, id: string): string | null {
       const path = `${dir}/${file.name}`;
       if (file.name.includes(id)) return path;
       try {
-        if (piSessionId(Deno.readTextFileSync(path).slice(0, 4096)) === id) return path;
+        if (readPiSessionId(path) === id) return path;
       } catch {
         // Unreadable: not it.
       }

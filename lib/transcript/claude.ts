@@ -3,7 +3,7 @@
  * tool results as `user` lines, and not always in chronological order, so the conversation is
  * rebuilt by following `parentUuid` links back from the newest leaf, not by file order.
  */
-import { parseJsonObjects } from "../jsonl.ts";
+import { fromTail, parseJsonObjects } from "../jsonl.ts";
 import type { Turn, TurnPart } from "./markdown.ts";
 
 /** One transcript entry, as far as csd reads it. */
@@ -75,6 +75,20 @@ export function promptText(entry: ClaudeEntry): string | undefined {
   // Slash-command bookkeeping lines are not prompts the controller sent.
   if (/^\s*<(command-name|local-command-stdout|command-message)>/.test(text)) return undefined;
   return text;
+}
+
+/**
+ * The last turn of the transcript at `path`, read from its end back to the prompt that starts it
+ * (a 50 MB transcript was parsed whole, 158 MiB, to show one turn). The tail from a main-chain
+ * prompt on holds the newest leaf and the chain back to that prompt, so it gives the turn the
+ * whole file gives. Undefined when unreadable or before the first prompt.
+ */
+export function readLastTurn(path: string): Turn | undefined {
+  return fromTail<ClaudeEntry, Turn>(
+    path,
+    (entry) => !entry.isSidechain && promptText(entry) !== undefined,
+    lastTurn,
+  );
 }
 
 /** The last turn of the conversation (from the last real prompt on), or undefined. */

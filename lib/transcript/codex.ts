@@ -4,7 +4,7 @@
  * `event_msg` lines the turn lifecycle (`task_complete` with an `error` for a failed turn, and
  * `item_completed` CommandExecution items with the command's exit code).
  */
-import { parseJsonObjects } from "../jsonl.ts";
+import { fromTail, parseJsonObjects } from "../jsonl.ts";
 import type { Turn, TurnPart } from "./markdown.ts";
 
 /** One rollout line, as far as csd reads it. */
@@ -33,6 +33,15 @@ function rolloutPrompt(line: RolloutLine): string | undefined {
   const texts = blocks(p.content).filter((b) => b.type === "input_text").map((b) => String(b.text));
   const text = texts.join("\n");
   return texts.length === 0 || INJECTED.test(text) ? undefined : text;
+}
+
+/** The last turn of the rollout at `path`, read from its end back to its prompt. */
+export function readLastRolloutTurn(path: string): Turn | undefined {
+  return fromTail<RolloutLine, Turn>(
+    path,
+    (line) => rolloutPrompt(line) !== undefined,
+    lastRolloutTurn,
+  );
 }
 
 /** The last turn of the rollout, or undefined before the first prompt. */

@@ -3,7 +3,7 @@
  * `message` entries carry user, assistant (text, thinking, toolCall) and toolResult messages,
  * with `stopReason` error/aborted and `errorMessage` on a failed assistant message.
  */
-import { parseJsonObjects } from "../jsonl.ts";
+import { fromTail, linesForward, parseJsonObjects } from "../jsonl.ts";
 import type { Turn, TurnPart } from "./markdown.ts";
 
 /** One session-file entry, as far as csd reads it. */
@@ -35,6 +35,25 @@ export function piSessionId(text: string): string | undefined {
     }
   }
   return undefined;
+}
+
+/** The session id in the header of the session file at `path`: its first lines only are read. */
+export function readPiSessionId(path: string): string | undefined {
+  const head: string[] = [];
+  for (const line of linesForward(path)) {
+    head.push(line.text);
+    if (head.length === 3) break;
+  }
+  return piSessionId(head.join("\n"));
+}
+
+/** The last turn of the session file at `path`, read from its end back to its prompt. */
+export function readLastPiTurn(path: string): Turn | undefined {
+  return fromTail<PiEntry, Turn>(
+    path,
+    (entry) => entry.type === "message" && entry.message?.role === "user",
+    (entries) => lastPiTurn(entries.filter((entry) => entry.type !== "session")),
+  );
 }
 
 /** The last turn: from the last user message on. */
