@@ -117,7 +117,7 @@ BUILD := $(ROOT)/build
 BUNDLE_DIR := $(BUILD)/bundle
 COMPILE_DIR := $(BUILD)/compile
 PREFIX ?= /usr/local
-SHIP_SOURCES = $(wildcard commands/*.ts hooks/*.ts lib/*.ts lib/*/*.ts pi/*.ts) deno.json deno.lock
+SHIP_SOURCES = $(wildcard commands/*.ts hooks/*.ts lib/*.ts lib/*/*.ts lib/*/*/*.ts pi/*.ts) deno.json deno.lock
 
 # One self-contained script per subcommand and one for the hook (deno bundle; works offline once
 # esbuild is in the npm cache).

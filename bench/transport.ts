@@ -10,7 +10,7 @@
 import { Sshd } from "../kit/sshd.ts";
 import { Dockerd } from "../kit/dockerd.ts";
 import { lastImageTimings, testImage } from "../kit/docker_image.ts";
-import { LOCAL, parseTarget, type Transport, transportFor } from "../lib/transport.ts";
+import { LOCAL, parseTarget, type Transport, transportFor } from "../lib/remote/transport.ts";
 
 const RUNS = Math.max(5, Number(Deno.env.get("BENCH_RUNS") ?? 20));
 const encoder = new TextEncoder();

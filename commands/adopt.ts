@@ -1,12 +1,20 @@
 /** `csd adopt`: bring an existing harness session back as a live worker. */
-import { err, out, parse, printHelp, runMain, splitPassThrough, stringFlag } from "../lib/cli.ts";
-import { CsdError, UsageError } from "../lib/errors.ts";
-import { APPROVAL_FLAGS, approvalRequest, startWorker } from "../lib/launch.ts";
+import {
+  err,
+  out,
+  parse,
+  printHelp,
+  runMain,
+  splitPassThrough,
+  stringFlag,
+} from "../lib/cli/main.ts";
+import { CsdError, UsageError } from "../lib/cli/errors.ts";
+import { APPROVAL_FLAGS, approvalRequest, startWorker } from "../lib/worker/launch.ts";
 import { homeDir } from "../lib/paths.ts";
 import { HarnessName } from "../lib/schema.ts";
 import { harnessFor } from "../lib/harness/mod.ts";
-import { startRemoteWorker } from "../lib/remote_launch.ts";
-import { panel } from "../lib/panel.ts";
+import { startRemoteWorker } from "../lib/remote/launch.ts";
+import { panel } from "../lib/cli/panel.ts";
 
 export const HELP =
   `csd adopt — resume an existing session as a worker (after a reboot wiped the worker dir)

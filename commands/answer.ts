@@ -1,7 +1,7 @@
 /** `<shim> answer [<id>] <text>...`: answers a question the worker asked the user. */
-import { out, runMain } from "../lib/cli.ts";
-import { UsageError } from "../lib/errors.ts";
-import { parseWorkerCommand, PROMPT_ARGS } from "../lib/worker_command.ts";
+import { out, runMain } from "../lib/cli/main.ts";
+import { UsageError } from "../lib/cli/errors.ts";
+import { parseWorkerCommand, PROMPT_ARGS } from "../lib/cli/worker_args.ts";
 import { controllerDecides, workerApprovals } from "../lib/approval/controller.ts";
 import { isApprovalId, pendingRequests, readRequest } from "../lib/approval/store.ts";
 

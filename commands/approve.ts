@@ -1,6 +1,6 @@
 /** `<shim> approve [<id>]`: lets a waiting tool call run. */
-import { out, runMain } from "../lib/cli.ts";
-import { maxPositionals, parseWorkerCommand } from "../lib/worker_command.ts";
+import { out, runMain } from "../lib/cli/main.ts";
+import { maxPositionals, parseWorkerCommand } from "../lib/cli/worker_args.ts";
 import { controllerDecides } from "../lib/approval/controller.ts";
 
 export const HELP = `approve — let a waiting tool call run

@@ -1,29 +1,29 @@
 /** `<shim> converse`: send a prompt, wait for the turn, print the final assistant text. */
-import { err, out, parseSeconds, runMain } from "../lib/cli.ts";
-import { setting } from "../lib/config.ts";
-import { ExitCode, UsageError } from "../lib/errors.ts";
-import { writeDiagnostic } from "../lib/diagnostic.ts";
-import { finalTextOfTurn, turnForPrompt, workerUsage } from "../lib/final_text.ts";
-import type { ConverseOutput } from "../lib/output_schema.ts";
-import { submitPrompt, submitTimingFromEnv } from "../lib/submit.ts";
+import { err, out, parseSeconds, runMain } from "../lib/cli/main.ts";
+import { setting } from "../lib/cli/config.ts";
+import { ExitCode, UsageError } from "../lib/cli/errors.ts";
+import { writeDiagnostic } from "../lib/turn/diagnostic.ts";
+import { finalTextOfTurn, turnForPrompt, workerUsage } from "../lib/turn/read.ts";
+import type { ConverseOutput } from "../lib/cli/output_schema.ts";
+import { submitPrompt, submitTimingFromEnv } from "../lib/turn/submit.ts";
 import {
   clearSentMarker,
   eventsUnrecordable,
   lockSubmission,
   recordSentMarker,
-} from "../lib/submission.ts";
+} from "../lib/turn/submission.ts";
 import { renderTurn, turnAsData } from "../lib/transcript/markdown.ts";
 import type { ApprovalRequest } from "../lib/schema.ts";
-import { waitForPromptTurnEnd } from "../lib/turn.ts";
-import { loadWorker } from "../lib/worker.ts";
-import type { Worker } from "../lib/worker_handle.ts";
+import { waitForPromptTurnEnd } from "../lib/turn/wait.ts";
+import { loadWorker } from "../lib/worker/worker.ts";
+import type { Worker } from "../lib/worker/handle.ts";
 import {
   maxPositionals,
   parseWorkerCommand,
   PROMPT_ARGS,
   PROMPT_RULE,
   promptArgument,
-} from "../lib/worker_command.ts";
+} from "../lib/cli/worker_args.ts";
 
 export const HELP = `converse — send a prompt, wait for the turn to end, print the reply
 
@@ -148,7 +148,7 @@ export async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** `converse --json` (lib/output_schema.ts ConverseOutput), as one line. */
+/** `converse --json` (lib/cli/output_schema.ts ConverseOutput), as one line. */
 function converseJson(
   worker: Worker,
   outcome: ConverseOutput["outcome"],

@@ -1,6 +1,6 @@
 /** `<shim> deny [<id>] [--reason TEXT]`: stops a waiting tool call; the model reads the reason. */
-import { out, runMain, stringFlag } from "../lib/cli.ts";
-import { maxPositionals, parseWorkerCommand } from "../lib/worker_command.ts";
+import { out, runMain, stringFlag } from "../lib/cli/main.ts";
+import { maxPositionals, parseWorkerCommand } from "../lib/cli/worker_args.ts";
 import { controllerDecides } from "../lib/approval/controller.ts";
 
 export const HELP = `deny — stop a waiting tool call

@@ -1,9 +1,9 @@
 /** `csd doctor`: what csd needs on this machine, checked in one go. */
-import { out, parse, printHelpIfAsked, runMain } from "../lib/cli.ts";
-import { UsageError } from "../lib/errors.ts";
+import { out, parse, printHelpIfAsked, runMain } from "../lib/cli/main.ts";
+import { UsageError } from "../lib/cli/errors.ts";
 import { binaryVersion, resolveExecutable } from "../lib/harness/binary.ts";
 import { harnessFor } from "../lib/harness/mod.ts";
-import { piNode } from "../lib/harness/pi_node.ts";
+import { piNode } from "../lib/harness/pi/node.ts";
 import { TESTED, testedStatus } from "../lib/harness/tested.ts";
 import { consentFile, workerDir } from "../lib/paths.ts";
 import type { HarnessName } from "../lib/schema.ts";

@@ -1,7 +1,7 @@
 /** `<shim> events-file`: the path of the worker's events file. */
-import { out, runMain } from "../lib/cli.ts";
-import { loadWorker } from "../lib/worker.ts";
-import { maxPositionals, parseWorkerCommand } from "../lib/worker_command.ts";
+import { out, runMain } from "../lib/cli/main.ts";
+import { loadWorker } from "../lib/worker/worker.ts";
+import { maxPositionals, parseWorkerCommand } from "../lib/cli/worker_args.ts";
 
 export const HELP = `events-file — print the path of the worker's events file (JSONL)
 

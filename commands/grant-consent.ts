@@ -1,6 +1,6 @@
 /** `csd grant-consent`: record the one-time consent to run workers with prompts bypassed. */
-import { err, parse, printHelpIfAsked, runMain } from "../lib/cli.ts";
-import { CsdError, UsageError } from "../lib/errors.ts";
+import { err, parse, printHelpIfAsked, runMain } from "../lib/cli/main.ts";
+import { CsdError, UsageError } from "../lib/cli/errors.ts";
 import { consentFile } from "../lib/paths.ts";
 
 export const HELP = `csd grant-consent — allow csd to run workers with permission prompts bypassed

@@ -1,9 +1,9 @@
 /** `<shim> handoff`: how a human attaches to the worker and gives it back. */
-import { out, runMain } from "../lib/cli.ts";
-import { CsdError } from "../lib/errors.ts";
+import { out, runMain } from "../lib/cli/main.ts";
+import { CsdError } from "../lib/cli/errors.ts";
 import { shellJoin } from "../lib/shell.ts";
-import { loadWorker, workerPane } from "../lib/worker.ts";
-import { maxPositionals, parseWorkerCommand } from "../lib/worker_command.ts";
+import { loadWorker, workerPane } from "../lib/worker/worker.ts";
+import { maxPositionals, parseWorkerCommand } from "../lib/cli/worker_args.ts";
 
 export const HELP = `handoff — print how a human takes over the worker
 

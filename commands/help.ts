@@ -1,6 +1,6 @@
 /** `csd help`: the whole command surface. */
-import { out, runMain } from "../lib/cli.ts";
-import { environmentHelp } from "../lib/config.ts";
+import { out, runMain } from "../lib/cli/main.ts";
+import { environmentHelp } from "../lib/cli/config.ts";
 import { usageLines } from "./registry.ts";
 
 export const HELP = `csd — drive Claude Code, Codex and Pi sessions as workers in tmux

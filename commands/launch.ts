@@ -1,11 +1,24 @@
 /** `csd launch`: start a worker and print its shim path. */
-import { err, out, parse, printHelp, runMain, splitPassThrough, stringFlag } from "../lib/cli.ts";
-import { UsageError } from "../lib/errors.ts";
-import { APPROVAL_FLAGS, approvalRequest, type Started, startWorker } from "../lib/launch.ts";
-import type { LaunchOutput } from "../lib/output_schema.ts";
-import { panel } from "../lib/panel.ts";
+import {
+  err,
+  out,
+  parse,
+  printHelp,
+  runMain,
+  splitPassThrough,
+  stringFlag,
+} from "../lib/cli/main.ts";
+import { UsageError } from "../lib/cli/errors.ts";
+import {
+  APPROVAL_FLAGS,
+  approvalRequest,
+  type Started,
+  startWorker,
+} from "../lib/worker/launch.ts";
+import type { LaunchOutput } from "../lib/cli/output_schema.ts";
+import { panel } from "../lib/cli/panel.ts";
 import { HarnessName } from "../lib/schema.ts";
-import { startRemoteWorker } from "../lib/remote_launch.ts";
+import { startRemoteWorker } from "../lib/remote/launch.ts";
 
 export const HELP = `csd launch — start a coding-agent worker in tmux
 
@@ -120,7 +133,7 @@ export async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** `launch --json` (and adopt's): how to address the new worker (lib/output_schema.ts). */
+/** `launch --json` (and adopt's): how to address the new worker (lib/cli/output_schema.ts). */
 export function launchOutput(started: Started): LaunchOutput {
   const { meta } = started;
   return {

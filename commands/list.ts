@@ -1,19 +1,19 @@
 /** `csd list`: the workers in the worker dir with their status. */
-import { err, out, parse, printHelpIfAsked, runMain } from "../lib/cli.ts";
-import { CsdError, UsageError } from "../lib/errors.ts";
+import { err, out, parse, printHelpIfAsked, runMain } from "../lib/cli/main.ts";
+import { CsdError, UsageError } from "../lib/cli/errors.ts";
 import { workerPaths } from "../lib/paths.ts";
-import { commandTarget, remoteCsdArgv, scanRemotes, transportTo } from "../lib/remote.ts";
+import { commandTarget, remoteCsdArgv, scanRemotes, transportTo } from "../lib/remote/forward.ts";
 import type { RemoteWorker } from "../lib/schema.ts";
-import { formatTarget } from "../lib/transport.ts";
-import { scanMetas } from "../lib/meta.ts";
-import { findOrphanSessions, knownServers } from "../lib/orphans.ts";
+import { formatTarget } from "../lib/remote/transport.ts";
+import { scanMetas } from "../lib/worker/meta.ts";
+import { findOrphanSessions, knownServers } from "../lib/worker/orphans.ts";
 import type { WorkerMeta } from "../lib/schema.ts";
-import type { WorkerStatus } from "../lib/events.ts";
-import type { ListEntry } from "../lib/output_schema.ts";
-import { workerUsage } from "../lib/final_text.ts";
-import { workerStatus } from "../lib/status.ts";
+import type { WorkerStatus } from "../lib/events/query.ts";
+import type { ListEntry } from "../lib/cli/output_schema.ts";
+import { workerUsage } from "../lib/turn/read.ts";
+import { workerStatus } from "../lib/worker/status.ts";
 import { type PaneInfo, Tmux } from "../lib/tmux.ts";
-import { fromMeta } from "../lib/worker.ts";
+import { fromMeta } from "../lib/worker/worker.ts";
 
 export const HELP = `csd list — list workers
 
@@ -37,7 +37,7 @@ OPTIONS:
               usage is the worker's token totals (read from its transcript; null before one)
   -h, --help  show this help`;
 
-/** One listed worker: `list --json`'s ListEntry (lib/output_schema.ts). */
+/** One listed worker: `list --json`'s ListEntry (lib/cli/output_schema.ts). */
 export type ListedWorker = ListEntry;
 
 /**

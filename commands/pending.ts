@@ -1,6 +1,6 @@
 /** `<shim> pending`: the worker's tool calls and questions waiting for a decision. */
-import { out, runMain } from "../lib/cli.ts";
-import { maxPositionals, parseWorkerCommand } from "../lib/worker_command.ts";
+import { out, runMain } from "../lib/cli/main.ts";
+import { maxPositionals, parseWorkerCommand } from "../lib/cli/worker_args.ts";
 import { pendingView, workerApprovals } from "../lib/approval/controller.ts";
 import { pendingRequests } from "../lib/approval/store.ts";
 

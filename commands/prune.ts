@@ -1,17 +1,17 @@
 /** `csd prune`: remove dead workers and orphaned files. */
-import { err, out, parse, printHelpIfAsked, runMain } from "../lib/cli.ts";
-import { UsageError } from "../lib/errors.ts";
-import { keptWorktreeNote, releaseWorktree, removeWorkerFiles } from "../lib/launch.ts";
+import { err, out, parse, printHelpIfAsked, runMain } from "../lib/cli/main.ts";
+import { UsageError } from "../lib/cli/errors.ts";
+import { keptWorktreeNote, releaseWorktree, removeWorkerFiles } from "../lib/worker/launch.ts";
 import type { WorkerMeta } from "../lib/schema.ts";
-import { listWorktrees, removeWorktree } from "../lib/worktree.ts";
+import { listWorktrees, removeWorktree } from "../lib/worker/worktree.ts";
 import { processRunsIn } from "../lib/process_tree.ts";
-import { listAllWorkerFileNames, scanMetas } from "../lib/meta.ts";
-import { findOrphanSessions, knownServers, launching } from "../lib/orphans.ts";
+import { listAllWorkerFileNames, scanMetas } from "../lib/worker/meta.ts";
+import { findOrphanSessions, knownServers, launching } from "../lib/worker/orphans.ts";
 import { approvalsDir, homesDir, shimDir, tmpDir, workerPaths } from "../lib/paths.ts";
-import { workerStatus } from "../lib/status.ts";
+import { workerStatus } from "../lib/worker/status.ts";
 import type { Tmux } from "../lib/tmux.ts";
-import { fromMeta, killWorkerSession } from "../lib/worker.ts";
-import { checkWorkerDir } from "../lib/worker_dir.ts";
+import { fromMeta, killWorkerSession } from "../lib/worker/worker.ts";
+import { checkWorkerDir } from "../lib/worker/dir.ts";
 import { listRemoteWorkers } from "./list.ts";
 import {
   commandTarget,
@@ -20,8 +20,8 @@ import {
   removeRemote,
   scanRemotes,
   transportTo,
-} from "../lib/remote.ts";
-import { formatTarget } from "../lib/transport.ts";
+} from "../lib/remote/forward.ts";
+import { formatTarget } from "../lib/remote/transport.ts";
 
 export const HELP = `csd prune — remove dead workers and orphaned files
 

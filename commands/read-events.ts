@@ -1,12 +1,12 @@
 /** `<shim> read-events`: print (and optionally follow) the worker's event stream. */
-import { out, parseCount, runMain, stringFlag } from "../lib/cli.ts";
-import { UsageError } from "../lib/errors.ts";
-import { type EventAt, linesBackward, linesForward } from "../lib/jsonl.ts";
+import { out, parseCount, runMain, stringFlag } from "../lib/cli/main.ts";
+import { UsageError } from "../lib/cli/errors.ts";
+import { type EventAt, linesBackward, linesForward } from "../lib/events/jsonl.ts";
 import { EVENT_TYPES, type EventType, parseEventLine } from "../lib/schema.ts";
-import { followEvents } from "../lib/turn.ts";
-import { loadWorker } from "../lib/worker.ts";
-import type { Worker } from "../lib/worker_handle.ts";
-import { maxPositionals, parseWorkerCommand } from "../lib/worker_command.ts";
+import { followEvents } from "../lib/turn/wait.ts";
+import { loadWorker } from "../lib/worker/worker.ts";
+import type { Worker } from "../lib/worker/handle.ts";
+import { maxPositionals, parseWorkerCommand } from "../lib/cli/worker_args.ts";
 
 export const HELP = `read-events — print the worker's events (JSON lines)
 

@@ -1,10 +1,10 @@
 /** `<shim> read-turn`: the last turn as markdown. */
-import { out, runMain } from "../lib/cli.ts";
-import { CsdError } from "../lib/errors.ts";
-import { currentTurn, workerTranscript } from "../lib/final_text.ts";
+import { out, runMain } from "../lib/cli/main.ts";
+import { CsdError } from "../lib/cli/errors.ts";
+import { currentTurn, workerTranscript } from "../lib/turn/read.ts";
 import { renderTurn, turnAsData } from "../lib/transcript/markdown.ts";
-import { loadWorker } from "../lib/worker.ts";
-import { maxPositionals, parseWorkerCommand } from "../lib/worker_command.ts";
+import { loadWorker } from "../lib/worker/worker.ts";
+import { maxPositionals, parseWorkerCommand } from "../lib/cli/worker_args.ts";
 
 export const HELP = `read-turn — print the worker's last turn as markdown
 

@@ -1,16 +1,16 @@
 /** `<shim> send`: deliver a prompt without waiting for the turn. */
-import { err, runMain } from "../lib/cli.ts";
-import { UsageError } from "../lib/errors.ts";
-import { clearSentMarker, lockSubmission, recordSentMarker } from "../lib/submission.ts";
-import { submitCommand, submitPrompt, submitTimingFromEnv } from "../lib/submit.ts";
-import { loadWorker } from "../lib/worker.ts";
+import { err, runMain } from "../lib/cli/main.ts";
+import { UsageError } from "../lib/cli/errors.ts";
+import { clearSentMarker, lockSubmission, recordSentMarker } from "../lib/turn/submission.ts";
+import { submitCommand, submitPrompt, submitTimingFromEnv } from "../lib/turn/submit.ts";
+import { loadWorker } from "../lib/worker/worker.ts";
 import {
   maxPositionals,
   parseWorkerCommand,
   PROMPT_ARGS,
   PROMPT_RULE,
   promptArgument,
-} from "../lib/worker_command.ts";
+} from "../lib/cli/worker_args.ts";
 
 export const HELP = `send — deliver a prompt to the worker without waiting
 

@@ -1,13 +1,13 @@
 /** `<shim> session-id`: the worker's harness session id. */
-import { out, runMain } from "../lib/cli.ts";
-import { CsdError } from "../lib/errors.ts";
-import { loadWorker } from "../lib/worker.ts";
-import { registerSessionId } from "../lib/register.ts";
-import { workerEvents } from "../lib/events.ts";
-import { workerTranscript } from "../lib/final_text.ts";
-import { writeMeta } from "../lib/meta.ts";
+import { out, runMain } from "../lib/cli/main.ts";
+import { CsdError } from "../lib/cli/errors.ts";
+import { loadWorker } from "../lib/worker/worker.ts";
+import { registerSessionId } from "../lib/worker/register.ts";
+import { workerEvents } from "../lib/events/query.ts";
+import { workerTranscript } from "../lib/turn/read.ts";
+import { writeMeta } from "../lib/worker/meta.ts";
 import { dirname } from "node:path";
-import { maxPositionals, parseWorkerCommand } from "../lib/worker_command.ts";
+import { maxPositionals, parseWorkerCommand } from "../lib/cli/worker_args.ts";
 
 export const HELP = `session-id — print the worker's session id
 

@@ -1,15 +1,15 @@
 /** `<shim> status`: idle | working | terminated | gone | unknown. */
-import { out, runMain } from "../lib/cli.ts";
+import { out, runMain } from "../lib/cli/main.ts";
 import { pendingRequests } from "../lib/approval/store.ts";
-import type { StatusOutput } from "../lib/output_schema.ts";
+import type { StatusOutput } from "../lib/cli/output_schema.ts";
 import { approvalPaths } from "../lib/paths.ts";
-import { workerEvents } from "../lib/events.ts";
+import { workerEvents } from "../lib/events/query.ts";
 import type { EventLine } from "../lib/schema.ts";
-import type { WorkerStatus } from "../lib/events.ts";
-import { workerStatus } from "../lib/status.ts";
-import type { Worker } from "../lib/worker_handle.ts";
-import { loadWorker } from "../lib/worker.ts";
-import { maxPositionals, parseWorkerCommand } from "../lib/worker_command.ts";
+import type { WorkerStatus } from "../lib/events/query.ts";
+import { workerStatus } from "../lib/worker/status.ts";
+import type { Worker } from "../lib/worker/handle.ts";
+import { loadWorker } from "../lib/worker/worker.ts";
+import { maxPositionals, parseWorkerCommand } from "../lib/cli/worker_args.ts";
 
 export const HELP = `status — print the worker's status
 
@@ -50,7 +50,7 @@ const ENTERED_BY: Partial<Record<WorkerStatus, ReadonlySet<EventLine["event"]>>>
   terminated: new Set(["session_end"]),
 };
 
-/** `status --json` (lib/output_schema.ts StatusOutput). */
+/** `status --json` (lib/cli/output_schema.ts StatusOutput). */
 function statusOutput(worker: Worker, status: WorkerStatus): StatusOutput {
   const events = workerEvents(worker);
   const entering = ENTERED_BY[status];

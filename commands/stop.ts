@@ -1,15 +1,15 @@
 /** `<shim> stop`: quit the worker gracefully, then forcefully, and remove its files. */
-import { err, runMain } from "../lib/cli.ts";
-import { releaseWorktree, removeWorkerFiles } from "../lib/launch.ts";
-import { fileSize } from "../lib/jsonl.ts";
-import { readTailEvents } from "../lib/jsonl.ts";
-import { statusFromEvents } from "../lib/events.ts";
-import { followEvents } from "../lib/turn.ts";
-import { killWorkerSession, loadWorker, workerPane } from "../lib/worker.ts";
-import type { Worker } from "../lib/worker_handle.ts";
+import { err, runMain } from "../lib/cli/main.ts";
+import { releaseWorktree, removeWorkerFiles } from "../lib/worker/launch.ts";
+import { fileSize } from "../lib/events/jsonl.ts";
+import { readTailEvents } from "../lib/events/jsonl.ts";
+import { statusFromEvents } from "../lib/events/query.ts";
+import { followEvents } from "../lib/turn/wait.ts";
+import { killWorkerSession, loadWorker, workerPane } from "../lib/worker/worker.ts";
+import type { Worker } from "../lib/worker/handle.ts";
 import { waitUntil } from "../lib/wait.ts";
-import { clearStaleInput } from "../lib/submit.ts";
-import { maxPositionals, parseWorkerCommand } from "../lib/worker_command.ts";
+import { clearStaleInput } from "../lib/turn/submit.ts";
+import { maxPositionals, parseWorkerCommand } from "../lib/cli/worker_args.ts";
 
 export const HELP = `stop — quit the worker and remove it
 

@@ -1,10 +1,10 @@
 /** `<shim> usage [--json]`: the worker's token usage, per turn and in total. */
-import { out, runMain } from "../lib/cli.ts";
-import { CsdError } from "../lib/errors.ts";
-import { workerUsage } from "../lib/final_text.ts";
-import type { TokenUsage, UsageReport } from "../lib/usage.ts";
-import { loadWorker } from "../lib/worker.ts";
-import { maxPositionals, parseWorkerCommand } from "../lib/worker_command.ts";
+import { out, runMain } from "../lib/cli/main.ts";
+import { CsdError } from "../lib/cli/errors.ts";
+import { workerUsage } from "../lib/turn/read.ts";
+import type { TokenUsage, UsageReport } from "../lib/turn/usage.ts";
+import { loadWorker } from "../lib/worker/worker.ts";
+import { maxPositionals, parseWorkerCommand } from "../lib/cli/worker_args.ts";
 
 export const HELP = `usage — print the worker's token usage, per turn and in total
 

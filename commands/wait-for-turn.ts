@@ -1,11 +1,11 @@
 /** `<shim> wait-for-turn`: block until the worker's turn ends. */
-import { err, out, parseCount, parseSeconds, runMain, stringFlag } from "../lib/cli.ts";
-import { ExitCode } from "../lib/errors.ts";
-import { fileSize, offsetAfterLines } from "../lib/jsonl.ts";
-import { clearSentMarker, readSentMarker } from "../lib/submission.ts";
-import { waitForPromptTurnEnd, waitForTurnEnd, waitingNow, waitLine } from "../lib/turn.ts";
-import { loadWorker } from "../lib/worker.ts";
-import { maxPositionals, parseWorkerCommand } from "../lib/worker_command.ts";
+import { err, out, parseCount, parseSeconds, runMain, stringFlag } from "../lib/cli/main.ts";
+import { ExitCode } from "../lib/cli/errors.ts";
+import { fileSize, offsetAfterLines } from "../lib/events/jsonl.ts";
+import { clearSentMarker, readSentMarker } from "../lib/turn/submission.ts";
+import { waitForPromptTurnEnd, waitForTurnEnd, waitingNow, waitLine } from "../lib/turn/wait.ts";
+import { loadWorker } from "../lib/worker/worker.ts";
+import { maxPositionals, parseWorkerCommand } from "../lib/cli/worker_args.ts";
 
 export const HELP = `wait-for-turn — block until the worker's turn ends
 

@@ -1,11 +1,11 @@
 /** `csd wait`: block until the first (or, with --all, every) of several workers ends its turn. */
 import { basename, dirname } from "node:path";
-import { err, out, parse, parseSeconds, printHelpIfAsked, runMain } from "../lib/cli.ts";
-import { CsdError, ExitCode, UsageError } from "../lib/errors.ts";
-import { type EventAt, fileSize, type LineAt } from "../lib/jsonl.ts";
+import { err, out, parse, parseSeconds, printHelpIfAsked, runMain } from "../lib/cli/main.ts";
+import { CsdError, ExitCode, UsageError } from "../lib/cli/errors.ts";
+import { type EventAt, fileSize, type LineAt } from "../lib/events/jsonl.ts";
 import { shimDir } from "../lib/paths.ts";
 import { parseEventLine } from "../lib/schema.ts";
-import { clearSentMarker, readSentMarker } from "../lib/submission.ts";
+import { clearSentMarker, readSentMarker } from "../lib/turn/submission.ts";
 import {
   EventFollower,
   type FollowDecider,
@@ -13,10 +13,10 @@ import {
   turnEndOutcome,
   type TurnOutcome,
   waitLine,
-} from "../lib/turn.ts";
+} from "../lib/turn/wait.ts";
 import { waitUntil } from "../lib/wait.ts";
-import { loadWorker } from "../lib/worker.ts";
-import type { Worker } from "../lib/worker_handle.ts";
+import { loadWorker } from "../lib/worker/worker.ts";
+import type { Worker } from "../lib/worker/handle.ts";
 
 export const HELP = `csd wait — block until workers end their turns
 

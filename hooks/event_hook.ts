@@ -17,7 +17,7 @@
  */
 import { EventLine, HarnessName } from "../lib/schema.ts";
 import { type HookPayload, toEventLine } from "./to_event.ts";
-import { appendEventLine } from "../lib/append.ts";
+import { appendEventLine } from "../lib/events/append.ts";
 import { approvalPathsForEvents } from "../lib/paths.ts";
 // Static, not `await import()`: in the bundle csd-hook runs from, a dynamic import still inlines
 // the gate (parsed on every run) and keeps zod's whole namespace, locales included: 117 KB

@@ -2,7 +2,7 @@
  * Maps a harness hook payload (Claude Code or Codex) to csd's event line. Pure, so the hook
  * program stays a thin shell around it and the mapping is unit-tested.
  */
-import { hookEvent } from "../lib/hook_events.ts";
+import { hookEvent } from "../lib/events/hook_events.ts";
 import type { EventLine, HarnessName } from "../lib/schema.ts";
 
 /** A hook's stdin, as far as csd reads it. */
@@ -34,7 +34,7 @@ export function toEventLine(
     ...optional("turn_id", str(payload.turn_id) ?? str(payload.prompt_id)),
   };
   const transcript = optional("transcript_path", str(payload.transcript_path));
-  // The fields each hook carries; the event itself comes from HOOK_EVENTS (lib/hook_events.ts).
+  // The fields each hook carries; the event itself comes from HOOK_EVENTS (lib/events/hook_events.ts).
   switch (name) {
     case "SessionStart":
       return {

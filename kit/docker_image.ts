@@ -55,7 +55,7 @@ const PROGRAMS = [
   "sed",
   "tmux",
   "node",
-  // What csd's installer on a target uses (lib/remote.ts, tools/install.sh).
+  // What csd's installer on a target uses (lib/remote/forward.ts, tools/install.sh).
   "tar",
   "sha256sum",
   "cut",

@@ -6,7 +6,7 @@
 import { MockModel, type Rule } from "./mock_model.ts";
 import { TestEnv } from "./env.ts";
 import { HARNESS_DIR } from "./harness_set.ts";
-import { unwrapPastedContent } from "../lib/harness/claude.ts";
+import { unwrapPastedContent } from "../lib/harness/claude/harness.ts";
 
 /** The pinned claude installed by `make harnesses`. */
 export const CLAUDE_BIN = `${HARNESS_DIR}/node_modules/.bin/claude`;

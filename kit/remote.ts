@@ -5,7 +5,7 @@
 
 import { Dockerd } from "./dockerd.ts";
 import { testImage } from "./docker_image.ts";
-import { CsdError } from "../lib/errors.ts";
+import { CsdError } from "../lib/cli/errors.ts";
 
 /** A daemon with a long-running container of the test image on the host network. */
 export interface ContainerWorld {

@@ -5,8 +5,8 @@
  * No `node:` import here: the hook program imports this module on every tool call, and a `node:`
  * module loads Deno's Node compatibility layer into it (measured: +7 to +13 ms per hook run).
  */
-import { setting } from "./config.ts";
-import { CsdError } from "./errors.ts";
+import { setting } from "./cli/config.ts";
+import { CsdError } from "./cli/errors.ts";
 
 /** The default worker dir; `/tmp/claude-workers` is kept as a back-compat symlink to it. */
 export const DEFAULT_WORKER_DIR = "/tmp/csd-workers";
@@ -64,7 +64,7 @@ export interface WorkerPaths {
   tmp: string;
   /** Tool approval (issue 12): the waiting calls' folder and the worker's policy copy. */
   approvals: ApprovalPaths;
-  /** A worker on a target: where it runs (lib/remote.ts). Present instead of `meta`. */
+  /** A worker on a target: where it runs (lib/remote/forward.ts). Present instead of `meta`. */
   remote: string;
 }
 

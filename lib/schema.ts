@@ -158,7 +158,7 @@ export type WorkerMeta = z.infer<typeof WorkerMeta>;
 export const RemoteWorker = z.strictObject({
   version: z.literal(1),
   name: z.string(),
-  /** The `--target` URI as parsed and re-formatted (lib/transport.ts formatTarget). */
+  /** The `--target` URI as parsed and re-formatted (lib/remote/transport.ts formatTarget). */
   target: z.string(),
   /** docker-run: the container csd created at launch (removed at stop). */
   container: z.optional(z.string()),

@@ -4,8 +4,8 @@
  * server), targets sessions and panes by stable id, and turns a failure into an error tagged
  * with the tmux subcommand.
  */
-import { setting } from "./config.ts";
-import { CsdError } from "./errors.ts";
+import { setting } from "./cli/config.ts";
+import { CsdError } from "./cli/errors.ts";
 
 /** tmux's output separator for `-F` formats: ids and validated names never contain a tab. */
 const SEP = "\t";

@@ -9,7 +9,7 @@
  * another SIGTERM listener exists, and tmux kill / SIGHUP never give session_shutdown, so a last
  * session_end line is also written at process exit.
  */
-import { appendEventLine } from "../lib/append.ts";
+import { appendEventLine } from "../lib/events/append.ts";
 import { DEFAULT_APPROVAL_TIMEOUT_S, EventLine, HOOK_TIMEOUT_MARGIN_S } from "../lib/schema.ts";
 import { piGate, piWorkerGated } from "./approval_gate.ts";
 
@@ -128,7 +128,7 @@ export default function csdExtension(pi: PiApi): void {
       write({ event: "stop", ...base, last_assistant_message: cut(text) });
     }
   });
-  // Pi >= 1: csd decided at launch (lib/harness/pi.ts) that the worker's own cwd is trusted for
+  // Pi >= 1: csd decided at launch (lib/harness/pi/harness.ts) that the worker's own cwd is trusted for
   // this process under the user's consent; any other folder (a /resume elsewhere) is left to
   // Pi. Not remembered: nothing is written to the user's trust.json.
   pi.on("project_trust", (event) => {

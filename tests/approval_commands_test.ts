@@ -9,7 +9,7 @@ import { approvalPaths } from "../lib/paths.ts";
 import { gate, type GateCall, type GateVerdict } from "../lib/approval/gate.ts";
 import { compilePolicy } from "../lib/approval/policy.ts";
 import { pendingRequests } from "../lib/approval/store.ts";
-import { CsdError } from "../lib/errors.ts";
+import { CsdError } from "../lib/cli/errors.ts";
 import { main as approve } from "../commands/approve.ts";
 import { main as deny } from "../commands/deny.ts";
 import { main as answer } from "../commands/answer.ts";

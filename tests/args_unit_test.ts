@@ -1,13 +1,13 @@
 /**
- * The pure argument parsers, in-process and case by case (deployctl style): lib/cli.ts,
- * lib/worker_command.ts, the worker-name check and the launch/adopt parsers. The end-to-end
+ * The pure argument parsers, in-process and case by case (deployctl style): lib/cli/main.ts,
+ * lib/cli/worker_args.ts, the worker-name check and the launch/adopt parsers. The end-to-end
  * tests (cli_errors_test.ts) check that a UsageError becomes exit 2 with a usage line.
  */
 import { assert, assertEquals } from "./support/assert.ts";
-import { parse, parseCount, parseSeconds, splitPassThrough, stringFlag } from "../lib/cli.ts";
-import { ExitCode, UsageError } from "../lib/errors.ts";
-import { maxPositionals, parseWorkerCommand } from "../lib/worker_command.ts";
-import { requireWorkerFlag, validateWorkerName } from "../lib/worker.ts";
+import { parse, parseCount, parseSeconds, splitPassThrough, stringFlag } from "../lib/cli/main.ts";
+import { ExitCode, UsageError } from "../lib/cli/errors.ts";
+import { maxPositionals, parseWorkerCommand } from "../lib/cli/worker_args.ts";
+import { requireWorkerFlag, validateWorkerName } from "../lib/worker/worker.ts";
 import { parseLaunchArgs } from "../commands/launch.ts";
 import { parseAdoptArgs } from "../commands/adopt.ts";
 

@@ -1,5 +1,5 @@
 /**
- * Claude Code's transcript reader (lib/transcript/claude.ts) against real 2.1.197 transcripts:
+ * Claude Code's transcript reader (lib/harness/claude/transcript.ts) against real 2.1.197 transcripts:
  * `claude_transcript_{tool,failed}_turn.jsonl` from the capture session described in
  * fixtures/claude_screens/README.md, and `claude_transcript_thinking_turn.jsonl` from a worker
  * run with kit/real_claude.ts (rule "think about it" → thinking "weighing the options",
@@ -12,7 +12,7 @@ import {
   lastTurn,
   parseTranscript,
   promptText,
-} from "../lib/transcript/claude.ts";
+} from "../lib/harness/claude/transcript.ts";
 import { finalText, renderTurn, type Turn } from "../lib/transcript/markdown.ts";
 
 function fixture(name: string): string {

@@ -7,8 +7,8 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "./support/assert.ts";
 import { eventually, FAKE_CLAUDE, TestEnv } from "../kit/env.ts";
-import { PromptTurn, statusFromEvents } from "../lib/events.ts";
-import { unwrapPastedContent } from "../lib/harness/claude.ts";
+import { PromptTurn, statusFromEvents } from "../lib/events/query.ts";
+import { unwrapPastedContent } from "../lib/harness/claude/harness.ts";
 import type { EventLine } from "../lib/schema.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };

@@ -1,9 +1,9 @@
 /** Codex pieces against real 0.169.0 captures: the composer, rollouts, the staged config. */
 import { assert, assertEquals, assertStringIncludes } from "./support/assert.ts";
-import { codex, composerText, findRollout } from "../lib/harness/codex.ts";
-import { failedTurns, lastRolloutTurn, parseRollout } from "../lib/transcript/codex.ts";
+import { codex, composerText, findRollout } from "../lib/harness/codex/harness.ts";
+import { failedTurns, lastRolloutTurn, parseRollout } from "../lib/harness/codex/transcript.ts";
 import { finalText, renderTurn } from "../lib/transcript/markdown.ts";
-import { mergedConfig, mergedHooks } from "../lib/harness/codex_home.ts";
+import { mergedConfig, mergedHooks } from "../lib/harness/codex/home.ts";
 import { parse } from "smol-toml";
 
 function fixture(name: string): string {

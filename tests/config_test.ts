@@ -1,9 +1,9 @@
 /**
- * lib/config.ts is the one list of CSD_* variables: README's table, `csd help` and the source
+ * lib/cli/config.ts is the one list of CSD_* variables: README's table, `csd help` and the source
  * must agree with it (a variable read in code but missing from the table, or a default that
  * drifted between README and code, fails here).
  */
-import { CONFIG, environmentHelp, secondsSetting } from "../lib/config.ts";
+import { CONFIG, environmentHelp, secondsSetting } from "../lib/cli/config.ts";
 import { HELP } from "../commands/help.ts";
 import { assert, assertEquals, assertStringIncludes } from "./support/assert.ts";
 import { REPO } from "../kit/env.ts";

@@ -4,9 +4,9 @@
  * file, and the hook's append after a partial line.
  */
 import { assert, assertEquals } from "./support/assert.ts";
-import { promptAsText } from "../lib/submit.ts";
-import { LineCursor } from "../lib/jsonl.ts";
-import { appendEventLine } from "../lib/append.ts";
+import { promptAsText } from "../lib/turn/submit.ts";
+import { LineCursor } from "../lib/events/jsonl.ts";
+import { appendEventLine } from "../lib/events/append.ts";
 import { parseEventLine } from "../lib/schema.ts";
 import { NODE22 } from "../kit/harness_set.ts";
 
@@ -154,7 +154,7 @@ Deno.test("appendEventLine(): after a partial last line, the event starts a line
 
     // The same under Node, as the Pi extension runs it.
     Deno.writeTextFileSync(path, '{"ts":"…","event":"sto', { append: true });
-    const module = new URL("../lib/append.ts", import.meta.url).href;
+    const module = new URL("../lib/events/append.ts", import.meta.url).href;
     const node = new Deno.Command(NODE22, {
       args: [
         "--experimental-strip-types",

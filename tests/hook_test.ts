@@ -3,9 +3,9 @@ import { assert, assertEquals } from "./support/assert.ts";
 import { toEventLine } from "../hooks/to_event.ts";
 import { parseEventLine } from "../lib/schema.ts";
 import { BIN, exists } from "../kit/env.ts";
-import { HOOK_EVENTS, hookNames } from "../lib/hook_events.ts";
-import { claudeSettings } from "../lib/harness/claude.ts";
-import { mergedHooks } from "../lib/harness/codex_home.ts";
+import { HOOK_EVENTS, hookNames } from "../lib/events/hook_events.ts";
+import { claudeSettings } from "../lib/harness/claude/harness.ts";
+import { mergedHooks } from "../lib/harness/codex/home.ts";
 
 const NOW = new Date("2026-01-02T03:04:05.000Z");
 const common = { session_id: "s1", transcript_path: "/t.jsonl", cwd: "/w" };

@@ -1,5 +1,5 @@
 /**
- * The streaming readers of lib/jsonl.ts (issue 15): reading backwards or forwards a chunk at a
+ * The streaming readers of lib/events/jsonl.ts (issue 15): reading backwards or forwards a chunk at a
  * time must give exactly the lines a whole-file split gives, whatever the chunk boundaries cut.
  */
 import { assert, assertEquals } from "./support/assert.ts";
@@ -10,7 +10,7 @@ import {
   linesForward,
   offsetAfterLines,
   readLinesFrom,
-} from "../lib/jsonl.ts";
+} from "../lib/events/jsonl.ts";
 
 const encoder = new TextEncoder();
 
@@ -135,9 +135,9 @@ Deno.test("fromTail computes on the shortest tail that answers, else on the whol
 });
 
 Deno.test("each harness's tail reader gives the turn its whole-file parse gives", async () => {
-  const claude = await import("../lib/transcript/claude.ts");
-  const codex = await import("../lib/transcript/codex.ts");
-  const pi = await import("../lib/transcript/pi.ts");
+  const claude = await import("../lib/harness/claude/transcript.ts");
+  const codex = await import("../lib/harness/codex/transcript.ts");
+  const pi = await import("../lib/harness/pi/transcript.ts");
   const readers = [
     {
       files: [

@@ -46,7 +46,7 @@ Deno.test(
       assertEquals(await git(env.project, "status", "--porcelain"), "");
 
       const list = await env.csd(["list"]);
-      assertStringIncludes(list.stdout, `\t${tree("wb")}\t2.1.197\tfeature-b\n`);
+      assertStringIncludes(list.stdout, `\t${tree("wb")}\t2.1.197\tfeature-b\tlocal\n`);
       const json = (await env.csd(["list", "--json"])).stdout.trim().split("\n").map((l) =>
         JSON.parse(l)
       );

@@ -14,13 +14,13 @@ import {
   OUTPUT_SCHEMAS,
   UsageOutput,
   WaitOutput,
-} from "../lib/output_schema.ts";
+} from "../lib/cli/output_schema.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
 const valid = assertValid;
 
-Deno.test("schema/*.json are the current JSON Schemas of lib/output_schema.ts", () => {
+Deno.test("schema/*.json are the current JSON Schemas of lib/cli/output_schema.ts", () => {
   const files = schemaFiles();
   assertEquals(
     [...files.keys()].sort(),

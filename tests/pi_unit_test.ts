@@ -1,10 +1,10 @@
 /** Pi pieces against real 0.73.1 captures: the editor, session files, the agent-dir staging. */
 import { assert, assertEquals, assertStringIncludes } from "./support/assert.ts";
-import { editorText, findPiSession, pi } from "../lib/harness/pi.ts";
-import { lastPiTurn, parsePiSession, piSessionId } from "../lib/transcript/pi.ts";
+import { editorText, findPiSession, pi } from "../lib/harness/pi/harness.ts";
+import { lastPiTurn, parsePiSession, piSessionId } from "../lib/harness/pi/transcript.ts";
 import { finalText, renderTurn } from "../lib/transcript/markdown.ts";
-import { piSessionFolder, piWouldAskTrust, stagePiAgentDir } from "../lib/harness/pi_home.ts";
-import { minimumVersion } from "../lib/harness/pi_node.ts";
+import { piSessionFolder, piWouldAskTrust, stagePiAgentDir } from "../lib/harness/pi/home.ts";
+import { minimumVersion } from "../lib/harness/pi/node.ts";
 
 function fixture(name: string): string {
   return Deno.readTextFileSync(new URL(`./fixtures/pi/${name}`, import.meta.url));

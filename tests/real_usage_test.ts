@@ -12,8 +12,8 @@ import { type RequestLogEntry, sumUsage } from "../kit/mock_model.ts";
 import { type RealWorld, realWorld } from "../kit/real_claude.ts";
 import { withCodex } from "../kit/real_codex.ts";
 import { withPi } from "../kit/real_pi.ts";
-import type { UsageReport } from "../lib/usage.ts";
-import { UsageOutput } from "../lib/output_schema.ts";
+import type { UsageReport } from "../lib/turn/usage.ts";
+import { UsageOutput } from "../lib/cli/output_schema.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 

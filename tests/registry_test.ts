@@ -12,7 +12,7 @@ import {
   SUBCOMMANDS,
 } from "../commands/registry.ts";
 import { HELP } from "../commands/help.ts";
-import { renderShim } from "../lib/shim.ts";
+import { renderShim } from "../lib/worker/shim.ts";
 
 async function run(cmd: string, args: string[], cwd = root) {
   const output = await new Deno.Command(cmd, { args, cwd, stdout: "piped", stderr: "piped" })

@@ -1,6 +1,6 @@
 /** Reading real Claude Code 2.1.197 screens (fixtures captured with tmux capture-pane -p). */
 import { assert, assertEquals } from "./support/assert.ts";
-import { claude, inputBoxText } from "../lib/harness/claude.ts";
+import { claude, inputBoxText } from "../lib/harness/claude/harness.ts";
 import { dialogOptions, selectOptionStep } from "../lib/harness/screen.ts";
 
 function screen(name: string): string {

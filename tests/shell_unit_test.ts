@@ -1,10 +1,10 @@
 /**
- * Shell quoting (lib/shell.ts) and the worker start script (lib/start_script.ts), checked by
+ * Shell quoting (lib/shell.ts) and the worker start script (lib/worker/start_script.ts), checked by
  * running what they produce under /bin/sh: hostile words must come back byte for byte.
  */
 import { assert, assertEquals } from "./support/assert.ts";
 import { shellJoin, shellQuote } from "../lib/shell.ts";
-import { renderStartScript } from "../lib/start_script.ts";
+import { renderStartScript } from "../lib/worker/start_script.ts";
 
 const HOSTILE = [
   "",

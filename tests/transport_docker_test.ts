@@ -1,12 +1,12 @@
 /**
- * lib/transport.ts against a real Docker daemon (kit/dockerd.ts) and the locally
+ * lib/remote/transport.ts against a real Docker daemon (kit/dockerd.ts) and the locally
  * built image: `docker://` runs argv in a running container and `docker-run://` in a fresh one
  * that is gone afterwards, byte for byte, with stdin; a missing container or a dead daemon is a
  * one-line error naming the target (exit 1).
  */
 import { assertEquals, assertMatch } from "./support/assert.ts";
 import { expectCsdError, withTestContainer } from "../kit/remote.ts";
-import { parseTarget, transportFor } from "../lib/transport.ts";
+import { parseTarget, transportFor } from "../lib/remote/transport.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const decoder = new TextDecoder();

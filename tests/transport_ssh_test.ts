@@ -1,12 +1,12 @@
 /**
- * lib/transport.ts over a real sshd (kit/sshd.ts): argv reaches the remote side byte
+ * lib/remote/transport.ts over a real sshd (kit/sshd.ts): argv reaches the remote side byte
  * for byte through the remote login shell, stdin round-trips, the shared connection is reused,
  * and a dead or untrusted target is a one-line error naming it (exit 1).
  */
 import { assert, assertEquals, assertMatch } from "./support/assert.ts";
 import { Sshd } from "../kit/sshd.ts";
 import { HARNESS_DIR } from "../kit/harness_set.ts";
-import { parseTarget, type Transport, transportFor } from "../lib/transport.ts";
+import { parseTarget, type Transport, transportFor } from "../lib/remote/transport.ts";
 import { expectCsdError } from "../kit/remote.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };

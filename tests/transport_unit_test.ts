@@ -1,11 +1,11 @@
 /**
- * `--target` parsing (lib/transport.ts), case by case: the three documented forms, and hostile
+ * `--target` parsing (lib/remote/transport.ts), case by case: the three documented forms, and hostile
  * or malformed input refused as a one-line UsageError (exit 2) naming the value; the ssh argv
  * the transport builds, and its private control folder, without any server.
  */
 import { assert, assertEquals, assertMatch } from "./support/assert.ts";
-import { formatTarget, parseTarget, type Target, transportFor } from "../lib/transport.ts";
-import { UsageError } from "../lib/errors.ts";
+import { formatTarget, parseTarget, type Target, transportFor } from "../lib/remote/transport.ts";
+import { UsageError } from "../lib/cli/errors.ts";
 import { expectCsdError } from "../kit/remote.ts";
 
 const GOOD: [string, Target][] = [

@@ -1,6 +1,6 @@
-/** lib/usage.ts on hand-written transcripts: the parts the real harnesses rarely show. */
+/** lib/turn/usage.ts on hand-written transcripts: the parts the real harnesses rarely show. */
 import { assertEquals } from "./support/assert.ts";
-import { fileLines, readUsage } from "../lib/usage.ts";
+import { fileLines, readUsage } from "../lib/turn/usage.ts";
 
 async function withFile(text: string, fn: (path: string) => Promise<void>): Promise<void> {
   const path = await Deno.makeTempFile({ suffix: ".jsonl" });

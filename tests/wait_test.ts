@@ -7,10 +7,10 @@ import { BIN, eventually, TestEnv } from "../kit/env.ts";
 import { assertValid } from "./support/json_outputs.ts";
 import { appendApprovalEvent, decisionEvent, requestEvent } from "../lib/approval/events.ts";
 import { newApprovalId, recordDecision, writeRequest } from "../lib/approval/store.ts";
-import { StatusOutput, WaitOutput } from "../lib/output_schema.ts";
+import { StatusOutput, WaitOutput } from "../lib/cli/output_schema.ts";
 import { approvalPaths } from "../lib/paths.ts";
 import type { ApprovalRequest, EventLine } from "../lib/schema.ts";
-import type { Worker } from "../lib/worker_handle.ts";
+import type { Worker } from "../lib/worker/handle.ts";
 import { waitDecider } from "../commands/wait.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };

@@ -1,12 +1,12 @@
 /** The worker dir's safety checks, and readers meeting half-written files. */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./support/assert.ts";
 import { eventually, exists, TestEnv } from "../kit/env.ts";
-import { CsdError, fsErrorToCsdError } from "../lib/errors.ts";
-import { readMeta, writeMeta } from "../lib/meta.ts";
+import { CsdError, fsErrorToCsdError } from "../lib/cli/errors.ts";
+import { readMeta, writeMeta } from "../lib/worker/meta.ts";
 import type { WorkerMeta } from "../lib/schema.ts";
-import { LineCursor, readEventsFrom, readLinesFrom } from "../lib/jsonl.ts";
+import { LineCursor, readEventsFrom, readLinesFrom } from "../lib/events/jsonl.ts";
 import { parseEventLine } from "../lib/schema.ts";
-import { statusFromEvents } from "../lib/events.ts";
+import { statusFromEvents } from "../lib/events/query.ts";
 import { absolutePath } from "../lib/paths.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };

@@ -1,9 +1,9 @@
 /**
- * The launch lock's liveness (lib/worker_lock.ts), which launch (take-over of a stale lock) and
+ * The launch lock's liveness (lib/worker/lock.ts), which launch (take-over of a stale lock) and
  * prune / the orphan scan (a launch in progress is left alone) share: with and without /proc.
  */
 import { assertEquals } from "./support/assert.ts";
-import { lockHolderAlive } from "../lib/worker_lock.ts";
+import { lockHolderAlive } from "../lib/worker/lock.ts";
 
 function withTemp(body: (dir: string) => void): void {
   const dir = Deno.makeTempDirSync({ prefix: "csd-lock-" });

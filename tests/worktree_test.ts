@@ -1,4 +1,4 @@
-/** lib/worktree.ts against real git in temporary repositories. */
+/** lib/worker/worktree.ts against real git in temporary repositories. */
 import { assert, assertEquals, assertStringIncludes } from "./support/assert.ts";
 import { exists } from "../kit/env.ts";
 import { git } from "./support/git.ts";
@@ -8,8 +8,8 @@ import {
   listWorktrees,
   removeWorktree,
   WORKTREES_FOLDER,
-} from "../lib/worktree.ts";
-import { CsdError, UsageError } from "../lib/errors.ts";
+} from "../lib/worker/worktree.ts";
+import { CsdError, UsageError } from "../lib/cli/errors.ts";
 
 /** The error `fn` rejects with, checked to be an instance of `type`. */
 async function assertRejects<E extends Error>(

@@ -1,11 +1,11 @@
 /**
- * Writes the JSON Schemas of csd's `--json` outputs (lib/output_schema.ts) into schema/, one
+ * Writes the JSON Schemas of csd's `--json` outputs (lib/cli/output_schema.ts) into schema/, one
  * file per command; `make install` ships them in share/csd/schema/. With `--check`, writes
  * nothing and exits 1 when a file is missing or stale (tests/output_schema_test.ts runs it).
  *
  * Usage: deno run -A tools/gen_output_schemas.ts [--check]
  */
-import { OUTPUT_SCHEMAS, outputJsonSchema } from "../lib/output_schema.ts";
+import { OUTPUT_SCHEMAS, outputJsonSchema } from "../lib/cli/output_schema.ts";
 
 const DIR = new URL("../schema/", import.meta.url);
 

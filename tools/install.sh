@@ -135,7 +135,7 @@ install() { # <prefix> <root> <deno> <bundle dir> [<compile dir>]
   done
   if [ "$form" = bundled ]; then
     put lib/csd/deno 755 <"$(readlink -f "$deno")"
-    # What `launch --target` ships to a target from this tree (lib/remote.ts).
+    # What `launch --target` ships to a target from this tree (lib/remote/forward.ts).
     put lib/csd/tools/install.sh 644 <"$root/tools/install.sh"
     put lib/csd/tools/dispatcher.sh 644 <"$root/tools/dispatcher.sh"
   fi

@@ -2,7 +2,7 @@
  * What the controller commands (pending, approve, deny, answer) share: the worker's approval
  * files, and a decision recorded first-wins then announced with an approval_decision event.
  */
-import { loadWorker } from "../worker.ts";
+import { loadWorker } from "../worker/worker.ts";
 import { type ApprovalPaths, approvalPaths } from "../paths.ts";
 import type { ApprovalDecision, ApprovalRequest } from "../schema.ts";
 import { appendApprovalEvent, decisionEvent } from "./events.ts";

@@ -2,7 +2,7 @@
  * The approval event lines (`approval_request`, `approval_decision`), appended to the worker's
  * events file with the same single-write append as every other line.
  */
-import { appendEventLine } from "../append.ts";
+import { appendEventLine } from "../events/append.ts";
 import { type ApprovalDecision, type ApprovalRequest, EventLine } from "../schema.ts";
 
 /** The approval_request line for a waiting call. */

@@ -11,7 +11,7 @@
  * rule when ANY does.
  */
 import { ApprovalPolicy, type ApprovalRule, type HarnessName } from "../schema.ts";
-import { CsdError } from "../errors.ts";
+import { CsdError } from "../cli/errors.ts";
 import { callSubjects, type ToolKind, toolKind } from "./tools.ts";
 
 export type { ApprovalPolicy };

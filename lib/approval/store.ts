@@ -13,7 +13,7 @@ import {
   ApprovalRequest,
   type ApprovalRequest as Request,
 } from "../schema.ts";
-import { CsdError } from "../errors.ts";
+import { CsdError } from "../cli/errors.ts";
 
 /** Creates the approvals folder, owner-only; refuses one another user could write into. */
 export function ensureApprovalDir(paths: ApprovalPaths): void {

@@ -2,8 +2,8 @@
  * How long a gated call waits, resolved ONCE at launch/adopt (and written into the worker's
  * policy copy), so the hook never parses the environment on the hot path.
  */
-import { parseSeconds } from "../cli.ts";
-import { UsageError } from "../errors.ts";
+import { parseSeconds } from "../cli/main.ts";
+import { UsageError } from "../cli/errors.ts";
 import {
   DEFAULT_APPROVAL_TIMEOUT_S,
   HOOK_TIMEOUT_MARGIN_S,

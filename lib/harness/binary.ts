@@ -1,5 +1,5 @@
 /** Finding a harness executable: an explicit override, else the worker's PATH. */
-import { CsdError } from "../errors.ts";
+import { CsdError } from "../cli/errors.ts";
 
 /**
  * Resolves `command` on `path` (colon-separated). An override with a slash is used as given.

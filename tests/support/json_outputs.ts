@@ -1,6 +1,6 @@
 /**
  * Runs every command's `--json` on one worker and validates each document against its schema in
- * lib/output_schema.ts. Shared by the fake-agent test and the real-harness suite, so the same
+ * lib/cli/output_schema.ts. Shared by the fake-agent test and the real-harness suite, so the same
  * check runs against all three harnesses.
  */
 import { assert, assertEquals } from "./assert.ts";
@@ -13,7 +13,7 @@ import {
   StatusOutput,
   UsageOutput,
   WaitOutput,
-} from "../../lib/output_schema.ts";
+} from "../../lib/cli/output_schema.ts";
 
 /** Fails with zod's own account of what did not match. */
 export function assertValid(
