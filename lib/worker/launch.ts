@@ -339,7 +339,14 @@ async function waitForReady(
     const pane = await tmux.pane(expected);
     if (!pane) return { error: "the tmux pane closed" };
     if (pane.dead) return { error: "the harness exited before it was ready" };
-    const screen = await tmux.capture(paneId);
+    let screen: string;
+    try {
+      screen = await tmux.capture(paneId);
+    } catch (error) {
+      // The pane (or its whole server) went away between the check and the capture.
+      if (!await tmux.pane(expected)) return { error: "the tmux pane closed" };
+      throw error;
+    }
     const events = readEventsFrom(paths.events).map((e) => e.event);
     if (harness.isReady(events, screen)) return { ready: true };
     if (screen === actedOn && Date.now() - actedAt < 2000) return undefined;
