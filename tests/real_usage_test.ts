@@ -22,11 +22,23 @@ const PI_RATES = { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 };
 
 const PROMPTS = ["plain hello", "use the tool", "think please"];
 
-/** Claude only: a turn that delegates to a subagent, and the subagent's own prompt. */
-const DELEGATE = "please delegate";
-const SUBAGENT_PROMPT = "SUBJOB: answer done";
+/**
+ * Claude only: turns that delegate to a subagent (the subagent's own prompt and answer). The
+ * background one makes Claude answer the agent's task notification after the turn's Stop hook
+ * fired on every release (2.1.197 does it for a foreground agent only when it runs long).
+ */
+const DELEGATIONS = [
+  { prompt: "please delegate", sub: "SUBJOB: answer done", result: "Sub done.", background: false },
+  {
+    prompt: "hand off to a background agent",
+    sub: "BGJOB: answer done",
+    result: "Background sub done.",
+    background: true,
+  },
+];
 
-const promptsFor = (harness: string) => harness === "claude" ? [...PROMPTS, DELEGATE] : PROMPTS;
+const promptsFor = (harness: string) =>
+  harness === "claude" ? [...PROMPTS, ...DELEGATIONS.map((d) => d.prompt)] : PROMPTS;
 
 async function world(harness: string): Promise<RealWorld> {
   const w = await realWorld([
@@ -41,19 +53,22 @@ async function world(harness: string): Promise<RealWorld> {
       }, { kind: "text", text: "Tool done." }],
     },
     { match: "think please", replies: [{ kind: "text", text: "Thought.", thinking: "Hmm." }] },
-    {
-      match: DELEGATE,
-      replies: [{
-        kind: "tool",
-        name: "Agent",
-        input: {
-          description: "Sub job",
-          prompt: SUBAGENT_PROMPT,
-          subagent_type: "general-purpose",
-        },
-      }, { kind: "text", text: "Delegated." }],
-    },
-    { match: SUBAGENT_PROMPT, replies: [{ kind: "text", text: "Sub done." }] },
+    ...DELEGATIONS.flatMap((d) => [
+      {
+        match: d.prompt,
+        replies: [{
+          kind: "tool" as const,
+          name: "Agent",
+          input: {
+            description: "Sub job",
+            prompt: d.sub,
+            subagent_type: "general-purpose",
+            ...(d.background ? { run_in_background: true } : {}),
+          },
+        }, { kind: "text" as const, text: "Delegated." }],
+      },
+      { match: d.sub, replies: [{ kind: "text" as const, text: d.result }] },
+    ]),
   ]);
   if (harness === "codex") return withCodex(w);
   if (harness !== "pi") return w;
@@ -76,20 +91,20 @@ async function usageJson(w: RealWorld, name: string): Promise<UsageReport & { wo
 }
 
 /**
- * A turn's model calls: the answered, non-side requests for its prompt, and for the delegating
+ * A turn's model calls: the answered, non-side requests for its prompt, and for a delegating
  * turn its subagent's and the answer to the agent's task notification. Claude sends that as a
- * message of its own once a background agent ends (2.1.332 always; 2.1.197 when the agent runs
- * long, as under load): as a `<system-reminder>` the mock does not take for a prompt (so the
- * call keeps the delegating prompt), or as a bare `<task-notification>` text (2.1.197 with
- * `run_in_background`).
+ * message of its own once a background agent ends (2.1.332 always; 2.1.197 for a background
+ * agent, or a foreground one that ran long, as under load): as a `<system-reminder>` the mock
+ * does not take for a prompt (so the call keeps the delegating prompt), or as a bare
+ * `<task-notification>` text carrying the agent's result.
  */
-const callsOf = (prompt: string) => (r: RequestLogEntry): MockUsage[] =>
-  r.side === null && r.usage !== null &&
-    (r.prompt === prompt ||
-      (prompt === DELEGATE &&
-        (r.prompt === SUBAGENT_PROMPT || r.prompt?.startsWith("<task-notification>"))))
-    ? [r.usage]
-    : [];
+const callsOf = (prompt: string) => (r: RequestLogEntry): MockUsage[] => {
+  if (r.side !== null || r.usage === null || r.prompt === null) return [];
+  const d = DELEGATIONS.find((d) => d.prompt === prompt);
+  const notice = r.prompt.startsWith("<task-notification>") &&
+    r.prompt.includes(`<result>${d?.result}</result>`);
+  return r.prompt === prompt || r.prompt === d?.sub || notice ? [r.usage] : [];
+};
 
 for (const harness of ["claude", "codex", "pi"]) {
   Deno.test(
