@@ -70,10 +70,25 @@ Deno.test("readUsage() counts a Claude message once however many block lines sha
   });
 });
 
-Deno.test("readUsage() adds a Claude subagent's calls to the turn that called the agent", async () => {
+const subUsage = { input_tokens: 1, output_tokens: 2, cache_read_input_tokens: 3 };
+const subCall = (id: string, timestamp: string) => ({
+  type: "assistant",
+  timestamp,
+  message: { id, content: [], usage: subUsage },
+});
+
+/**
+ * A Claude session whose first prompt (T1) called an agent (tool_use tu1, at T2), followed by
+ * `later` lines, with the agent's transcript `subagents/agent-a1.jsonl` holding `sub`. `fn` gets
+ * the subagents folder and a reader of the turns as `[started_at, output]`.
+ */
+async function withDelegation(
+  later: unknown[],
+  sub: unknown[],
+  fn: (subagents: string, turns: () => Promise<unknown[]>) => Promise<void>,
+): Promise<void> {
   const root = await Deno.makeTempDir();
   try {
-    const usage = { input_tokens: 1, output_tokens: 2, cache_read_input_tokens: 3 };
     Deno.writeTextFileSync(
       `${root}/s.jsonl`,
       jsonl(
@@ -81,39 +96,77 @@ Deno.test("readUsage() adds a Claude subagent's calls to the turn that called th
         {
           type: "assistant",
           timestamp: "T2",
-          message: { id: "m1", content: [{ type: "tool_use", id: "tu1", name: "Agent" }], usage },
+          message: {
+            id: "m1",
+            content: [{ type: "tool_use", id: "tu1", name: "Agent" }],
+            usage: subUsage,
+          },
         },
-        // A background agent's end is a user line Claude writes: no prompt, no new turn.
-        {
-          type: "user",
-          origin: { kind: "task-notification" },
-          message: { role: "user", content: "<task-notification>done</task-notification>" },
-          timestamp: "T4",
-        },
-        {
-          type: "user",
-          origin: { kind: "human" },
-          message: { role: "user", content: "next" },
-          timestamp: "T5",
-        },
+        ...later,
       ),
     );
     Deno.mkdirSync(`${root}/s/subagents`, { recursive: true });
-    Deno.writeTextFileSync(`${root}/s/subagents/agent-a1.meta.json`, '{"toolUseId":"tu1"}');
-    // Written late (after the next prompt), still the delegating turn's cost.
-    Deno.writeTextFileSync(
-      `${root}/s/subagents/agent-a1.jsonl`,
-      jsonl(
-        { type: "user", message: { role: "user", content: "sub prompt" }, timestamp: "T3" },
-        { type: "assistant", timestamp: "T6", message: { id: "s1", content: [], usage } },
-        { type: "assistant", timestamp: "T7", message: { id: "s2", content: [], usage } },
-      ),
+    Deno.writeTextFileSync(`${root}/s/subagents/agent-a1.jsonl`, jsonl(...sub));
+    await fn(
+      `${root}/s/subagents`,
+      async () =>
+        (await readUsage("claude", `${root}/s.jsonl`)).turns.map((t) => [t.started_at, t.output]),
     );
-    const report = await readUsage("claude", `${root}/s.jsonl`);
-    assertEquals(report.turns.map((t) => [t.started_at, t.output]), [["T1", 6], ["T5", 0]]);
   } finally {
     await Deno.remove(root, { recursive: true });
   }
+}
+
+Deno.test("readUsage() adds a Claude subagent's calls to the turn that called the agent", async () => {
+  await withDelegation(
+    [
+      // A background agent's end is a user line Claude writes: no prompt, no new turn.
+      {
+        type: "user",
+        origin: { kind: "task-notification" },
+        message: { role: "user", content: "<task-notification>done</task-notification>" },
+        timestamp: "T4",
+      },
+      {
+        type: "user",
+        origin: { kind: "human" },
+        message: { role: "user", content: "next" },
+        timestamp: "T5",
+      },
+    ],
+    // Written late (after the next prompt), still the delegating turn's cost.
+    [
+      { type: "user", message: { role: "user", content: "sub prompt" }, timestamp: "T3" },
+      subCall("s1", "T6"),
+      subCall("s2", "T7"),
+    ],
+    async (subagents, turns) => {
+      Deno.writeTextFileSync(`${subagents}/agent-a1.meta.json`, '{"toolUseId":"tu1"}');
+      assertEquals(await turns(), [["T1", 6], ["T5", 0]]);
+    },
+  );
+});
+
+Deno.test("readUsage() places a subagent without its meta file by the agent's start, not its calls' times", async () => {
+  await withDelegation(
+    [{ type: "user", message: { role: "user", content: "next" }, timestamp: "T5" }],
+    [
+      {
+        type: "user",
+        isSidechain: true,
+        message: { role: "user", content: "sub prompt" },
+        timestamp: "T3",
+      },
+      subCall("s1", "T6"),
+    ],
+    // Claude has written the agent's transcript but not yet its agent-a1.meta.json (or wrote
+    // it torn): the call, made after the next prompt, is still the delegating turn's.
+    async (subagents, turns) => {
+      assertEquals(await turns(), [["T1", 4], ["T5", 0]]);
+      Deno.writeTextFileSync(`${subagents}/agent-a1.meta.json`, '{"toolUse');
+      assertEquals(await turns(), [["T1", 4], ["T5", 0]]);
+    },
+  );
 });
 
 Deno.test("readUsage() counts a repeated Codex token_count once and skips rate-limit-only ones", async () => {

@@ -224,6 +224,8 @@ interface ClaudeFile {
   messages: Map<string, ClaudeMessage>;
   /** Agent tool_use id → the timestamp of the message that made the call. */
   agentCalls: Map<string, string | null>;
+  /** The earliest timestamp read (a subagent file's: when the agent was started). */
+  earliest: string | null;
 }
 
 const stamp = (v: unknown): string | null => typeof v === "string" ? v : null;
@@ -233,7 +235,12 @@ const stamp = (v: unknown): string | null => typeof v === "string" ? v : null;
  * figures (the output count only grows as the blocks stream in).
  */
 async function readClaudeFile(path: string, withPrompts: boolean): Promise<ClaudeFile> {
-  const file: ClaudeFile = { prompts: [], messages: new Map(), agentCalls: new Map() };
+  const file: ClaudeFile = {
+    prompts: [],
+    messages: new Map(),
+    agentCalls: new Map(),
+    earliest: null,
+  };
   let anonymous = 0;
   for await (const text of fileLines(path)) {
     // Raw-text tests are safe: inside a JSON string every quote is escaped, so `"usage"` or
@@ -245,6 +252,8 @@ async function readClaudeFile(path: string, withPrompts: boolean): Promise<Claud
     }
     const line = parseLine(text);
     if (!line) continue;
+    const at = stamp(line.timestamp);
+    if (at !== null && (file.earliest === null || at < file.earliest)) file.earliest = at;
     if (withPrompts && claudePrompt(line)) {
       file.prompts.push(stamp(line.timestamp));
       continue;
@@ -313,11 +322,14 @@ async function readClaude(path: string, tally: Tally): Promise<void> {
   }
   // A subagent's model calls are in its own file (since 2.1.x), not the session's: without
   // them a delegating turn looked nearly free. They count in the turn that called the agent.
+  // Until Claude has written both the meta file and the calling line (it writes them apart,
+  // and a reader can come in between), the agent's own start places it: its calls' times did
+  // not, as a background agent calls on after the next prompt and `usage` moved them there.
   for (const agentPath of claudeSubagentFiles(path)) {
     const sub = await readClaudeFile(agentPath, false);
     const call = main.agentCalls.get(subagentToolUseId(agentPath) ?? "");
     for (const message of sub.messages.values()) {
-      addUsage(turnAt(tally, call ?? message.timestamp), message.usage);
+      addUsage(turnAt(tally, call ?? sub.earliest ?? message.timestamp), message.usage);
     }
   }
 }
