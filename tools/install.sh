@@ -138,6 +138,7 @@ install() { # <prefix> <root> <deno> <bundle dir> [<compile dir>]
     # What `launch --target` ships to a target from this tree (lib/remote/forward.ts).
     put lib/csd/tools/install.sh 644 <"$root/tools/install.sh"
     put lib/csd/tools/dispatcher.sh 644 <"$root/tools/dispatcher.sh"
+    put lib/csd/tools/subcommands.sh 644 <"$root/tools/subcommands.sh"
   fi
   local tmp
   tmp=$(mktemp)

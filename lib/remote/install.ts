@@ -98,7 +98,15 @@ function checkoutFiles(root: string): PayloadFile[] | null {
   if (!isFile(`${bundle}/.stamp`)) return null;
   const files: PayloadFile[] = [];
   walk(bundle, "bundle", files);
-  for (const rel of ["tools/install.sh", "tools/dispatcher.sh", "skill/SKILL.md"]) {
+  // dispatcher.sh sources subcommands.sh (generated from commands/registry.ts): they travel together.
+  for (
+    const rel of [
+      "tools/install.sh",
+      "tools/dispatcher.sh",
+      "tools/subcommands.sh",
+      "skill/SKILL.md",
+    ]
+  ) {
     files.push({ rel, source: `${root}/${rel}` });
   }
   walk(`${root}/.claude-plugin`, ".claude-plugin", files);
@@ -116,7 +124,7 @@ function installedFiles(root: string): PayloadFile[] | null {
   if (isFile(`${lib}/pi/csd-pi-extension.js`)) {
     files.push({ rel: "bundle/pi/csd-pi-extension.js", source: `${lib}/pi/csd-pi-extension.js` });
   }
-  for (const name of ["install.sh", "dispatcher.sh"]) {
+  for (const name of ["install.sh", "dispatcher.sh", "subcommands.sh"]) {
     files.push({ rel: `tools/${name}`, source: `${lib}/tools/${name}` });
   }
   const share = `${root}/share/csd`;
