@@ -347,6 +347,10 @@ Deno.test(
 Deno.test("the bundled hook loads no node: module (Node's compatibility layer costs ms per call)", () => {
   // The hook runs on every tool call; the approval gate's imports once pulled node:path and
   // node:util into it, measured +7 to +13 ms per run on an ungated worker.
-  const bundle = Deno.readTextFileSync(`${BIN}/csd-hook.js`);
+  // The source tree keeps the bundle next to bin/csd-hook; an installed tree under lib/csd/bundle.
+  const places = [`${BIN}/csd-hook.js`, `${BIN}/../lib/csd/bundle/csd-hook.js`];
+  const found = places.find((path) => exists(path));
+  assert(found, `no bundled hook in ${places.join(" or ")}`);
+  const bundle = Deno.readTextFileSync(found);
   assertEquals(bundle.match(/(?:from|import\()\s*"node:[^"]+"/g) ?? [], []);
 });
