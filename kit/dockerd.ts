@@ -9,7 +9,7 @@
  * `--network none` (no network at all) or `--network host` (the host's loopback, which is how a
  * worker in a container reaches the mock model on 127.0.0.1).
  */
-import { ensureDebianPackage, runOrThrow } from "./system_packages.ts";
+import { ensureDebianPackage, logTail, runOrThrow } from "./system_packages.ts";
 
 const DOCKERD = "/usr/sbin/dockerd";
 
@@ -115,12 +115,7 @@ export class Dockerd {
 
   /** The daemon's log tail, for failure messages. */
   async log(): Promise<string> {
-    try {
-      return (await Deno.readTextFile(`${this.root}/dockerd.log`)).trim().split("\n").slice(-10)
-        .join("\n");
-    } catch {
-      return "(no log)";
-    }
+    return await logTail(`${this.root}/dockerd.log`);
   }
 
   /** Stops a daemon this fixture started (SIGTERM by pid, SIGKILL after 30 s), removes its files. */

@@ -8,7 +8,7 @@
  * folder: a test runs csd with that folder first on PATH, exactly as a user would wrap ssh.
  * `dispose` ends the sshd it started (by pid) and the user's processes, then removes the user.
  */
-import { ensureDebianPackage, runOrThrow } from "./system_packages.ts";
+import { ensureDebianPackage, logTail, runOrThrow } from "./system_packages.ts";
 
 const SSHD = "/usr/sbin/sshd";
 
@@ -211,12 +211,7 @@ export class Sshd {
 
   /** sshd's own log, for failure messages. */
   async log(): Promise<string> {
-    try {
-      return (await Deno.readTextFile(`${this.root}/sshd.log`)).trim().split("\n").slice(-10)
-        .join("\n");
-    } catch {
-      return "(no log)";
-    }
+    return await logTail(`${this.root}/sshd.log`);
   }
 
   /** Stops the server (kill by pid, bounded), drops the user's sessions, removes the user. */

@@ -54,3 +54,12 @@ export async function ensureDebianPackage(binary: string, pkg: string): Promise<
   });
   if (!(await exists(binary))) throw new Error(`Installing ${pkg} did not provide ${binary}`);
 }
+
+/** The last 10 lines of a daemon's log, for failure messages ("(no log)" when there is none). */
+export async function logTail(path: string): Promise<string> {
+  try {
+    return (await Deno.readTextFile(path)).trim().split("\n").slice(-10).join("\n");
+  } catch {
+    return "(no log)";
+  }
+}
