@@ -18,6 +18,7 @@
  *   BENCH_ONLY=<regex>   only the rows whose label matches
  *   BENCH_REFERENCE=0    do not look the reference up on the npm registry
  *   BENCH_CONVERSE=0     skip the converse row (it needs the real claude: `make harnesses`)
+ *   BENCH_KEEP=1         keep the generated data, the install and the tmux server (to profile)
  */
 import { fileURLToPath } from "node:url";
 import { dirname } from "node:path";
@@ -509,8 +510,12 @@ try {
 
   if (ONLY.test("module graph")) await moduleGraphs(prefix);
 } finally {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-  await Deno.remove(work, { recursive: true }).catch(() => {});
+  if (Deno.env.get("BENCH_KEEP") === "1") {
+    note(`kept the data in ${work} (tmux -L ${socket}); remove both by hand`);
+  } else {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    await Deno.remove(work, { recursive: true }).catch(() => {});
+  }
 }
 
 /**
