@@ -35,7 +35,7 @@ NPM_INSTALL := npm install --no-audit --no-fund --loglevel=error
 SUBCOMMANDS := $(shell . tools/subcommands.sh && echo $$TOP_SUBCOMMANDS $$WORKER_SUBCOMMANDS)
 ENTRYPOINTS := $(SUBCOMMANDS:%=commands/%.ts) hooks/event_hook.ts
 
-.PHONY: all deno deps bin harnesses test test-fast demo lint ok fmt clean subcommands
+.PHONY: all deno deps bin harnesses test test-fast demo lint ok fmt clean subcommands shapes
 .PHONY: bundle compile install uninstall test-installed bench bench-turns test-latest
 
 all: bin
@@ -64,6 +64,12 @@ subcommands: $(DENO)
 	  >tools/subcommands.sh.tmp
 	mv tools/subcommands.sh.tmp tools/subcommands.sh
 	@echo "SUBCOMMANDS: $$(. tools/subcommands.sh && echo $$TOP_SUBCOMMANDS $$WORKER_SUBCOMMANDS)"
+
+# The zod-free checks of the hot paths (lib/shapes.gen.ts), derived from lib/schema.ts's zod
+# schemas; tests/shapes_test.ts fails when they are stale.
+shapes: $(DENO)
+	$(DENO) run --quiet --no-check -A tools/gen_shapes.ts | $(DENO) fmt --ext ts - >lib/shapes.gen.ts.tmp
+	mv lib/shapes.gen.ts.tmp lib/shapes.gen.ts
 
 bin: deps
 	bash tools/make_bin.sh "$(DENO)" "$(ROOT)" $(SUBCOMMANDS)

@@ -2,7 +2,8 @@
 import { out, parseCount, runMain, stringFlag } from "../lib/cli/main.ts";
 import { UsageError } from "../lib/cli/errors.ts";
 import { type EventAt, linesBackward, linesForward } from "../lib/events/jsonl.ts";
-import { EVENT_TYPES, type EventType, parseEventLine } from "../lib/schema.ts";
+import { EVENT_TYPES, type EventType } from "../lib/vocabulary.ts";
+import { parseEventLine } from "../lib/events/line.ts";
 import { followEvents } from "../lib/turn/wait.ts";
 import { loadWorker } from "../lib/worker/worker.ts";
 import type { Worker } from "../lib/worker/handle.ts";

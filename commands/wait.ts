@@ -4,7 +4,7 @@ import { err, out, parse, parseSeconds, printHelpIfAsked, runMain } from "../lib
 import { CsdError, ExitCode, UsageError } from "../lib/cli/errors.ts";
 import { type EventAt, fileSize, type LineAt } from "../lib/events/jsonl.ts";
 import { shimDir } from "../lib/paths.ts";
-import { parseEventLine } from "../lib/schema.ts";
+import { parseEventLine } from "../lib/events/line.ts";
 import { clearSentMarker, readSentMarker } from "../lib/turn/submission.ts";
 import {
   EventFollower,

@@ -15,7 +15,8 @@
  * Usage (set by csd launch): `csd-hook <claude|codex>`, the hook payload on stdin; the Pi
  * extension runs `csd-hook pi` for a gated call (the gate only: Pi records its own events).
  */
-import { EventLine, HarnessName } from "../lib/schema.ts";
+import { type HarnessName, isHarnessName } from "../lib/vocabulary.ts";
+import { checkEventLine } from "../lib/shapes.gen.ts";
 import { type HookPayload, toEventLine } from "./to_event.ts";
 import { appendEventLine } from "../lib/events/append.ts";
 import { approvalPathsForEvents } from "../lib/paths.ts";
@@ -52,13 +53,13 @@ async function main(): Promise<Answer | undefined> {
   const eventsFile = Deno.env.get("CSD_EVENTS_FILE");
   // Not a csd worker (or a stray config): do nothing, quietly.
   if (!eventsFile || !eventsFile.endsWith(".events.jsonl")) return;
-  const harness = HarnessName.safeParse(Deno.args[0] ?? Deno.env.get("CSD_HARNESS") ?? "claude");
-  if (!harness.success) return;
+  const harness = Deno.args[0] ?? Deno.env.get("CSD_HARNESS") ?? "claude";
+  if (!isHarnessName(harness)) return;
   const input = await readStdin(MAX_STDIN_BYTES, STDIN_TIMEOUT_MS);
   const payload = parsePayload(input);
   if (!payload) return;
   // Pi's extension records its own events and asks the hook for the gate only.
-  if (harness.data === "pi") return await gated("pi", payload, eventsFile);
+  if (harness === "pi") return await gated("pi", payload, eventsFile);
   // A nested harness started by the worker's own tools inherits CSD_EVENTS_FILE; its events
   // must not land in this worker's stream. The worker's own harness changes its session id on
   // `/clear` (and `/resume`), so a foreign id alone does not tell them apart: the process does.
@@ -67,11 +68,11 @@ async function main(): Promise<Answer | undefined> {
     expected && typeof payload.session_id === "string" && payload.session_id !== expected &&
     !runByWorkerHarness()
   ) return;
-  const line = toEventLine(harness.data, payload, new Date());
-  if (!line || !EventLine.safeParse(line).success) return;
+  const line = toEventLine(harness, payload, new Date());
+  if (!line || !checkEventLine(line).success) return;
   const launch = Deno.env.get("CSD_LAUNCH_ID");
   appendEventLine(eventsFile, launch ? { ...line, launch } : line);
-  if (line.event === "pre_tool_use") return await gated(harness.data, payload, eventsFile);
+  if (line.event === "pre_tool_use") return await gated(harness, payload, eventsFile);
 }
 
 /** The tool Claude Code asks the user with: it waits for an answer on every worker. */

@@ -4,28 +4,30 @@
  * that had to be "kept in sync by hand"; here a writer and a reader cannot disagree.
  */
 import * as z from "zod/mini";
+import {
+  APPROVAL_DECISIONS,
+  DEFAULT_APPROVAL_TIMEOUT_S,
+  EVENT_TYPES,
+  HARNESSES,
+  HOOK_TIMEOUT_MARGIN_S,
+  MAX_APPROVAL_TIMEOUT_S,
+} from "./vocabulary.ts";
 
-/** The harnesses csd can drive. */
-export const HARNESSES = ["claude", "codex", "pi"] as const;
+// The vocabularies live apart, zod-free (see lib/vocabulary.ts); named here too for the schemas'
+// readers that load zod anyway.
+export {
+  APPROVAL_DECISIONS,
+  DEFAULT_APPROVAL_TIMEOUT_S,
+  EVENT_TYPES,
+  HARNESSES,
+  HOOK_TIMEOUT_MARGIN_S,
+  MAX_APPROVAL_TIMEOUT_S,
+};
+export { parseEventLine } from "./events/line.ts";
+
 export const HarnessName = z.enum(HARNESSES);
 export type HarnessName = z.infer<typeof HarnessName>;
 
-/** Every event type an events file may hold. `read-events --type` accepts exactly these. */
-export const EVENT_TYPES = [
-  "session_start",
-  "user_prompt_submit",
-  "pre_tool_use",
-  "post_tool_use",
-  "stop",
-  "stop_failure",
-  "session_end",
-  "notification",
-  "subagent_start",
-  "subagent_stop",
-  "pre_compact",
-  "approval_request",
-  "approval_decision",
-] as const;
 export const EventType = z.enum(EVENT_TYPES);
 export type EventType = z.infer<typeof EventType>;
 
@@ -86,22 +88,6 @@ export const EventLine = z.object({
   answers: z.optional(z.record(z.string(), z.string())),
 });
 export type EventLine = z.infer<typeof EventLine>;
-
-/**
- * Parses one events-file line. Returns undefined for a torn or foreign line instead of
- * throwing: a reader may meet the half-written last line of a live file.
- */
-export function parseEventLine(line: string): EventLine | undefined {
-  if (line.trim() === "") return undefined;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-  const parsed = EventLine.safeParse(raw);
-  return parsed.success ? parsed.data : undefined;
-}
 
 /** What csd records about a worker. Written atomically (temp file + rename) by launch/adopt. */
 export const WorkerMeta = z.object({
@@ -197,21 +183,9 @@ export type LockHolder = z.infer<typeof LockHolder>;
 
 // ---- Tool approval (issue 12) ----
 
-/** What a policy rule (or its default) does with a call. */
-export const APPROVAL_DECISIONS = ["allow", "deny", "ask"] as const;
 export const ApprovalRuleDecision = z.enum(APPROVAL_DECISIONS);
 /** What applies when nobody decided in time. */
 export const ApprovalTimeoutDecision = z.enum(["allow", "deny"]);
-
-/** The longest a gated call may wait: each harness's hook timeout is set above it (see
- * lib/approval/output.ts for the limits each one honours). */
-export const MAX_APPROVAL_TIMEOUT_S = 3600;
-
-/** The timeout when neither the policy nor the environment sets one (the source documents'). */
-export const DEFAULT_APPROVAL_TIMEOUT_S = 30;
-
-/** Seconds the harness may run the hook beyond the approval timeout (writing, waking, exiting). */
-export const HOOK_TIMEOUT_MARGIN_S = 15;
 
 /** One policy rule: the first rule whose `tool` and `match` fit a call decides it. */
 export const ApprovalRule = z.strictObject({

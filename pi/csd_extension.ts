@@ -10,7 +10,9 @@
  * session_end line is also written at process exit.
  */
 import { appendEventLine } from "../lib/events/append.ts";
-import { DEFAULT_APPROVAL_TIMEOUT_S, EventLine, HOOK_TIMEOUT_MARGIN_S } from "../lib/schema.ts";
+import { DEFAULT_APPROVAL_TIMEOUT_S, HOOK_TIMEOUT_MARGIN_S } from "../lib/vocabulary.ts";
+import type { EventLine } from "../lib/schema.ts";
+import { checkEventLine } from "../lib/shapes.gen.ts";
 import { piGate, piWorkerGated } from "./approval_gate.ts";
 
 // Pi's extension API, as far as csd uses it (pi ships no types we can import here).
@@ -60,7 +62,7 @@ export default function csdExtension(pi: PiApi): void {
     // Never break the worker over csd: a line that fails the schema is dropped, and so is an
     // error writing it.
     try {
-      if (EventLine.safeParse(event).success) appendEventLine(eventsFile, event);
+      if (checkEventLine(event).success) appendEventLine(eventsFile, event);
     } catch {
       // The events file is gone (the worker is being stopped).
     }

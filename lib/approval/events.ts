@@ -3,7 +3,8 @@
  * events file with the same single-write append as every other line.
  */
 import { appendEventLine } from "../events/append.ts";
-import { type ApprovalDecision, type ApprovalRequest, EventLine } from "../schema.ts";
+import type { ApprovalDecision, ApprovalRequest, EventLine } from "../schema.ts";
+import { checkEventLine } from "../shapes.gen.ts";
 
 /** The approval_request line for a waiting call. */
 export function requestEvent(request: ApprovalRequest, sessionId?: string): EventLine {
@@ -51,7 +52,7 @@ export function appendApprovalEvent(
   line: EventLine,
   launch: string | undefined,
 ) {
-  if (!eventsFile || !EventLine.safeParse(line).success) return;
+  if (!eventsFile || !checkEventLine(line).success) return;
   try {
     // Stamped like every other line of the worker (readers skip other launches' lines).
     appendEventLine(eventsFile, launch ? { ...line, launch } : line);

@@ -5,9 +5,9 @@
  * the policy copy, and only for PreToolUse.
  */
 import { approvalPathsForEvents } from "../paths.ts";
-// DEFAULT_APPROVAL_TIMEOUT_S from schema.ts, not timeout.ts: that one imports cli.ts, whose
+// DEFAULT_APPROVAL_TIMEOUT_S from vocabulary.ts, not timeout.ts: that one imports cli.ts, whose
 // node:util would load Node's compatibility layer into the hook.
-import { DEFAULT_APPROVAL_TIMEOUT_S, type HarnessName } from "../schema.ts";
+import { DEFAULT_APPROVAL_TIMEOUT_S, type HarnessName } from "../vocabulary.ts";
 import { gate } from "./gate.ts";
 import { type HookAnswer, hookAnswer } from "./output.ts";
 import { toolKind } from "./tools.ts";

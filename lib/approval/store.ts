@@ -7,12 +7,9 @@
  * nothing, and a reader never sees a half-written decision.
  */
 import { approvalDecisionFile, type ApprovalPaths, approvalRequestFile } from "../paths.ts";
-import {
-  ApprovalDecision,
-  type ApprovalDecision as Decision,
-  ApprovalRequest,
-  type ApprovalRequest as Request,
-} from "../schema.ts";
+import type { ApprovalDecision as Decision, ApprovalRequest as Request } from "../schema.ts";
+import { checkApprovalDecision, checkApprovalRequest } from "../shapes.gen.ts";
+import type { Checked } from "../shape.ts";
 import { CsdError } from "../cli/errors.ts";
 
 /** Creates the approvals folder, owner-only; refuses one another user could write into. */
@@ -67,12 +64,12 @@ export function recordDecision(paths: ApprovalPaths, decision: Decision): Record
 
 /** The decision on `id`, or undefined while it waits (or when the file is unreadable). */
 export function readDecision(paths: ApprovalPaths, id: string): Decision | undefined {
-  return readJson(approvalDecisionFile(paths, id), ApprovalDecision);
+  return readJson(approvalDecisionFile(paths, id), checkApprovalDecision);
 }
 
 /** The request of `id`, or undefined. */
 export function readRequest(paths: ApprovalPaths, id: string): Request | undefined {
-  return readJson(approvalRequestFile(paths, id), ApprovalRequest);
+  return readJson(approvalRequestFile(paths, id), checkApprovalRequest);
 }
 
 /** Options for `pendingRequests`. */
@@ -194,10 +191,10 @@ function publish(path: string, text: string): boolean {
 
 function readJson<T>(
   path: string,
-  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } },
+  check: (value: unknown) => Checked<T>,
 ): T | undefined {
   try {
-    const parsed = schema.safeParse(JSON.parse(Deno.readTextFileSync(path)));
+    const parsed = check(JSON.parse(Deno.readTextFileSync(path)));
     return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;

@@ -8,7 +8,7 @@ import {
   DEFAULT_APPROVAL_TIMEOUT_S,
   HOOK_TIMEOUT_MARGIN_S,
   MAX_APPROVAL_TIMEOUT_S,
-} from "../schema.ts";
+} from "../vocabulary.ts";
 import type { ApprovalPolicy } from "./policy.ts";
 
 export { DEFAULT_APPROVAL_TIMEOUT_S, HOOK_TIMEOUT_MARGIN_S };

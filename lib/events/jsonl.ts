@@ -2,7 +2,8 @@
  * Reading append-only JSONL files that another process is writing. A reader only ever consumes
  * complete lines (ending in "\n"): the last line of a live file may be half-written.
  */
-import { type EventLine, parseEventLine } from "../schema.ts";
+import type { EventLine } from "../schema.ts";
+import { parseEventLine } from "./line.ts";
 
 /** One complete line and the byte range it occupies. */
 export interface LineAt {

@@ -1,6 +1,6 @@
 /** Small queries over a worker's event lines. */
 import { readLinesFrom, readTailEvents } from "./jsonl.ts";
-import { parseEventLine } from "../schema.ts";
+import { parseEventLine } from "./line.ts";
 import type { EventLine, EventType, WorkerMeta } from "../schema.ts";
 
 /** How much of the file before an offset is read to know what was running there. */

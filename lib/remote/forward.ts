@@ -8,7 +8,9 @@
 import { CsdError } from "../cli/errors.ts";
 import { writeFileAtomic } from "../worker/meta.ts";
 import { WORKER_NAME_PATTERN, workerDir, workerPaths } from "../paths.ts";
-import { RemoteWorker } from "../schema.ts";
+import type { RemoteWorker } from "../schema.ts";
+import { checkRemoteWorker } from "../shapes.gen.ts";
+import { expectShape } from "../shape.ts";
 import { shellJoin } from "../shell.ts";
 import { writeShim } from "../worker/shim.ts";
 import {
@@ -83,7 +85,7 @@ export function readRemote(name: string, dir: string = workerDir()): RemoteWorke
   } catch (error) {
     throw new CsdError(`Cannot read remote worker record ${path}: ${(error as Error).message}`);
   }
-  const parsed = RemoteWorker.safeParse(raw);
+  const parsed = checkRemoteWorker(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new CsdError(
@@ -149,7 +151,11 @@ export function writeRemote(record: RemoteWorker, dir: string = workerDir()): st
   if (problem) throw new CsdError(`Cannot write remote worker record: ${problem}`);
   const paths = workerPaths(record.name, dir);
   Deno.mkdirSync(`${dir}/bin`, { recursive: true, mode: 0o700 });
-  writeFileAtomic(paths.remote, JSON.stringify(RemoteWorker.parse(record), null, 2) + "\n", 0o600);
+  writeFileAtomic(
+    paths.remote,
+    JSON.stringify(expectShape(checkRemoteWorker(record), "remote worker record"), null, 2) + "\n",
+    0o600,
+  );
   writeShim(paths.shim, record.name, dir);
   return paths.shim;
 }

@@ -12,7 +12,9 @@ import { err } from "../cli/main.ts";
 import type { EventAt } from "../events/jsonl.ts";
 import { CsdError } from "../cli/errors.ts";
 import { writeFileAtomic } from "../worker/meta.ts";
-import { LockHolder, SentMarker } from "../schema.ts";
+import type { LockHolder, SentMarker } from "../schema.ts";
+import { checkLockHolder, checkSentMarker } from "../shapes.gen.ts";
+import { expectShape } from "../shape.ts";
 import { sleep } from "../wait.ts";
 import type { Worker } from "../worker/handle.ts";
 import { dirname } from "node:path";
@@ -90,7 +92,7 @@ function busyError(name: string, path: string, waitedMs: number): CsdError {
 
 function readHolder(path: string): LockHolder | undefined {
   try {
-    const parsed = LockHolder.safeParse(JSON.parse(Deno.readTextFileSync(path)));
+    const parsed = checkLockHolder(JSON.parse(Deno.readTextFileSync(path)));
     return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;
@@ -100,7 +102,7 @@ function readHolder(path: string): LockHolder | undefined {
 /** The worker's `.sent` marker, or undefined when there is none (or it is unreadable). */
 export function readSentMarker(path: string): SentMarker | undefined {
   try {
-    const parsed = SentMarker.safeParse(JSON.parse(Deno.readTextFileSync(path)));
+    const parsed = checkSentMarker(JSON.parse(Deno.readTextFileSync(path)));
     return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;
@@ -133,7 +135,11 @@ export interface Submitted {
 export function recordSentMarker(path: string, submitted: Submitted): void {
   const marker: SentMarker = { offset: submitted.baseline, prompt: submitted.delivered };
   try {
-    writeFileAtomic(path, JSON.stringify(SentMarker.parse(marker)) + "\n", 0o600);
+    writeFileAtomic(
+      path,
+      JSON.stringify(expectShape(checkSentMarker(marker), "sent marker")) + "\n",
+      0o600,
+    );
   } catch (error) {
     clearSentMarker(path);
     const why = error instanceof Error ? error.message : String(error);

@@ -4,7 +4,8 @@
  * that dies without a final event (SIGKILL, tmux kill) still ends the wait promptly.
  */
 import { type EventAt, type LineAt, LineCursor } from "../events/jsonl.ts";
-import { type EventLine, parseEventLine } from "../schema.ts";
+import type { EventLine } from "../schema.ts";
+import { parseEventLine } from "../events/line.ts";
 import { waitUntil } from "../wait.ts";
 import { assertStillRegistered, workerPane } from "../worker/worker.ts";
 import type { Worker } from "../worker/handle.ts";

@@ -1,9 +1,10 @@
 /** Reading and writing worker meta files: validated by the shared schema, written atomically. */
 import { isAbsolute, resolve } from "node:path";
-import type * as z from "zod/mini";
 import { CsdError } from "../cli/errors.ts";
 import { WORKER_FILE_SUFFIXES, WORKER_NAME_PATTERN, workerDir, workerPaths } from "../paths.ts";
-import { WorkerMeta } from "../schema.ts";
+import type { WorkerMeta } from "../schema.ts";
+import { checkWorkerMeta } from "../shapes.gen.ts";
+import { expectShape, type ShapeIssue } from "../shape.ts";
 import { assertOwnFile, checkWorkerDir } from "./dir.ts";
 
 /**
@@ -15,7 +16,11 @@ export function writeMeta(meta: WorkerMeta, dir: string = workerDir()): void {
   // What readers would refuse is never written (a CSD_TMUX_SOCKET label with "/", say).
   const problem = metaProblem(meta, meta.name, dir);
   if (problem) throw new CsdError(`Cannot write worker meta "${path}": ${problem}`);
-  writeFileAtomic(path, JSON.stringify(WorkerMeta.parse(meta), null, 2) + "\n", 0o600);
+  writeFileAtomic(
+    path,
+    JSON.stringify(expectShape(checkWorkerMeta(meta), "worker meta"), null, 2) + "\n",
+    0o600,
+  );
 }
 
 /** Writes a file atomically (temp file in the same folder, then rename). */
@@ -58,7 +63,7 @@ export function readMeta(name: string, dir: string = workerDir()): WorkerMeta | 
   } catch (error) {
     throw new CsdError(`Cannot read worker meta "${path}": ${errorText(error)}`);
   }
-  const parsed = WorkerMeta.safeParse(raw);
+  const parsed = checkWorkerMeta(raw);
   if (!parsed.success) {
     throw new CsdError(`Invalid worker meta "${path}": ${describeIssues(parsed.error.issues)}`);
   }
@@ -119,16 +124,15 @@ function metaProblem(meta: WorkerMeta, name: string, dir: string): string | null
   return null;
 }
 
-/** Zod's issues as one line: the first field and why, and how many more. */
-function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+/** The shape's issues as one line: the first field and why, and how many more. */
+function describeIssues(issues: readonly ShapeIssue[]): string {
   const first = issues[0];
   if (!first) return "it does not match the worker meta shape";
   const where = first.path.length > 0 ? `field "${first.path.join(".")}"` : "the meta";
-  const detail = first as { expected?: unknown; values?: unknown[] };
-  const why = detail.values
-    ? `must be ${detail.values.map((v) => JSON.stringify(v)).join(" or ")}`
-    : detail.expected !== undefined
-    ? `must be a ${String(detail.expected)}`
+  const why = first.values
+    ? `must be ${first.values.map((v) => JSON.stringify(v)).join(" or ")}`
+    : first.expected !== undefined
+    ? `must be a ${first.expected}`
     : first.message.toLowerCase();
   const more = issues.length > 1 ? ` (and ${issues.length - 1} more problems)` : "";
   return `${where} ${why}${more}`;
