@@ -16,8 +16,8 @@
 import { fileURLToPath } from "node:url";
 import { dirname } from "node:path";
 import { gatePreToolUse } from "../lib/approval/hook.ts";
-import { compilePolicy } from "../lib/approval/policy.ts";
-import { installPolicy } from "../lib/approval/worker_policy.ts";
+import { compilePolicy } from "../lib/approval/policy_file.ts";
+import { installPolicy } from "../lib/approval/policy_file.ts";
 import { approvalPaths } from "../lib/paths.ts";
 
 const REPO = dirname(dirname(fileURLToPath(import.meta.url)));

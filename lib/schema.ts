@@ -7,6 +7,8 @@ import * as z from "zod/mini";
 import {
   APPROVAL_DECISIONS,
   DEFAULT_APPROVAL_TIMEOUT_S,
+  DEFAULT_ON_TIMEOUT,
+  DEFAULT_POLICY_DECISION,
   EVENT_TYPES,
   HARNESSES,
   HOOK_TIMEOUT_MARGIN_S,
@@ -199,18 +201,30 @@ export const ApprovalRule = z.strictObject({
 });
 export type ApprovalRule = z.infer<typeof ApprovalRule>;
 
+const PolicyTimeout = z.number().check(z.positive(), z.lte(MAX_APPROVAL_TIMEOUT_S));
+
 /** A policy file (`launch --policy FILE`). Unknown keys are refused: a typo must not pass. */
 export const ApprovalPolicy = z.strictObject({
   $schema: z.optional(z.string()),
   rules: z._default(z.array(ApprovalRule), []),
-  default: z._default(ApprovalRuleDecision, "ask"),
-  timeout_s: z._default(
-    z.number().check(z.positive(), z.lte(MAX_APPROVAL_TIMEOUT_S)),
-    30,
-  ),
-  on_timeout: z._default(ApprovalTimeoutDecision, "allow"),
+  default: z._default(ApprovalRuleDecision, DEFAULT_POLICY_DECISION),
+  timeout_s: z._default(PolicyTimeout, DEFAULT_APPROVAL_TIMEOUT_S),
+  on_timeout: z._default(ApprovalTimeoutDecision, DEFAULT_ON_TIMEOUT),
 });
 export type ApprovalPolicy = z.infer<typeof ApprovalPolicy>;
+
+/**
+ * A worker's policy copy as launch/adopt write it: ApprovalPolicy with every default filled in
+ * and the timeout resolved. The hook reads it on every gated call.
+ */
+export const InstalledPolicy = z.strictObject({
+  $schema: z.optional(z.string()),
+  rules: z.array(ApprovalRule),
+  default: ApprovalRuleDecision,
+  timeout_s: PolicyTimeout,
+  on_timeout: ApprovalTimeoutDecision,
+});
+export type InstalledPolicy = z.infer<typeof InstalledPolicy>;
 
 /** A waiting item's kind: a tool call to allow or deny, or a question for the user. */
 export const ApprovalKind = z.enum(["tool", "question"]);

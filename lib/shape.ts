@@ -104,7 +104,9 @@ function checkString(
   issues: ShapeIssue[],
 ): unknown {
   if (typeof input !== "string") issues.push(typeIssue("string", path));
-  else if (minLength !== undefined && input.length < minLength) {
+  // zod runs a length check on anything with a length, even after the type failed (an array).
+  const length = (input as { length?: unknown } | null | undefined)?.length;
+  if (minLength !== undefined && typeof length === "number" && length < minLength) {
     issues.push({ code: "too_small", minimum: minLength, path, message: MESSAGE });
   }
   return input;

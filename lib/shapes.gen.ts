@@ -5,6 +5,7 @@ import type {
   ApprovalDecision,
   ApprovalRequest,
   EventLine,
+  InstalledPolicy,
   LockHolder,
   RemoteWorker,
   SentMarker,
@@ -233,4 +234,38 @@ const ApprovalDecisionShape: Shape = {
 /** lib/schema.ts's ApprovalDecision, checked without zod. */
 export function checkApprovalDecision(input: unknown): Checked<ApprovalDecision> {
   return checkShape<ApprovalDecision>(ApprovalDecisionShape, input);
+}
+
+const InstalledPolicyShape: Shape = {
+  "kind": "object",
+  "shape": {
+    "$schema": { "kind": "optional", "inner": { "kind": "string" } },
+    "rules": {
+      "kind": "array",
+      "element": {
+        "kind": "object",
+        "shape": {
+          "tool": { "kind": "string", "minLength": 1 },
+          "match": { "kind": "optional", "inner": { "kind": "string", "minLength": 1 } },
+          "decision": { "kind": "values", "values": ["allow", "deny", "ask"] },
+          "reason": { "kind": "optional", "inner": { "kind": "string" } },
+        },
+        "strict": true,
+      },
+    },
+    "default": { "kind": "values", "values": ["allow", "deny", "ask"] },
+    "timeout_s": {
+      "kind": "number",
+      "int": false,
+      "min": { "value": 0, "inclusive": false },
+      "max": { "value": 3600, "inclusive": true },
+    },
+    "on_timeout": { "kind": "values", "values": ["allow", "deny"] },
+  },
+  "strict": true,
+};
+
+/** lib/schema.ts's InstalledPolicy, checked without zod. */
+export function checkInstalledPolicy(input: unknown): Checked<InstalledPolicy> {
+  return checkShape<InstalledPolicy>(InstalledPolicyShape, input);
 }

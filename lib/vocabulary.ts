@@ -34,6 +34,10 @@ export type EventType = typeof EVENT_TYPES[number];
 /** What a policy rule (or its default) does with a call. */
 export const APPROVAL_DECISIONS = ["allow", "deny", "ask"] as const;
 
+/** A policy's `default` and `on_timeout` when its file does not say. */
+export const DEFAULT_POLICY_DECISION = "ask";
+export const DEFAULT_ON_TIMEOUT = "allow";
+
 /** The longest a gated call may wait: each harness's hook timeout is set above it (see
  * lib/approval/output.ts for the limits each one honours). */
 export const MAX_APPROVAL_TIMEOUT_S = 3600;

@@ -7,7 +7,7 @@ import { assert, assertEquals } from "./support/assert.ts";
 import { REPO, TestEnv } from "../kit/env.ts";
 import { approvalPaths } from "../lib/paths.ts";
 import { gate, type GateCall, type GateVerdict } from "../lib/approval/gate.ts";
-import { compilePolicy } from "../lib/approval/policy.ts";
+import { compilePolicy } from "../lib/approval/policy_file.ts";
 import { pendingRequests } from "../lib/approval/store.ts";
 import { CsdError } from "../lib/cli/errors.ts";
 import { main as approve } from "../commands/approve.ts";

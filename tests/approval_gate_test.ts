@@ -6,11 +6,12 @@
 import { assert, assertEquals } from "./support/assert.ts";
 import { type ApprovalPaths, approvalPaths } from "../lib/paths.ts";
 import { gate, type GateOptions } from "../lib/approval/gate.ts";
-import { compilePolicy } from "../lib/approval/policy.ts";
+import { compilePolicy } from "../lib/approval/policy_file.ts";
 import { decideAsController, pendingRequests, readDecision } from "../lib/approval/store.ts";
 import { denialReason, hookAnswer, piAnswer } from "../lib/approval/output.ts";
 import { gatePreToolUse } from "../lib/approval/hook.ts";
-import { installPolicy, readInstalledPolicy } from "../lib/approval/worker_policy.ts";
+import { installPolicy } from "../lib/approval/policy_file.ts";
+import { readInstalledPolicy } from "../lib/approval/worker_policy.ts";
 import { allAlive, ancestors } from "../lib/approval/ancestry.ts";
 
 /** No fallback poll inside a test's lifetime: only a file event can wake the gate. */

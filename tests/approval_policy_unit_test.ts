@@ -1,7 +1,8 @@
 /** lib/approval/policy.ts and tools.ts: the shared vocabulary, first-match rules, bad files. */
 import { assert, assertEquals } from "./support/assert.ts";
 import { assertThrows } from "./support/approval.ts";
-import { compilePolicy, decide, globRegex, loadPolicy } from "../lib/approval/policy.ts";
+import { compilePolicy, loadPolicy } from "../lib/approval/policy_file.ts";
+import { decide, globRegex } from "../lib/approval/policy.ts";
 import { callSubjects, patchPaths, toolKind } from "../lib/approval/tools.ts";
 import { approvalTimeoutSeconds } from "../lib/approval/timeout.ts";
 import { policySchemaText } from "../tools/policy_schema.ts";

@@ -13,8 +13,8 @@ import { withCodex } from "../kit/real_codex.ts";
 import { withPi } from "../kit/real_pi.ts";
 import type { Reply } from "../kit/mock_model.ts";
 import { approvalPaths } from "../lib/paths.ts";
-import { compilePolicy } from "../lib/approval/policy.ts";
-import { installPolicy } from "../lib/approval/worker_policy.ts";
+import { compilePolicy } from "../lib/approval/policy_file.ts";
+import { installPolicy } from "../lib/approval/policy_file.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const shellTool = (command: string): Reply => ({ kind: "tool", name: "Bash", input: { command } });

@@ -17,6 +17,7 @@ export const GENERATED = [
   "LockHolder",
   "ApprovalRequest",
   "ApprovalDecision",
+  "InstalledPolicy",
 ] as const;
 
 interface ZodNode {

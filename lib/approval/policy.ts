@@ -1,7 +1,7 @@
 /**
  * The approval policy (`launch --policy FILE`): ordered rules over the shared tool vocabulary,
- * first match wins, then the default. Validated once at launch with the one zod schema
- * (lib/schema.ts `ApprovalPolicy`); a bad file is one line naming the file, the field and why.
+ * first match wins, then the default. Validated once at launch by lib/approval/policy_file.ts;
+ * this half (matching) is zod-free: the hook runs it on every gated call.
  *
  * Matching is text matching, not shell parsing: an `allow` glob such as `git status*` would also
  * match `git status; rm -rf ~`. So an `allow` GLOB never matches a command line holding a shell
@@ -10,7 +10,8 @@
  * rule over the files of a multi-file edit matches only when EVERY file matches, a `deny`/`ask`
  * rule when ANY does.
  */
-import { ApprovalPolicy, type ApprovalRule, type HarnessName } from "../schema.ts";
+import type { ApprovalPolicy, ApprovalRule } from "../schema.ts";
+import type { HarnessName } from "../vocabulary.ts";
 import { CsdError } from "../cli/errors.ts";
 import { callSubjects, type ToolKind, toolKind } from "./tools.ts";
 
@@ -52,46 +53,11 @@ export interface ToolCall {
 }
 
 /**
- * Reads, validates and compiles a policy file.
- * @throws {CsdError} one line: `Cannot load policy FILE: FIELD: REASON`
+ * Compiles a policy already checked against its shape (by lib/approval/policy_file.ts for a
+ * user's file, by the hook for a worker's installed copy).
+ * @throws {CsdError} naming `source` and the rule whose pattern does not compile
  */
-export function loadPolicy(path: string): CompiledPolicy {
-  let text: string;
-  try {
-    text = Deno.readTextFileSync(path);
-  } catch (error) {
-    const why = error instanceof Deno.errors.NotFound
-      ? "no such file"
-      : error instanceof Deno.errors.PermissionDenied
-      ? "permission denied"
-      : error instanceof Deno.errors.IsADirectory
-      ? "is a directory"
-      : (error instanceof Error ? error.message : String(error));
-    throw new CsdError(`Cannot load policy "${path}": ${why}`);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    const why = error instanceof Error ? error.message.split("\n")[0] : String(error);
-    throw new CsdError(`Cannot load policy "${path}": not JSON: ${why}`);
-  }
-  return compilePolicy(raw, path);
-}
-
-/**
- * Validates and compiles a parsed policy.
- * @throws {CsdError} naming `source`, the first bad field and the reason
- */
-export function compilePolicy(raw: unknown, source: string): CompiledPolicy {
-  const parsed = ApprovalPolicy.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new CsdError(
-      `Cannot load policy "${source}": ${fieldName(issue.path)}: ${describeIssue(issue)}`,
-    );
-  }
-  const policy = parsed.data;
+export function compileCheckedPolicy(policy: ApprovalPolicy, source: string): CompiledPolicy {
   const rules = policy.rules.map((rule, index) => {
     try {
       return {
@@ -185,49 +151,4 @@ export function globRegex(glob: string): RegExp {
 
 function escapeRegex(c: string): string {
   return c.replace(/[.*+?^${}()|[\]\\\/]/g, "\\$&");
-}
-
-function fieldName(path: readonly PropertyKey[]): string {
-  if (path.length === 0) return "(top level)";
-  return path.map((p, i) => typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`)
-    .join("");
-}
-
-interface Issue {
-  code: string;
-  path: readonly PropertyKey[];
-  expected?: unknown;
-  values?: readonly unknown[];
-  keys?: readonly string[];
-  minimum?: unknown;
-  origin?: string;
-  inclusive?: boolean;
-  maximum?: unknown;
-  input?: unknown;
-}
-
-/** zod/mini carries no messages: say it in the project's voice. */
-function describeIssue(raw: unknown): string {
-  const issue = raw as Issue;
-  switch (issue.code) {
-    case "invalid_type":
-      return `expected ${issue.expected}`;
-    case "invalid_value":
-      return `expected one of ${(issue.values ?? []).map((v) => `"${String(v)}"`).join(", ")}`;
-    case "unrecognized_keys":
-      return `unknown field${(issue.keys ?? []).length > 1 ? "s" : ""} ${
-        (issue.keys ?? []).map((k) => `"${k}"`).join(", ")
-      }`;
-    case "too_small":
-      if (issue.origin === "number") {
-        return issue.inclusive === false
-          ? `must be greater than ${issue.minimum}`
-          : `must be at least ${issue.minimum}`;
-      }
-      return issue.minimum === 1 ? "must not be empty" : `must be at least ${issue.minimum}`;
-    case "too_big":
-      return `must be at most ${issue.maximum}`;
-    default:
-      return "invalid value";
-  }
 }

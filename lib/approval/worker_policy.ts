@@ -1,32 +1,17 @@
 /**
  * A worker's policy copy (`<worker dir>/approvals/<name>.policy.json`, 0600): written by
- * launch/adopt from `--policy FILE` (validated there, timeout resolved from the environment) or
- * `--approval` (no rules: every call asks); read by the hook on each tool call. No file: the
+ * launch/adopt (lib/approval/policy_file.ts installPolicy) from `--policy FILE` or `--approval`
+ * (no rules: every call asks); read here by the hook on each tool call, without zod. No file: the
  * worker is not gated (its tool calls pass with no added work; only questions wait).
  */
 import type { ApprovalPaths } from "../paths.ts";
-import { ApprovalPolicy } from "../schema.ts";
-import { type CompiledPolicy, compilePolicy } from "./policy.ts";
-import { ensureApprovalDir } from "./store.ts";
-
-/** Writes the worker's policy copy with its resolved timeout. */
-export function installPolicy(
-  paths: ApprovalPaths,
-  policy: ApprovalPolicy | undefined,
-  timeoutS: number,
-): void {
-  ensureApprovalDir(paths);
-  const resolved: ApprovalPolicy = {
-    ...(policy ?? ApprovalPolicy.parse({})),
-    timeout_s: timeoutS,
-  };
-  const temp = `${paths.policy}.${crypto.randomUUID().slice(0, 8)}.tmp`;
-  Deno.writeTextFileSync(temp, JSON.stringify(resolved, null, 2) + "\n", {
-    createNew: true,
-    mode: 0o600,
-  });
-  Deno.renameSync(temp, paths.policy);
-}
+import { checkInstalledPolicy } from "../shapes.gen.ts";
+import {
+  DEFAULT_APPROVAL_TIMEOUT_S,
+  DEFAULT_ON_TIMEOUT,
+  DEFAULT_POLICY_DECISION,
+} from "../vocabulary.ts";
+import { compileCheckedPolicy, type CompiledPolicy } from "./policy.ts";
 
 /**
  * The worker's policy, or undefined when it is not gated. A copy that no longer parses (edited
@@ -40,8 +25,15 @@ export function readInstalledPolicy(paths: ApprovalPaths): CompiledPolicy | unde
     return undefined;
   }
   try {
-    return compilePolicy(JSON.parse(text), paths.policy);
+    const checked = checkInstalledPolicy(JSON.parse(text));
+    if (checked.success) return compileCheckedPolicy(checked.data, paths.policy);
   } catch {
-    return compilePolicy({}, paths.policy);
+    // Not JSON, or a pattern that no longer compiles: the default policy below.
   }
+  return compileCheckedPolicy({
+    rules: [],
+    default: DEFAULT_POLICY_DECISION,
+    timeout_s: DEFAULT_APPROVAL_TIMEOUT_S,
+    on_timeout: DEFAULT_ON_TIMEOUT,
+  }, paths.policy);
 }

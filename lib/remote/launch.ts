@@ -15,7 +15,7 @@ import {
   writeRemote,
 } from "./forward.ts";
 import { ensureInstalled } from "./install.ts";
-import { loadPolicy } from "../approval/policy.ts";
+import { loadPolicy } from "../approval/policy_file.ts";
 import type { HarnessName, RemoteWorker } from "../schema.ts";
 import { formatTarget, parseTarget } from "./transport.ts";
 import { validateWorkerName } from "../worker/worker.ts";
