@@ -6,7 +6,7 @@ import { registerSessionId } from "../lib/worker/register.ts";
 import { workerEvents } from "../lib/events/query.ts";
 import { workerTranscript } from "../lib/turn/read.ts";
 import { writeMeta } from "../lib/worker/meta.ts";
-import { dirname } from "node:path";
+import { dirname } from "../lib/path.ts";
 import { maxPositionals, parseWorkerCommand } from "../lib/cli/worker_args.ts";
 
 export const HELP = `session-id — print the worker's session id

@@ -1,5 +1,5 @@
 /** `csd wait`: block until the first (or, with --all, every) of several workers ends its turn. */
-import { basename, dirname } from "node:path";
+import { basename, dirname } from "../lib/path.ts";
 import { err, out, parse, parseSeconds, printHelpIfAsked, runMain } from "../lib/cli/main.ts";
 import { CsdError, ExitCode, UsageError } from "../lib/cli/errors.ts";
 import { type EventAt, fileSize, type LineAt } from "../lib/events/jsonl.ts";

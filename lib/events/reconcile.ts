@@ -3,7 +3,7 @@
  * fails (HTTP 500, dropped stream): only its rollout records the end. Appending that end as a
  * `stop_failure` line keeps one stream for status, waits and read-events alike.
  */
-import { dirname } from "node:path";
+import { dirname } from "../path.ts";
 import { appendEventLine } from "./append.ts";
 import { currentTranscriptPath, statusFromEvents, workerEvents } from "./query.ts";
 import type { EventLine } from "../schema.ts";

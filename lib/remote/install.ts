@@ -3,7 +3,7 @@
  * runtime, the bundles, the hook, the Pi extension), in a versioned folder of the target user's
  * home, checked by checksum, and nothing more than one round trip when that version is there.
  */
-import { dirname } from "node:path";
+import { dirname } from "../path.ts";
 import { CsdError } from "../cli/errors.ts";
 import { writeFileAtomic } from "../worker/meta.ts";
 import { binDir } from "../paths.ts";

@@ -3,7 +3,7 @@
  * worker's process tree, its screen, and the tails of its transcript and events, so a harness
  * around csd can ship the file off-box before the worker is reaped.
  */
-import { basename, dirname } from "node:path";
+import { basename, dirname } from "../path.ts";
 import { CsdError } from "../cli/errors.ts";
 import { linesBackward } from "../events/jsonl.ts";
 import { workerPane } from "../worker/worker.ts";
@@ -67,10 +67,14 @@ async function processTree(worker: Worker): Promise<string> {
   const pane = await workerPane(worker);
   if (!pane) return "(pane gone)";
   try {
-    // dax is loaded only here: converse's normal path stays lean.
-    const { default: $ } = await import("dax");
-    const table = await $`ps -eo pid,ppid,stat,etime,args`.noThrow().quiet().text();
-    return descendants(table, pane.pid);
+    // Deno.Command, not dax: a bundle hoists dax's node: imports to its top, and loading Node's
+    // compatibility layer cost every converse start ~15 ms even when no diagnostic was written.
+    const ps = await new Deno.Command("ps", {
+      args: ["-eo", "pid,ppid,stat,etime,args"],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    return descendants(new TextDecoder().decode(ps.stdout), pane.pid);
   } catch (error) {
     return `(ps failed: ${error})`;
   }

@@ -9,7 +9,7 @@ import { squash } from "../harness/screen.ts";
 import { finalText, type Turn } from "../transcript/markdown.ts";
 import { waitUntil } from "../wait.ts";
 import type { Worker } from "../worker/handle.ts";
-import { dirname } from "node:path";
+import { dirname } from "../path.ts";
 import { currentTranscriptPath, PromptTurn, workerEvents } from "../events/query.ts";
 import { readUsage, type UsageReport } from "./usage.ts";
 

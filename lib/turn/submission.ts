@@ -17,7 +17,7 @@ import { checkLockHolder, checkSentMarker } from "../shapes.gen.ts";
 import { expectShape } from "../shape.ts";
 import { sleep } from "../wait.ts";
 import type { Worker } from "../worker/handle.ts";
-import { dirname } from "node:path";
+import { dirname } from "../path.ts";
 
 /** How often a waiting caller retries the lock (flock has no wake-up for a bounded wait). */
 const LOCK_POLL_MS = 100;

@@ -15,7 +15,7 @@ import type { Harness } from "../harness/types.ts";
 import type { EventLine } from "../schema.ts";
 import { assertStillRegistered, workerPane } from "../worker/worker.ts";
 import type { Worker } from "../worker/handle.ts";
-import { dirname } from "node:path";
+import { dirname } from "../path.ts";
 
 /** Submission timing, from CSD_SUBMIT_TIMEOUT / CSD_SUBMIT_RETRY_INTERVAL (seconds). */
 export interface SubmitTiming {

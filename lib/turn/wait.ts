@@ -9,7 +9,7 @@ import { parseEventLine } from "../events/line.ts";
 import { waitUntil } from "../wait.ts";
 import { assertStillRegistered, workerPane } from "../worker/worker.ts";
 import type { Worker } from "../worker/handle.ts";
-import { dirname } from "node:path";
+import { dirname } from "../path.ts";
 import { harnessWatchDirs, reconcileEvents, reconcileScreen } from "../events/reconcile.ts";
 import {
   endsTurn,

@@ -24,8 +24,7 @@ import { type PaneIdentity, type PaneInfo, paneMatches, Tmux } from "../tmux.ts"
 import { waitUntil } from "../wait.ts";
 import { createWorktree, type Removal, removeWorktree } from "./worktree.ts";
 import { registerSessionId } from "./register.ts";
-import { dirname, resolve as resolvePath } from "node:path";
-import { existsSync } from "node:fs";
+import { dirname, pathExists, resolve as resolvePath } from "../path.ts";
 import { killVerified, validateWorkerName } from "./worker.ts";
 import { ensureWorkerDir } from "./dir.ts";
 import { lockHolderAlive } from "./lock.ts";
@@ -97,7 +96,7 @@ export async function startWorker(request: StartRequest): Promise<Started> {
   const releaseLock = takeLaunchLock(paths.lock, name);
   try {
     // A worker on a target shares the name space (its shim is in the same folder).
-    if (readMeta(name, dir) || existsSync(paths.remote)) {
+    if (readMeta(name, dir) || pathExists(paths.remote)) {
       throw new CsdError(
         `A worker named "${name}" already exists; stop it first or choose another name`,
       );

@@ -4,6 +4,7 @@
  * and files alone. Both ask this one function: they used to disagree on a system without /proc
  * (launch assumed the holder alive, prune assumed it dead and removed a launch in progress).
  */
+import { pathExists } from "../path.ts";
 
 /**
  * True while the process whose pid the lock file at `path` holds may still run. False when the
@@ -23,15 +24,6 @@ export function lockHolderAlive(path: string, proc = "/proc"): boolean {
     Deno.statSync(`${proc}/${pid}`);
     return true;
   } catch (error) {
-    return !(error instanceof Deno.errors.NotFound) || !exists(`${proc}/self`);
-  }
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
+    return !(error instanceof Deno.errors.NotFound) || !pathExists(`${proc}/self`);
   }
 }

@@ -1,5 +1,5 @@
 /** Reading and writing worker meta files: validated by the shared schema, written atomically. */
-import { isAbsolute, resolve } from "node:path";
+import { isAbsolute, resolve } from "../path.ts";
 import { CsdError } from "../cli/errors.ts";
 import { WORKER_FILE_SUFFIXES, WORKER_NAME_PATTERN, workerDir, workerPaths } from "../paths.ts";
 import type { WorkerMeta } from "../schema.ts";

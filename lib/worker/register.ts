@@ -3,7 +3,7 @@
  * it through hooks only at the first prompt; its thread lock file shows it about a second after
  * start. Until registered, csd still drives the worker by name.
  */
-import { dirname } from "node:path";
+import { dirname } from "../path.ts";
 import type { Harness } from "../harness/types.ts";
 import { readEventsFrom } from "../events/jsonl.ts";
 import { isOwnEvent } from "../events/query.ts";

@@ -8,7 +8,7 @@
  * git runs as found on PATH, always with an argv array (no shell), `-C <dir>` and `--` before
  * paths, so a hostile name or path cannot become an option or a command.
  */
-import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve } from "../path.ts";
 import { CsdError, UsageError } from "../cli/errors.ts";
 import { WORKER_NAME_PATTERN } from "../paths.ts";
 
