@@ -11,7 +11,7 @@ import type { WorkerMeta } from "../lib/schema.ts";
 import type { WorkerStatus } from "../lib/events/query.ts";
 import type { ListEntry } from "../lib/cli/output_schema.ts";
 import { workerUsage } from "../lib/turn/read.ts";
-import { workerStatus } from "../lib/worker/status.ts";
+import { workerStatuses } from "../lib/worker/status.ts";
 import { type PaneInfo, Tmux } from "../lib/tmux.ts";
 import { fromMeta } from "../lib/worker/worker.ts";
 
@@ -55,12 +55,16 @@ export async function listWorkers(
     const panes = await new Tmux(socket).listPanes();
     panesBySocket.set(socket, new Map(panes.map((p) => [p.paneId, p])));
   }
-  // Concurrently: a Claude worker mid-turn costs a capture-pane (the screen check for an
-  // Escape), and 100 of them one after another took most of a second.
-  const listed: ListedWorker[] = await inParallel(metas, LIST_CONCURRENCY, async (meta) => {
-    const worker = fromMeta(meta);
-    const pane = panesBySocket.get(meta.tmux_socket)?.get(meta.tmux_pane_id) ?? null;
-    const entry = describe(meta, await workerStatus(worker, pane), worker.paths.shim);
+  const workers = metas.map(fromMeta);
+  // All at once: a Claude worker mid-turn needs its screen (the check for an Escape), and 100
+  // capture-panes one after another took most of a second.
+  const statuses = await workerStatuses(workers.map((worker) => ({
+    worker,
+    pane: panesBySocket.get(worker.meta.tmux_socket)?.get(worker.meta.tmux_pane_id) ?? null,
+  })));
+  const described = workers.map((worker, at) => ({ worker, status: statuses[at]! }));
+  const listed = await inParallel(described, USAGE_CONCURRENCY, async ({ worker, status }) => {
+    const entry = describe(worker.meta, status, worker.paths.shim);
     // Reading every transcript costs a pass over each file: only --json asks for it.
     if (options.usage) {
       entry.usage = await workerUsage(worker).then((r) => r?.total ?? null, () => null);
@@ -89,8 +93,8 @@ export async function listWorkers(
   return listed;
 }
 
-/** How many workers' statuses are taken at once (each may run one tmux command). */
-const LIST_CONCURRENCY = 16;
+/** How many workers' transcripts `--json` reads at once. */
+const USAGE_CONCURRENCY = 16;
 
 /** `work` of every item, at most `limit` at a time, results in the items' order. */
 async function inParallel<T, R>(

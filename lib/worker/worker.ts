@@ -58,7 +58,7 @@ export function assertStillRegistered(worker: Worker): void {
 }
 
 /** What the worker's pane must be (session name and id, pane id, server). */
-function paneIdentity(meta: WorkerMeta): PaneIdentity {
+export function paneIdentity(meta: WorkerMeta): PaneIdentity {
   return {
     sessionName: meta.name,
     sessionId: meta.tmux_session_id,
