@@ -50,11 +50,18 @@ export async function listWorkers(
 ): Promise<ListedWorker[]> {
   const { metas, bad } = scanMetas();
   for (const meta of bad) err(`warning: skipped "${meta.name}": ${meta.reason}\n`);
-  const panesBySocket = new Map<string | null, Map<string, PaneInfo>>();
-  for (const socket of new Set(metas.map((m) => m.tmux_socket))) {
-    const panes = await new Tmux(socket).listPanes();
-    panesBySocket.set(socket, new Map(panes.map((p) => [p.paneId, p])));
-  }
+  // Targets, orphans and each tmux server are asked at the same time, not one after another.
+  const remote = listRemoteWorkers();
+  const named = new Set([...metas.map((m) => m.name), ...bad.map((b) => b.name)]);
+  const orphans = options.orphans
+    ? findOrphanSessions(knownServers(metas), named)
+    : Promise.resolve([]);
+  const panesBySocket = new Map<string | null, Map<string, PaneInfo>>(
+    await Promise.all([...new Set(metas.map((m) => m.tmux_socket))].map(async (socket) => {
+      const panes = await new Tmux(socket).listPanes();
+      return [socket, new Map(panes.map((p) => [p.paneId, p]))] as const;
+    })),
+  );
   const workers = metas.map(fromMeta);
   // All at once: a Claude worker mid-turn needs its screen (the check for an Escape), and 100
   // capture-panes one after another took most of a second.
@@ -71,11 +78,9 @@ export async function listWorkers(
     }
     return entry;
   });
-  listed.push(...await listRemoteWorkers());
+  listed.push(...await remote);
   listed.sort((a, b) => a.name.localeCompare(b.name));
-  if (!options.orphans) return listed;
-  const named = new Set([...metas.map((m) => m.name), ...bad.map((b) => b.name)]);
-  for (const orphan of await findOrphanSessions(knownServers(metas), named)) {
+  for (const orphan of await orphans) {
     listed.push({
       status: "orphaned",
       name: orphan.name,
