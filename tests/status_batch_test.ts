@@ -120,6 +120,23 @@ Deno.test("eventsTail of a worker mid-turn reads its last events, not its histor
     assertEquals(tail.status, "working");
     assertEquals(tail.events.map((e) => e.event), ["user_prompt_submit", "pre_tool_use"]);
     assertEquals(eventsTail(worker, {}).events.map((e) => e.event), ["pre_tool_use"]);
+    // Idle: Codex and Pi run at most one turn, so its end settles it; Claude queues prompts,
+    // so its idle worker is read back to the window's start (or its last reset), but only the
+    // events from its last prompt on are kept.
+    const idle = { meta: {}, paths: { events: `${dir}/idle.events.jsonl` } };
+    Deno.writeTextFileSync(
+      idle.paths.events,
+      Array.from({ length: 300 }, (_, n) => turn(n)).join(""),
+    );
+    assertEquals(eventsTail(idle, {}), { status: "idle", events: [{ ts: "t", event: "stop" }] });
+    const queued = eventsTail(idle, { busyPromptRunsOwnTurn: true });
+    assertEquals(queued.status, "idle");
+    assertEquals(queued.events.map((e) => e.event), [
+      "user_prompt_submit",
+      "pre_tool_use",
+      "post_tool_use",
+      "stop",
+    ]);
     assertEquals(eventsTail({ meta: {}, paths: { events: `${dir}/none` } }, {}), {
       status: undefined,
       events: [],

@@ -180,7 +180,10 @@ function silent(event: EventLine): boolean {
 export interface EventsTail {
   /** statusFromEvents of the worker's events (workerEvents): undefined when there is none. */
   status: WorkerStatus | undefined;
-  /** The worker's events read, oldest first: the end of workerEvents. */
+  /**
+   * The end of workerEvents, oldest first: the events read, back to the last user_prompt_submit
+   * at most (an idle Claude worker's whole history is read, not kept).
+   */
   events: EventLine[];
 }
 
@@ -190,8 +193,8 @@ export interface EventsTail {
  * parsed up to 256 KB per status, and list did that for every worker. The turns still open after
  * the lines read are max(low, open + shift) of the number open before them (turnStep), so once
  * that is above 0 whatever came earlier, the worker is working; a reset (a fresh start, the end
- * of a session) or the start of the window decides the rest. Idle workers are read back to
- * their last reset. With `throughPrompt`, a working worker's `events` also reach back to its
+ * of a session), the start of the window, or (Codex, Pi) the end of the one open turn decides
+ * the rest. With `throughPrompt`, a working worker's `events` also reach back to its
  * last user_prompt_submit (what the screen check compares against).
  */
 export function eventsTail(
@@ -200,16 +203,22 @@ export function eventsTail(
   options: { throughPrompt?: boolean } = {},
 ): EventsTail {
   const newestFirst: EventLine[] = [];
+  let any = false;
   let status: WorkerStatus | undefined;
   let counted = false;
   let low = 0;
   let shift = 0;
-  let prompt = options.throughPrompt !== true;
+  let prompt = false;
+  // Where a prompt during a turn joins it, at most one turn is ever open: an end then settles
+  // idle whatever came before. Claude queues prompts, so its idle workers are read back to
+  // their last reset.
+  const mostOpen = harness.busyPromptRunsOwnTurn === true ? Infinity : 1;
   try {
     for (const line of linesBackward(worker.paths.events, { within: TAIL_BYTES, chunk: 8192 })) {
       const event = parseEventLine(line.text);
       if (!event || !isOwnEvent(worker.meta, event)) continue;
-      newestFirst.push(event);
+      any = true;
+      if (!prompt) newestFirst.push(event);
       if (event.event === "user_prompt_submit") prompt = true;
       if (status === undefined && !silent(event)) {
         if (!counted && endsWorker(event)) status = "terminated";
@@ -220,15 +229,16 @@ export function eventsTail(
           low = Math.max(low, step.low + shift);
           shift += step.shift;
           if (Math.max(low, shift) > 0) status = "working";
+          else if (Math.max(low, mostOpen + shift) <= 0) status = "idle";
         }
       }
-      if (status !== undefined && (prompt || status !== "working")) break;
+      if (status === "working" ? prompt || options.throughPrompt !== true : status) break;
     }
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
   // The window's first line (or the file's) reached: no turn was open before it.
-  if (status === undefined && newestFirst.length > 0) {
+  if (status === undefined && any) {
     status = Math.max(low, shift) > 0 ? "working" : "idle";
   }
   return { status, events: newestFirst.reverse() };
