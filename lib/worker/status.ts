@@ -14,12 +14,11 @@
  */
 import { fileSize } from "../events/jsonl.ts";
 import type { PaneInfo } from "../tmux.ts";
-import { paneIdentity } from "./worker.ts";
+import { listedPane, paneIdentity } from "./worker.ts";
 import type { Worker } from "./handle.ts";
 import { reconcileEvents, reconcileShownScreen } from "../events/reconcile.ts";
 import { type EventsTail, eventsTail, type WorkerStatus } from "../events/query.ts";
 import { pendingRequests } from "../approval/store.ts";
-import { paneMatches } from "../tmux.ts";
 
 /** What a worker's files say, before tmux is asked. */
 interface Reading {
@@ -47,10 +46,11 @@ export async function workerStatus(worker: Worker): Promise<WorkerStatus> {
 export async function workerStatuses(
   listed: { worker: Worker; pane: PaneInfo | null }[],
 ): Promise<WorkerStatus[]> {
-  const readings = listed.map(({ worker, pane }) => {
-    const verified = pane && paneMatches(pane, paneIdentity(worker.meta)) ? pane : null;
-    return { reading: readFiles(worker), pane: verified, screen: undefined as string | undefined };
-  });
+  const readings = listed.map(({ worker, pane }) => ({
+    reading: readFiles(worker),
+    pane: listedPane(worker, pane),
+    screen: undefined as string | undefined,
+  }));
   const looks = new Map<Worker["tmux"]["socket"], typeof readings>();
   for (const entry of readings) {
     if (!entry.pane || entry.pane.dead || !wantsScreen(entry.reading)) continue;
