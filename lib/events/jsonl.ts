@@ -144,8 +144,6 @@ export function* linesBackward(
       const from = Math.max(0, pos - chunkBytes);
       const chunk = readAt(file, from, pos - from);
       let stop = chunk.length;
-      // lastIndexOf is native: a byte-by-byte loop cost more than the parse of the few lines
-      // a status reads.
       for (
         let i = chunk.lastIndexOf(0x0a);
         i >= 0;
