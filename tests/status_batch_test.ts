@@ -316,3 +316,49 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "list and status after a tmux server restart: the newcomers holding the workers' ids are not read",
+  opts,
+  async () => {
+    const env = await TestEnv.create();
+    try {
+      env.script({ rules: [{ match: "endless", text: "never", delayMs: 60_000 }] });
+      const ids: string[] = [];
+      for (const name of ["w1", "w2"]) {
+        await env.launch(name);
+        assertEquals((await env.shim(name, ["send", "an endless task"])).code, 0);
+        const meta = JSON.parse(Deno.readTextFileSync(`${env.workerDir}/${name}.meta.json`));
+        ids.push(`${meta.tmux_session_id} ${meta.tmux_pane_id}`);
+      }
+      await env.tmux("kill-server");
+      await eventually(
+        async () =>
+          /no server running|error connecting/i.test((await env.tmux("list-sessions")).stderr),
+        10_000,
+        "no server",
+      );
+      // Sessions of the same names get the same ids on the new server; their screens show the
+      // prompt, as a Claude box holding an interrupted prompt would.
+      for (const [at, name] of ["w1", "w2"].entries()) {
+        const made = await env.tmux(
+          ...["new-session", "-d", "-P", "-F", "#{session_id} #{pane_id}", "-s", name],
+          "printf '> an endless task'; exec sleep 120",
+        );
+        assertEquals(made.stdout.trim(), ids[at]);
+      }
+      const list = await env.csd(["list", "--all"]);
+      assertEquals(
+        list.stdout.split("\n").slice(1, -1).map((l) => l.split("\t").slice(0, 2).join(" ")),
+        ["gone w1", "gone w2"],
+      );
+      assertEquals((await env.csd(["list"])).stdout.split("\n").length, 2, "header only");
+      for (const name of ["w1", "w2"]) {
+        assertEquals((await env.csd(["--worker", name, "status"])).stdout, "gone\n");
+        assert(!env.events(name).some((e) => e.event === "stop_failure"), name);
+      }
+    } finally {
+      await env.dispose();
+    }
+  },
+);
