@@ -331,13 +331,7 @@ Deno.test(
         const meta = JSON.parse(Deno.readTextFileSync(`${env.workerDir}/${name}.meta.json`));
         ids.push(`${meta.tmux_session_id} ${meta.tmux_pane_id}`);
       }
-      await env.tmux("kill-server");
-      await eventually(
-        async () =>
-          /no server running|error connecting/i.test((await env.tmux("list-sessions")).stderr),
-        10_000,
-        "no server",
-      );
+      await env.killServer();
       // Sessions of the same names get the same ids on the new server; their screens show the
       // prompt, as a Claude box holding an interrupted prompt would.
       for (const [at, name] of ["w1", "w2"].entries()) {
