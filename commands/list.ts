@@ -12,7 +12,6 @@ import type { WorkerStatus } from "../lib/events/query.ts";
 import type { ListEntry } from "../lib/cli/output_schema.ts";
 import { workerUsage } from "../lib/turn/read.ts";
 import { workerStatuses } from "../lib/worker/status.ts";
-import { type PaneInfo, Tmux } from "../lib/tmux.ts";
 import { fromMeta } from "../lib/worker/worker.ts";
 
 export const HELP = `csd list — list workers
@@ -41,34 +40,26 @@ OPTIONS:
 export type ListedWorker = ListEntry;
 
 /**
- * Every worker with its status, using one tmux call per tmux server in use, and with `orphans`
- * csd's orphaned tmux sessions (no meta: the worker dir was wiped). A meta that cannot be read
- * is reported on stderr, never silently dropped.
+ * Every worker with its status, with one list-panes per tmux server in use (and one call for
+ * the screens of Claude workers mid-turn), and with `orphans` csd's orphaned tmux sessions (no
+ * meta: the worker dir was wiped). A meta that cannot be read is reported on stderr, never
+ * silently dropped.
  */
 export async function listWorkers(
   options: { orphans?: boolean; usage?: boolean } = {},
 ): Promise<ListedWorker[]> {
   const { metas, bad } = scanMetas();
   for (const meta of bad) err(`warning: skipped "${meta.name}": ${meta.reason}\n`);
-  // Targets, orphans and each tmux server are asked at the same time, not one after another.
+  // Targets, orphans and the workers' tmux servers are asked at the same time.
   const remote = listRemoteWorkers();
   const named = new Set([...metas.map((m) => m.name), ...bad.map((b) => b.name)]);
   const orphans = options.orphans
     ? findOrphanSessions(knownServers(metas), named)
     : Promise.resolve([]);
-  const panesBySocket = new Map<string | null, Map<string, PaneInfo>>(
-    await Promise.all([...new Set(metas.map((m) => m.tmux_socket))].map(async (socket) => {
-      const panes = await new Tmux(socket).listPanes();
-      return [socket, new Map(panes.map((p) => [p.paneId, p]))] as const;
-    })),
-  );
   const workers = metas.map(fromMeta);
   // All at once: a Claude worker mid-turn needs its screen (the check for an Escape), and 100
   // capture-panes one after another took most of a second.
-  const statuses = await workerStatuses(workers.map((worker) => ({
-    worker,
-    pane: panesBySocket.get(worker.meta.tmux_socket)?.get(worker.meta.tmux_pane_id) ?? null,
-  })));
+  const statuses = await workerStatuses(workers);
   const described = workers.map((worker, at) => ({ worker, status: statuses[at]! }));
   const listed = await inParallel(described, USAGE_CONCURRENCY, async ({ worker, status }) => {
     const entry = describe(worker.meta, status, worker.paths.shim);

@@ -39,26 +39,32 @@ export async function workerStatus(worker: Worker): Promise<WorkerStatus> {
 }
 
 /**
- * The statuses of many workers, in order, given their panes as one list-panes per server
- * listed them (null: not listed): the screens the events ask for are captured in one tmux call
- * per server (more only past tmux's command length).
+ * The statuses of many workers, in order: one list-panes per tmux server in use, then one call
+ * per server for the screens the events ask for (more only past tmux's command length).
  */
-export async function workerStatuses(
-  listed: { worker: Worker; pane: PaneInfo | null }[],
-): Promise<WorkerStatus[]> {
-  const readings = listed.map(({ worker, pane }) => ({
+export async function workerStatuses(workers: Worker[]): Promise<WorkerStatus[]> {
+  const servers = new Map(workers.map((w) => [w.tmux.socket, w.tmux]));
+  const panes = new Map(
+    await Promise.all(
+      [...servers].map(async ([socket, tmux]) => {
+        const listed = await tmux.listPanes();
+        return [socket, new Map(listed.map((p) => [p.paneId, p]))] as const;
+      }),
+    ),
+  );
+  const readings = workers.map((worker) => ({
     reading: readFiles(worker),
-    pane: listedPane(worker, pane),
+    pane: listedPane(worker, panes.get(worker.tmux.socket)?.get(worker.meta.tmux_pane_id) ?? null),
     screen: undefined as string | undefined,
   }));
-  const looks = new Map<Worker["tmux"]["socket"], typeof readings>();
+  const looks = new Map<string | null, typeof readings>();
   for (const entry of readings) {
     if (!entry.pane || entry.pane.dead || !wantsScreen(entry.reading)) continue;
     const socket = entry.reading.worker.tmux.socket;
     looks.set(socket, [...(looks.get(socket) ?? []), entry]);
   }
-  await Promise.all([...looks.values()].map(async (entries) => {
-    const seen = await entries[0]!.reading.worker.tmux.panesAndScreens(
+  await Promise.all([...looks].map(async ([socket, entries]) => {
+    const seen = await servers.get(socket)!.panesAndScreens(
       entries.map((e) => ({ expected: paneIdentity(e.reading.worker.meta), screen: true })),
     );
     // A pane that changed since it was listed (a restarted server) shows no screen of the worker.
