@@ -311,6 +311,14 @@ Deno.test(
         "status to show d idle",
       );
       assertEquals((await env.csd(["--worker", "a", "status"])).stdout, "working\n");
+      // prune takes the same statuses in one go: only the gone and the exited go.
+      const prune = await env.csd(["prune"]);
+      assertEquals(prune.stdout, "pruned c (gone)\npruned exited (terminated)\n", prune.stderr);
+      const left = await env.csd(["list", "--all"]);
+      assertEquals(
+        left.stdout.split("\n").slice(1, -1).map((l) => l.split("\t").slice(0, 2).join(" ")),
+        ["working a", "idle b", "working codex1", "idle d", "working pi1"],
+      );
     } finally {
       await env.dispose();
     }
