@@ -11,8 +11,7 @@ import type { WorkerMeta } from "../lib/schema.ts";
 import type { WorkerStatus } from "../lib/events/query.ts";
 import type { ListEntry } from "../lib/cli/output_schema.ts";
 import { workerUsage } from "../lib/turn/read.ts";
-import { workerStatus } from "../lib/worker/status.ts";
-import { type PaneInfo, Tmux } from "../lib/tmux.ts";
+import { workerStatuses } from "../lib/worker/status.ts";
 import { fromMeta } from "../lib/worker/worker.ts";
 
 export const HELP = `csd list — list workers
@@ -41,37 +40,38 @@ OPTIONS:
 export type ListedWorker = ListEntry;
 
 /**
- * Every worker with its status, using one tmux call per tmux server in use, and with `orphans`
- * csd's orphaned tmux sessions (no meta: the worker dir was wiped). A meta that cannot be read
- * is reported on stderr, never silently dropped.
+ * Every worker with its status, with one list-panes per tmux server in use (and one call for
+ * the screens of Claude workers mid-turn), and with `orphans` csd's orphaned tmux sessions (no
+ * meta: the worker dir was wiped). A meta that cannot be read is reported on stderr, never
+ * silently dropped.
  */
 export async function listWorkers(
   options: { orphans?: boolean; usage?: boolean } = {},
 ): Promise<ListedWorker[]> {
   const { metas, bad } = scanMetas();
   for (const meta of bad) err(`warning: skipped "${meta.name}": ${meta.reason}\n`);
-  const panesBySocket = new Map<string | null, Map<string, PaneInfo>>();
-  for (const socket of new Set(metas.map((m) => m.tmux_socket))) {
-    const panes = await new Tmux(socket).listPanes();
-    panesBySocket.set(socket, new Map(panes.map((p) => [p.paneId, p])));
-  }
-  // Concurrently: a Claude worker mid-turn costs a capture-pane (the screen check for an
-  // Escape), and 100 of them one after another took most of a second.
-  const listed: ListedWorker[] = await inParallel(metas, LIST_CONCURRENCY, async (meta) => {
-    const worker = fromMeta(meta);
-    const pane = panesBySocket.get(meta.tmux_socket)?.get(meta.tmux_pane_id) ?? null;
-    const entry = describe(meta, await workerStatus(worker, pane), worker.paths.shim);
+  // Targets, orphans and the workers' tmux servers are asked at the same time.
+  const remote = listRemoteWorkers();
+  const named = new Set([...metas.map((m) => m.name), ...bad.map((b) => b.name)]);
+  const orphans = options.orphans
+    ? findOrphanSessions(knownServers(metas), named)
+    : Promise.resolve([]);
+  const workers = metas.map(fromMeta);
+  // All at once: a Claude worker mid-turn needs its screen (the check for an Escape), and 100
+  // capture-panes one after another took most of a second.
+  const statuses = await workerStatuses(workers);
+  const described = workers.map((worker, at) => ({ worker, status: statuses[at]! }));
+  const listed = await inParallel(described, USAGE_CONCURRENCY, async ({ worker, status }) => {
+    const entry = describe(worker.meta, status, worker.paths.shim);
     // Reading every transcript costs a pass over each file: only --json asks for it.
     if (options.usage) {
       entry.usage = await workerUsage(worker).then((r) => r?.total ?? null, () => null);
     }
     return entry;
   });
-  listed.push(...await listRemoteWorkers());
+  listed.push(...await remote);
   listed.sort((a, b) => a.name.localeCompare(b.name));
-  if (!options.orphans) return listed;
-  const named = new Set([...metas.map((m) => m.name), ...bad.map((b) => b.name)]);
-  for (const orphan of await findOrphanSessions(knownServers(metas), named)) {
+  for (const orphan of await orphans) {
     listed.push({
       status: "orphaned",
       name: orphan.name,
@@ -89,8 +89,8 @@ export async function listWorkers(
   return listed;
 }
 
-/** How many workers' statuses are taken at once (each may run one tmux command). */
-const LIST_CONCURRENCY = 16;
+/** How many workers' transcripts `--json` reads at once. */
+const USAGE_CONCURRENCY = 16;
 
 /** `work` of every item, at most `limit` at a time, results in the items' order. */
 async function inParallel<T, R>(

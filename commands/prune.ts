@@ -8,7 +8,7 @@ import { processRunsIn } from "../lib/process_tree.ts";
 import { listAllWorkerFileNames, scanMetas } from "../lib/worker/meta.ts";
 import { findOrphanSessions, knownServers, launching } from "../lib/worker/orphans.ts";
 import { approvalsDir, homesDir, shimDir, tmpDir, workerPaths } from "../lib/paths.ts";
-import { workerStatus } from "../lib/worker/status.ts";
+import { workerStatuses } from "../lib/worker/status.ts";
 import type { Tmux } from "../lib/tmux.ts";
 import { fromMeta, killWorkerSession } from "../lib/worker/worker.ts";
 import { checkWorkerDir } from "../lib/worker/dir.ts";
@@ -59,9 +59,12 @@ export async function main(argv: string[]): Promise<number> {
     keep.add(meta.name);
     err(`warning: skipped "${meta.name}": ${meta.reason}\n`);
   }
-  for (const meta of metas) {
-    const worker = fromMeta(meta);
-    const status = await workerStatus(worker);
+  // One tmux call per server for all the statuses, not one (or two) per worker.
+  const workers = metas.map(fromMeta);
+  const statuses = await workerStatuses(workers);
+  for (const [at, worker] of workers.entries()) {
+    const { meta } = worker;
+    const status = statuses[at]!;
     if (status !== "gone" && status !== "terminated") {
       keep.add(meta.name);
       continue;

@@ -213,6 +213,21 @@ export class TestEnv {
     return `/tmp/tmux-${Deno.uid()}/${this.socket}`;
   }
 
+  /** Kills this test's tmux server (a crash, a restart) and waits until it is gone. */
+  async killServer(): Promise<void> {
+    await this.tmux("kill-server");
+    // kill-server returns before the server has exited: a client could still reach the dying
+    // one. A dying server still accepts a connection and then drops it ("server exited
+    // unexpectedly"): wait until nothing answers on the socket at all, or the next new-session
+    // meets the corpse.
+    await eventually(
+      async () =>
+        /no server running|error connecting/i.test((await this.tmux("list-sessions")).stderr),
+      10_000,
+      "no server",
+    );
+  }
+
   /** Kills this test's tmux server and removes its folder and socket file. */
   async dispose(): Promise<void> {
     await this.tmux("kill-server");

@@ -26,6 +26,12 @@ const PANE_FORMAT = [
   "#{session_name}",
 ].join(SEP);
 
+/**
+ * The argument bytes one batched tmux call carries: the client sends a command in one message
+ * of at most 16 KB ("command too long" beyond).
+ */
+const COMMAND_BYTES = 12 * 1024;
+
 /** A tmux command that failed. */
 export class TmuxError extends CsdError {
   readonly subcommand: string;
@@ -250,6 +256,68 @@ export class Tmux {
     if (result.code !== 0) return null;
     const info = parsePaneLine(result.stdout.trim());
     return info && paneMatches(info, expected) ? info : null;
+  }
+
+  /**
+   * For each item, what `pane(expected)` gives and, when `screen` is asked and the pane is the
+   * expected one, what `capture(paneId)` gives (undefined when it could not be taken) — in one
+   * tmux call for as many items as tmux takes in one command: status spent two tmux processes on
+   * one worker, and list one capture-pane per worker mid-turn. Each item prints a random marker
+   * and its pane's line, then its screen; no screen can hold a marker it never saw.
+   */
+  async panesAndScreens(
+    items: { expected: PaneIdentity; screen: boolean }[],
+  ): Promise<{ pane: PaneInfo | null; screen?: string }[]> {
+    const results: { pane: PaneInfo | null; screen?: string }[] = [];
+    while (results.length < items.length) {
+      const marker = crypto.randomUUID().replaceAll("-", "");
+      const args: string[] = [];
+      let bytes = 0;
+      let count = 0;
+      for (const { expected, screen } of items.slice(results.length)) {
+        const item = [
+          ...(count > 0 ? [";"] : []),
+          "display-message",
+          "-p",
+          "-t",
+          expected.paneId,
+          `${marker}${SEP}${PANE_FORMAT}`,
+          ...(screen ? [";", "capture-pane", "-p", "-J", "-t", expected.paneId] : []),
+        ];
+        const size = item.reduce((n, arg) => n + arg.length + 1, 0);
+        if (count > 0 && bytes + size > COMMAND_BYTES) break;
+        args.push(...item);
+        bytes += size;
+        count++;
+      }
+      const batch = items.slice(results.length, results.length + count);
+      const result = await this.raw(args);
+      // "<marker>\t<pane line>\n<screen>" per item run; tmux stops at a failed command (a
+      // capture of a pane that just went away), after which the rest is tried again.
+      const pieces = result.stdout.split(marker).slice(1);
+      const ran = result.code === 0 ? batch.length : pieces.length;
+      for (const [at, { expected, screen }] of batch.slice(0, Math.max(ran, 1)).entries()) {
+        const piece = pieces[at];
+        if (piece === undefined) {
+          results.push({ pane: null });
+          continue;
+        }
+        const newline = piece.indexOf("\n");
+        const info = parsePaneLine(piece.slice(1, newline < 0 ? undefined : newline));
+        const pane = info && paneMatches(info, expected) ? info : null;
+        const failed = result.code !== 0 && at === ran - 1;
+        results.push(
+          pane && screen && !failed && newline >= 0
+            ? { pane, screen: piece.slice(newline + 1) }
+            : { pane },
+        );
+      }
+      // Nothing ran (no server): every item left has no pane.
+      if (result.code !== 0 && pieces.length === 0) {
+        while (results.length < items.length) results.push({ pane: null });
+      }
+    }
+    return results;
   }
 
   /** The visible screen of a pane as plain text (plus `history` lines above it). */

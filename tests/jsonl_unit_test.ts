@@ -44,6 +44,26 @@ Deno.test("linesBackward gives the whole-file lines newest first at every chunk 
   });
 });
 
+Deno.test("linesBackward within N bytes gives the lines of the window a tail read keeps", () => {
+  // Every window bound, every chunk size: a bound on a line's first byte, on its newline, inside
+  // it; a torn last line, which the window counts in its size but no reader returns.
+  const text = ['{"a":1}', "", '{"b":"two"}', "x".repeat(30), '{"c":3}', '{"d":'].join("\n");
+  withFile(text, (path) => {
+    for (let within = 0; within <= text.length + 1; within++) {
+      // What readTailEvents keeps: the complete lines from size - within, the first one dropped.
+      const start = Math.max(0, text.length - within);
+      const window = readLinesFrom(path, start).slice(start > 0 ? 1 : 0);
+      for (const chunk of CHUNKS) {
+        assertEquals(
+          [...linesBackward(path, { chunk, within })],
+          window.toReversed(),
+          `within ${within}, chunk ${chunk}`,
+        );
+      }
+    }
+  });
+});
+
 Deno.test("linesBackward skips a torn last line unless partial", () => {
   withFile('{"a":1}\n{"b":2}\n{"c":', (path) => {
     for (const chunk of CHUNKS) {

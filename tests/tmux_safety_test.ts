@@ -18,20 +18,6 @@ function meta(env: TestEnv, name: string): Record<string, unknown> {
   return JSON.parse(Deno.readTextFileSync(`${env.workerDir}/${name}.meta.json`));
 }
 
-/** Kills the test's tmux server and waits until it no longer answers. */
-async function killServer(env: TestEnv) {
-  await env.tmux("kill-server");
-  // kill-server returns before the server has exited: a client could still reach the dying one.
-  // A dying server still accepts a connection and then drops it ("server exited unexpectedly"):
-  // wait until nothing answers on the socket at all, or the next new-session meets the corpse.
-  await eventually(
-    async () =>
-      /no server running|error connecting/i.test((await env.tmux("list-sessions")).stderr),
-    10_000,
-    "no server",
-  );
-}
-
 /** Starts a user's session on the test's server and returns its "$session %pane" ids. */
 async function userSession(env: TestEnv, name: string) {
   const made = await env.tmux(
@@ -97,7 +83,7 @@ Deno.test(
     try {
       await env.launch("w1");
       const ids = `${meta(env, "w1").tmux_session_id} ${meta(env, "w1").tmux_pane_id}`;
-      await killServer(env); // a crash, `kill-server`, the last session closed
+      await env.killServer(); // a crash, `kill-server`, the last session closed
       const user = await userSession(env, "mywork");
       assertEquals(user, ids, "the user's new session took the worker's old ids");
       assertEquals((await env.shim("w1", ["status"])).stdout, "gone\n");
@@ -127,7 +113,7 @@ Deno.test(
     const env = await TestEnv.create();
     try {
       await env.launch("w1");
-      await killServer(env);
+      await env.killServer();
       await env.launch("w2");
       assertEquals(meta(env, "w2").tmux_pane_id, meta(env, "w1").tmux_pane_id);
       assertEquals(meta(env, "w2").tmux_session_id, meta(env, "w1").tmux_session_id);
@@ -175,7 +161,7 @@ Deno.test(
         await new Promise((r) => setTimeout(r, 50));
       }
       // tmux-resurrect (or a user) brings back a session named w1 with the same ids.
-      await killServer(env);
+      await env.killServer();
       const ids = await userSession(env, "w1");
       assertEquals(ids, `${recorded.tmux_session_id} ${recorded.tmux_pane_id}`);
       const marker = `${env.root}/EXECUTED`;
@@ -211,7 +197,7 @@ Deno.test(
         env: { CSD_LAUNCH_TIMEOUT: "30" },
       });
       await eventually(() => exists(`${env.workerDir}/slow.meta.json`), 20_000, "the session");
-      await killServer(env);
+      await env.killServer();
       await userSession(env, "mywork");
       const launch = await launching;
       assertEquals(launch.code, 1, launch.stderr);

@@ -113,17 +113,20 @@ function joined(pieces: Uint8Array[]): Uint8Array {
  * 100,000-line events file used to be read and split whole (hundreds of MB) to show its end.
  * Memory is one chunk plus the longest line. A last line without its newline (torn, or still
  * being written) is skipped unless `partial`. Lines are decoded whole, so a multi-byte
- * character cut by a chunk boundary is never split. Throws NotFound for a missing file.
+ * character cut by a chunk boundary is never split. With `within`, only the lines that start
+ * inside the last `within` bytes are given, the one cut by that bound left out (the window
+ * readTailEvents reads). Throws NotFound for a missing file.
  */
 export function* linesBackward(
   path: string,
-  options: { partial?: boolean; chunk?: number } = {},
+  options: { partial?: boolean; chunk?: number; within?: number } = {},
 ): Generator<LineAt> {
   const chunkBytes = options.chunk ?? CHUNK_BYTES;
   const decoder = new TextDecoder();
   const file = Deno.openSync(path, { read: true });
   try {
     let pos = file.statSync().size;
+    const floor = options.within !== undefined && pos > options.within ? pos - options.within : -1;
     /** The bytes of the line being assembled (its start not found yet), in order. */
     let pending: Uint8Array[] = [];
     let pendingEnd = pos;
@@ -146,15 +149,18 @@ export function* linesBackward(
         i >= 0;
         i = i > 0 ? chunk.lastIndexOf(0x0a, i - 1) : -1
       ) {
+        if (from + i + 1 <= floor) return;
         pending.unshift(chunk.subarray(i + 1, stop));
         const found = line(from + i + 1);
         if (found) yield found;
         stop = i;
       }
+      // The line being assembled starts at or before the floor: the window's cut first line.
+      if (from <= floor) return;
       if (stop > 0) pending.unshift(chunk.slice(0, stop));
       pos = from;
     }
-    if (pending.length > 0 || pendingEnd > 0) {
+    if (floor < 0 && (pending.length > 0 || pendingEnd > 0)) {
       const found = line(0);
       if (found) yield found;
     }
@@ -304,7 +310,7 @@ export class LineCursor {
 }
 
 /** How much of the events file's tail status reads: enough for thousands of events. */
-const TAIL_BYTES = 256 * 1024;
+export const TAIL_BYTES = 256 * 1024;
 
 /** The last tail read of each events file, by identity (inode, size, mtime). */
 const tails = new Map<string, { key: string; events: EventLine[] }>();

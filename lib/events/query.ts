@@ -1,5 +1,5 @@
 /** Small queries over a worker's event lines. */
-import { readLinesFrom, readTailEvents } from "./jsonl.ts";
+import { linesBackward, readLinesFrom, readTailEvents, TAIL_BYTES } from "./jsonl.ts";
 import { parseEventLine } from "./line.ts";
 import type { EventLine, EventType, WorkerMeta } from "../schema.ts";
 
@@ -102,27 +102,32 @@ export function endsTurn(event: EventLine): boolean {
 }
 
 /**
- * The number of turns started and not yet ended after `event`, given the number before it.
- * Claude runs a prompt submitted during a turn as a turn of its own after it (and 2.1.332 reports
- * that prompt at once, not when its turn starts), so each prompt counts; Codex and Pi merge it
- * into the running turn (one turn end), so a prompt while one is open adds nothing.
+ * What `event` does to the number of turns started and not yet ended: it resets it to 0, or
+ * takes the number `open` before it to max(low, open + shift). Claude runs a prompt submitted
+ * during a turn as a turn of its own after it (and 2.1.332 reports that prompt at once, not when
+ * its turn starts), so each prompt counts; Codex and Pi merge it into the running turn (one turn
+ * end), so a prompt while one is open adds nothing. This form composes backwards too: status
+ * reads the events from the end only as far as they settle the count (eventsTail).
  */
-function openTurnsAfter(open: number, event: EventLine, harness: TurnSemantics): number {
-  if (endsTurn(event)) return Math.max(0, open - 1);
+function turnStep(
+  event: EventLine,
+  harness: TurnSemantics,
+): "reset" | { low: number; shift: number } {
+  if (endsTurn(event)) return { low: 0, shift: -1 };
   switch (event.event) {
     case "user_prompt_submit":
-      return open === 0 || harness.busyPromptRunsOwnTurn === true ? open + 1 : open;
+      return harness.busyPromptRunsOwnTurn === true ? { low: 0, shift: 1 } : { low: 1, shift: 0 };
     case "session_end":
-      return endsWorker(event) ? 0 : open;
+      return endsWorker(event) ? "reset" : { low: 0, shift: 0 };
     case "session_start":
       // Claude also fires session_start mid-turn (compaction): only a fresh start resets.
-      return FRESH_START_SOURCES.has(event.source ?? "") ? 0 : open;
+      return FRESH_START_SOURCES.has(event.source ?? "") ? "reset" : { low: 0, shift: 0 };
     case "pre_tool_use":
     case "post_tool_use":
     case "approval_request":
     case "approval_decision":
       // Activity without a known prompt (a bash-mode turn, a tail that cut the prompt off).
-      return Math.max(open, 1);
+      return { low: 1, shift: 0 };
     case "pre_compact":
     case "subagent_start":
     case "subagent_stop":
@@ -130,8 +135,14 @@ function openTurnsAfter(open: number, event: EventLine, harness: TurnSemantics):
       // no turn around it and no turn end after it: counting them as a turn left the worker
       // "working" for good. Inside a turn they change nothing; a subagent's stop ends no turn.
     default:
-      return open;
+      return { low: 0, shift: 0 };
   }
+}
+
+/** The number of turns started and not yet ended after `event`, given the number before it. */
+function openTurnsAfter(open: number, event: EventLine, harness: TurnSemantics): number {
+  const step = turnStep(event, harness);
+  return step === "reset" ? 0 : Math.max(step.low, open + step.shift);
 }
 
 /** The number of turns running or waiting to run after `events`. */
@@ -152,12 +163,85 @@ export function statusFromEvents(
   let open = 0;
   let ended = false;
   for (const event of events) {
-    if (event.event === "notification") continue;
-    if (event.event === "session_start" && !FRESH_START_SOURCES.has(event.source ?? "")) continue;
+    if (silent(event)) continue;
     ended = endsWorker(event);
     open = openTurnsAfter(open, event, harness);
   }
   return ended ? "terminated" : open > 0 ? "working" : "idle";
+}
+
+/** True for the events statusFromEvents passes over (they say nothing about turns or the end). */
+function silent(event: EventLine): boolean {
+  return event.event === "notification" ||
+    (event.event === "session_start" && !FRESH_START_SOURCES.has(event.source ?? ""));
+}
+
+/** What the end of a worker's events says (see eventsTail). */
+export interface EventsTail {
+  /** statusFromEvents of the worker's events (workerEvents): undefined when there is none. */
+  status: WorkerStatus | undefined;
+  /**
+   * The end of workerEvents, oldest first: the events read, back to the last user_prompt_submit
+   * at most (an idle Claude worker's whole history is read, not kept).
+   */
+  events: EventLine[];
+}
+
+/**
+ * The status the worker's events imply — statusFromEvents(workerEvents(worker)) — read from
+ * the end backwards only as far as it takes to settle it: a worker mid-turn with a long history
+ * parsed up to 256 KB per status, and list did that for every worker. The turns still open after
+ * the lines read are max(low, open + shift) of the number open before them (turnStep), so once
+ * that is above 0 whatever came earlier, the worker is working; a reset (a fresh start, the end
+ * of a session), the start of the window, or (Codex, Pi) the end of the one open turn decides
+ * the rest. With `throughPrompt`, a working worker's `events` also reach back to its
+ * last user_prompt_submit (what the screen check compares against).
+ */
+export function eventsTail(
+  worker: { meta: Pick<WorkerMeta, "launch_id">; paths: { events: string } },
+  harness: TurnSemantics,
+  options: { throughPrompt?: boolean } = {},
+): EventsTail {
+  const newestFirst: EventLine[] = [];
+  let any = false;
+  let status: WorkerStatus | undefined;
+  let counted = false;
+  let low = 0;
+  let shift = 0;
+  let prompt = false;
+  // Where a prompt during a turn joins it, at most one turn is ever open: an end then settles
+  // idle whatever came before. Claude queues prompts, so its idle workers are read back to
+  // their last reset.
+  const mostOpen = harness.busyPromptRunsOwnTurn === true ? Infinity : 1;
+  try {
+    for (const line of linesBackward(worker.paths.events, { within: TAIL_BYTES, chunk: 8192 })) {
+      const event = parseEventLine(line.text);
+      if (!event || !isOwnEvent(worker.meta, event)) continue;
+      any = true;
+      if (!prompt) newestFirst.push(event);
+      if (event.event === "user_prompt_submit") prompt = true;
+      if (status === undefined && !silent(event)) {
+        if (!counted && endsWorker(event)) status = "terminated";
+        counted = true;
+        const step = turnStep(event, harness);
+        if (step === "reset") status ??= Math.max(low, shift) > 0 ? "working" : "idle";
+        else {
+          low = Math.max(low, step.low + shift);
+          shift += step.shift;
+          if (Math.max(low, shift) > 0) status = "working";
+          else if (Math.max(low, mostOpen + shift) <= 0) status = "idle";
+        }
+      }
+      if (status === "working" ? prompt || options.throughPrompt !== true : status) break;
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  // The window's first line (or the file's) reached: no turn was open before it.
+  if (status === undefined && any) {
+    status = Math.max(low, shift) > 0 ? "working" : "idle";
+  }
+  return { status, events: newestFirst.reverse() };
 }
 
 /**

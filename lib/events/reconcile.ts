@@ -5,15 +5,18 @@
  */
 import { dirname } from "../path.ts";
 import { appendEventLine } from "./append.ts";
-import { currentTranscriptPath, statusFromEvents, workerEvents } from "./query.ts";
+import { currentTranscriptPath, eventsTail, statusFromEvents, workerEvents } from "./query.ts";
 import type { EventLine } from "../schema.ts";
 import type { Worker } from "../worker/handle.ts";
 
-/** Appends the event lines the harness's files prove and the events file lacks. */
-export function reconcileEvents(worker: Worker): void {
+/**
+ * Appends the event lines the harness's files prove and the events file lacks; true when it
+ * appended any.
+ */
+export function reconcileEvents(worker: Worker): boolean {
   const reconcile = worker.harness.reconcile;
-  if (!reconcile) return;
-  appendDerived(
+  if (!reconcile) return false;
+  return appendDerived(
     worker,
     (events) => reconcile(worker.meta, events, currentTranscriptPath(worker.meta, events)),
   );
@@ -26,18 +29,18 @@ export function reconcileEvents(worker: Worker): void {
  * got its stop_failure written three times. The hook appends without the lock; only csd's
  * derived lines need it. A removed events file (a stopped worker) is never recreated here.
  */
-function appendDerived(worker: Worker, derive: (events: EventLine[]) => EventLine[]): void {
+function appendDerived(worker: Worker, derive: (events: EventLine[]) => EventLine[]): boolean {
   let file: Deno.FsFile;
   try {
     file = Deno.openSync(worker.paths.events, { read: true });
   } catch {
-    return;
+    return false;
   }
   try {
     file.lockSync(true);
-    for (const line of derive(workerEvents(worker))) {
-      appendEventLine(worker.paths.events, stamped(worker, line));
-    }
+    const lines = derive(workerEvents(worker));
+    for (const line of lines) appendEventLine(worker.paths.events, stamped(worker, line));
+    return lines.length > 0;
   } finally {
     file.close(); // releases the lock
   }
@@ -49,15 +52,26 @@ function appendDerived(worker: Worker, derive: (events: EventLine[]) => EventLin
  * shows that, a `stop_failure` ("interrupted", derived from the screen) ends the turn.
  */
 export async function reconcileScreen(worker: Worker): Promise<void> {
-  const check = worker.harness.interruptedOnScreen;
-  if (!check) return;
-  const events = workerEvents(worker);
-  if (statusFromEvents(events, worker.harness) !== "working") return;
+  if (!worker.harness.interruptedOnScreen) return;
+  const tail = eventsTail(worker, worker.harness, { throughPrompt: true });
+  if (tail.status !== "working") return;
   const screen = await worker.tmux.capture(worker.meta.tmux_pane_id).catch(() => "");
-  if (!screen) return;
+  reconcileShownScreen(worker, screen, tail.events);
+}
+
+/**
+ * The decision of reconcileScreen on a `screen` already captured, given the worker's latest
+ * events (`events`, back to its last prompt: eventsTail with throughPrompt) when its events say
+ * it is working: list and status capture the screens of many workers in one tmux call. True
+ * when the turn's end was appended.
+ */
+export function reconcileShownScreen(worker: Worker, screen: string, events: EventLine[]): boolean {
+  const check = worker.harness.interruptedOnScreen;
+  // Most screens show a turn at work: decided on what was read, without taking the lock.
+  if (!check || !screen || !check(screen, events)) return false;
   // Decided again under the lock, on the events as they are now: another reader may have
   // written this end while the screen was captured.
-  appendDerived(worker, (now) => {
+  return appendDerived(worker, (now) => {
     if (
       statusFromEvents(now, worker.harness) !== "working" ||
       !check(screen, now)

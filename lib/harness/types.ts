@@ -99,7 +99,9 @@ export interface Harness {
   reconcile?(meta: WorkerMeta, events: EventLine[], transcriptPath: string | null): EventLine[];
   /**
    * True when the screen shows the running turn was cut short without any event (Claude puts
-   * the prompt back into the input box after an Escape and fires no hook).
+   * the prompt back into the input box after an Escape and fires no hook). `events` are the
+   * newest of the worker's events, back to its last user_prompt_submit at least (status reads
+   * no further: see eventsTail).
    */
   interruptedOnScreen?(screen: string, events: EventLine[]): boolean;
 }

@@ -58,7 +58,7 @@ export function assertStillRegistered(worker: Worker): void {
 }
 
 /** What the worker's pane must be (session name and id, pane id, server). */
-function paneIdentity(meta: WorkerMeta): PaneIdentity {
+export function paneIdentity(meta: WorkerMeta): PaneIdentity {
   return {
     sessionName: meta.name,
     sessionId: meta.tmux_session_id,
@@ -68,17 +68,14 @@ function paneIdentity(meta: WorkerMeta): PaneIdentity {
   };
 }
 
-/**
- * The worker's pane, verified to be the worker's, or null (gone). Pass `listed` when the
- * caller already listed the server's panes (list makes one tmux call for all workers).
- */
-export async function workerPane(
-  worker: Worker,
-  listed?: PaneInfo | null,
-): Promise<PaneInfo | null> {
-  const expected = paneIdentity(worker.meta);
-  if (listed === undefined) return await worker.tmux.pane(expected);
-  return listed && paneMatches(listed, expected) ? listed : null;
+/** The worker's pane, verified to be the worker's, or null (gone). */
+export async function workerPane(worker: Worker): Promise<PaneInfo | null> {
+  return await worker.tmux.pane(paneIdentity(worker.meta));
+}
+
+/** `listed` (a pane of the worker's server listed by id) if it is the worker's, else null. */
+export function listedPane(worker: Worker, listed: PaneInfo | null): PaneInfo | null {
+  return listed && paneMatches(listed, paneIdentity(worker.meta)) ? listed : null;
 }
 
 /** How long a harness gets to die of the hangup kill-session sends before it is SIGKILLed. */
