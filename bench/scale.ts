@@ -312,18 +312,25 @@ try {
 
   const midTurn = `${work}/midturn`;
   const history = `${work}/history`;
+  const idle = `${work}/idle`;
   for (let i = 0; i < 100; i++) {
     const name = `w${String(i).padStart(3, "0")}`;
     const panes = pane(name);
     const sessionId = uuid(0x5e55, i);
     const path = `${home}/.claude/projects/-p/${sessionId}.jsonl`;
-    for (const [dir, lines] of [[midTurn, 2], [history, 1000]] as const) {
+    for (
+      const [dir, lines, busy] of [[midTurn, 2, true], [history, 1000, true], [
+        idle,
+        1000,
+        false,
+      ]] as const
+    ) {
       writeMeta({ dir, name, sessionId, home, transcriptPath: path, socket, ...panes });
       writeEvents(`${dir}/${name}.events.jsonl`, {
         sessionId,
         transcriptPath: path,
         lines,
-        midTurn: true,
+        midTurn: busy,
         seed: i + 10,
       });
     }
@@ -413,6 +420,19 @@ try {
         code === 0 && out.split("\n").filter((l) => l.startsWith("working\t")).length === 100
           ? null
           : `exit ${code}, not 100 working`,
+    },
+    {
+      // Not in issue 15's table: an idle Claude worker is the common case, and its status is the
+      // hardest to settle from the end (Claude queues prompts: the whole window is read).
+      label: "list --all, 100 idle workers, 1,000-event histories",
+      target: "(no target)",
+      program: `${REPO}/bin/csd`,
+      args: ["list", "--all"],
+      env: inDir(idle),
+      check: (out, code) =>
+        code === 0 && out.split("\n").filter((l) => l.startsWith("idle\t")).length === 100
+          ? null
+          : `exit ${code}, not 100 idle: ${out.slice(0, 200)}`,
     },
     {
       label: "status, one worker of 100 (installed form)",
