@@ -67,11 +67,10 @@ async function processTree(worker: Worker): Promise<string> {
   const pane = await workerPane(worker);
   if (!pane) return "(pane gone)";
   try {
-    // A plain child process: dax, imported here before, was inlined into converse's bundle
-    // (700 KB of its 950 KB) and parsed on every converse start, ~25 ms of it.
+    // Deno.Command, not dax: a bundle hoists dax's node: imports to its top, and loading Node's
+    // compatibility layer cost every converse start ~15 ms even when no diagnostic was written.
     const ps = await new Deno.Command("ps", {
       args: ["-eo", "pid,ppid,stat,etime,args"],
-      stdin: "null",
       stdout: "piped",
       stderr: "null",
     }).output();
