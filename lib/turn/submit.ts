@@ -13,7 +13,7 @@ import { eventsUnrecordable, type Submitted } from "./submission.ts";
 import { waitUntil } from "../wait.ts";
 import type { Harness } from "../harness/types.ts";
 import type { EventLine } from "../schema.ts";
-import { assertStillRegistered, workerPane } from "../worker/worker.ts";
+import { assertStillRegistered, workerPane, workerPaneWithScreen } from "../worker/worker.ts";
 import type { Worker } from "../worker/handle.ts";
 import { dirname } from "node:path";
 
@@ -87,11 +87,14 @@ export async function submitPrompt(
   if (cleaned.trim() === "") throw new UsageError("The prompt is empty");
   const delivered = worker.harness.asPromptText(cleaned);
   const paneId = worker.meta.tmux_pane_id;
-  await clearStaleInput(worker, await assertReadyForInput(worker));
-  const busy = statusFromEvents(workerEvents(worker), worker.harness) === "working";
+  const ready = await assertReadyForInput(worker);
+  // The events the readiness check read, unless clearing the box took a while.
+  const events = await clearStaleInput(worker, ready.screen) ? workerEvents(worker) : ready.events;
+  const busy = statusFromEvents(events, worker.harness) === "working";
   const baseline = fileSize(worker.paths.events);
-  await worker.tmux.pasteBracketed(paneId, delivered);
-  await worker.tmux.sendKeys(paneId, "Enter");
+  // Enter rides in the paste's tmux call (all three harnesses take it so); one the harness
+  // ignores is re-pressed below while the text still sits in the box.
+  await worker.tmux.pasteBracketed(paneId, delivered, ["Enter"]);
 
   const cursor = new LineCursor(worker.paths.events, baseline);
   const deadline = Date.now() + timing.timeoutMs;
@@ -142,24 +145,27 @@ export async function submitPrompt(
 
 /**
  * Fails clearly when the worker cannot take input (gone, exited, or showing a dialog); returns
- * the screen it checked.
+ * the screen and the events it checked.
  */
-async function assertReadyForInput(worker: Worker): Promise<string> {
-  const pane = await workerPane(worker);
-  if (!pane) {
+async function assertReadyForInput(
+  worker: Worker,
+): Promise<{ screen: string; events: EventLine[] }> {
+  const found = await workerPaneWithScreen(worker);
+  if (!found) {
     throw new CsdError(
       `Worker "${worker.meta.name}" is gone (its tmux pane is closed, or its tmux server ` +
         "restarted and the pane id now belongs to another session)",
     );
   }
+  const { pane, screen } = found;
   if (pane.dead || fileSize(worker.paths.exitStatus) > 0) {
     throw new CsdError(`Worker "${worker.meta.name}" has terminated (its harness exited)`);
   }
-  if (sessionEnded(workerEvents(worker))) {
+  const events = workerEvents(worker);
+  if (sessionEnded(events)) {
     // The harness said it is ending: whatever still holds the pane is not taking prompts.
     throw new CsdError(`Worker "${worker.meta.name}" has terminated (its session ended)`);
   }
-  const screen = await worker.tmux.capture(worker.meta.tmux_pane_id);
   const dialog = worker.harness.dialogOnScreen(screen);
   if (dialog) {
     throw new CsdError(
@@ -167,20 +173,21 @@ async function assertReadyForInput(worker: Worker): Promise<string> {
         `(answer it through handoff first)`,
     );
   }
-  return screen;
+  return { screen, events };
 }
 
 /**
  * Empties an input box that still holds text (a prompt put back by an interrupted turn, a human's
  * half-typed line), which a paste would otherwise extend. One Ctrl-C clears a non-empty box in
- * all three harnesses — and only then is it pressed: on an empty box it quits Codex.
+ * all three harnesses — and only then is it pressed: on an empty box it quits Codex. Returns
+ * true when it had to.
  */
-export async function clearStaleInput(worker: Worker, screen?: string): Promise<void> {
+export async function clearStaleInput(worker: Worker, screen?: string): Promise<boolean> {
   const paneId = worker.meta.tmux_pane_id;
   // The screen the readiness check just captured, when there is one: each capture-pane is a
   // tmux process, and converse's own cost is mostly such calls.
   const stale = worker.harness.inputText(screen ?? await worker.tmux.capture(paneId));
-  if (!stale) return;
+  if (!stale) return false;
   await worker.tmux.sendKeys(paneId, "C-c");
   const cleared = await waitUntil<true>(
     async () => worker.harness.inputText(await worker.tmux.capture(paneId)) ? undefined : true,
@@ -192,6 +199,7 @@ export async function clearStaleInput(worker: Worker, screen?: string): Promise<
         "clear it through handoff",
     );
   }
+  return true;
 }
 
 /**
@@ -214,7 +222,7 @@ export async function submitCommand(
     );
   }
   const paneId = worker.meta.tmux_pane_id;
-  await clearStaleInput(worker, await assertReadyForInput(worker));
+  await clearStaleInput(worker, (await assertReadyForInput(worker)).screen);
   await worker.tmux.sendLiteral(paneId, cleaned);
   await worker.tmux.sendKeys(paneId, "Enter");
   let nextRetry = Date.now() + timing.retryMs;

@@ -81,6 +81,13 @@ export async function workerPane(
   return listed && paneMatches(listed, expected) ? listed : null;
 }
 
+/** `workerPane` and the pane's visible screen, in one tmux call (see Tmux.paneWithScreen). */
+export async function workerPaneWithScreen(
+  worker: Worker,
+): Promise<{ pane: PaneInfo; screen: string } | null> {
+  return await worker.tmux.paneWithScreen(paneIdentity(worker.meta));
+}
+
 /** How long a harness gets to die of the hangup kill-session sends before it is SIGKILLed. */
 const HANGUP_GRACE_MS = 3000;
 
