@@ -286,17 +286,15 @@ export class Tmux {
   }
 
   /**
-   * Pastes text into a pane as one bracketed paste, then presses `keysAfter` (Enter), in one
-   * tmux call. Goes through a named buffer loaded from stdin because tmux refuses a single
-   * send-keys argument over ~16 KB ("command too long").
+   * Pastes text into a pane as one bracketed paste. Goes through a named buffer loaded from
+   * stdin because tmux refuses a single send-keys argument over ~16 KB ("command too long").
    */
-  async pasteBracketed(paneId: string, text: string, keysAfter: string[] = []): Promise<void> {
+  async pasteBracketed(paneId: string, text: string): Promise<void> {
     const buffer = `${BUFFER_PREFIX}${crypto.randomUUID()}`;
     // One tmux command: a controller killed between a separate load and paste left the prompt
     // in a named buffer for the server's whole life. The listing of buffers such a kill left
-    // behind rides along (only load-buffer and paste-buffer follow it, and they print nothing),
-    // and so do the keys: each separate call was another tmux process on converse's path.
-    const keys = keysAfter.length > 0 ? [";", "send-keys", "-t", paneId, "--", ...keysAfter] : [];
+    // behind rides along (only load-buffer and paste-buffer follow it, and they print nothing):
+    // a separate call was another tmux process on converse's path.
     const listing = await this.run(
       [
         "list-buffers",
@@ -315,7 +313,6 @@ export class Tmux {
         buffer,
         "-t",
         paneId,
-        ...keys,
       ],
       new TextEncoder().encode(text),
     );

@@ -3,7 +3,7 @@
  * the fake agent: a restarted tmux server hands `$0`/`%0` to newcomers (reliability review F1), a
  * cwd with `#(cmd)` is a tmux format (F2), the C locale mangles format output, stop makes sure
  * the harness died and says what it found (F13, F14), and no prompt lingers in a tmux buffer
- * (F18); converse's tmux calls before the confirmation stay two.
+ * (F18); converse's tmux calls before the confirmation stay three.
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./support/assert.ts";
 import { eventually, exists, TestEnv } from "../kit/env.ts";
@@ -418,9 +418,10 @@ async function tmuxWrapped(env: TestEnv, after: string): Promise<string> {
   return `${wrap}:${Deno.env.get("PATH")}`;
 }
 
-Deno.test("converse reaches its prompt's confirmation with two tmux calls", opts, async () => {
+Deno.test("converse reaches its prompt's confirmation with three tmux calls", opts, async () => {
   // Each tmux call is a process start on converse's path: pane lookup, screen check, buffer
-  // listing, paste and Enter were five, about 25 ms of what converse added to a turn.
+  // listing, paste and Enter were five, about 25 ms of what converse added to a turn. Enter
+  // stays a call of its own (see submitPrompt).
   const env = await TestEnv.create();
   try {
     await env.launch("w1");
@@ -432,9 +433,10 @@ Deno.test("converse reaches its prompt's confirmation with two tmux calls", opts
     assertEquals(run.code, 0, run.stderr);
     assertEquals(run.stdout, "fake reply: count the calls\n");
     const calls = Deno.readTextFileSync(log).trim().split("\n").map(subcommands);
-    assertEquals(calls.slice(0, 2), [
+    assertEquals(calls.slice(0, 3), [
       ["display-message", "capture-pane"],
-      ["list-buffers", "load-buffer", "paste-buffer", "send-keys"],
+      ["list-buffers", "load-buffer", "paste-buffer"],
+      ["send-keys"],
     ]);
   } finally {
     await env.dispose();

@@ -92,9 +92,11 @@ export async function submitPrompt(
   const events = await clearStaleInput(worker, ready.screen) ? workerEvents(worker) : ready.events;
   const busy = statusFromEvents(events, worker.harness) === "working";
   const baseline = fileSize(worker.paths.events);
-  // Enter rides in the paste's tmux call (all three harnesses take it so); one the harness
-  // ignores is re-pressed below while the text still sits in the box.
-  await worker.tmux.pasteBracketed(paneId, delivered, ["Enter"]);
+  await worker.tmux.pasteBracketed(paneId, delivered);
+  // A call of its own: an Enter in the paste's call reaches the harness in the same read as the
+  // paste, and a loaded Claude then took it as part of the paste (the text sat in the box until
+  // the retry below, 2 s later).
+  await worker.tmux.sendKeys(paneId, "Enter");
 
   const cursor = new LineCursor(worker.paths.events, baseline);
   const deadline = Date.now() + timing.timeoutMs;
