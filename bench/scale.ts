@@ -17,7 +17,7 @@
  *   BENCH_GNU_TIME=0     poll /proc/<pid>/status VmHWM instead of GNU time
  *   BENCH_ONLY=<regex>   only the rows whose label matches
  *   BENCH_REFERENCE=0    do not look the reference up on the npm registry
- *   BENCH_CONVERSE=0     skip the converse row (it needs the real claude: `make harnesses`)
+ *   BENCH_CONVERSE=0     skip the converse rows (they need the real claude: `make harnesses`)
  *   BENCH_KEEP=1         keep the generated data, the install and the tmux server (to profile)
  */
 import { fileURLToPath } from "node:url";
@@ -458,8 +458,13 @@ try {
   const rows: Row[] = specs.map((row) => ({ ...row, times: [], details: [], rss: [] }))
     .filter((row) => ONLY.test(row.label));
 
-  const converseLabel = "converse overhead beyond the harness's turn (real claude)";
-  if (ONLY.test(converseLabel)) rows.push(await converseRow(converseLabel, cleanups));
+  const converseLabels = [
+    "converse overhead beyond the harness's turn (real claude)",
+    "converse overhead beyond the harness's turn (real claude, installed form)",
+  ];
+  if (converseLabels.some((label) => ONLY.test(label))) {
+    rows.push(...await converseRows(converseLabels, prefix, cleanups));
+  }
 
   // Checks first: figures of a command that did the wrong work would mean nothing.
   for (const row of rows) {
@@ -567,16 +572,18 @@ async function referenceNote(): Promise<string> {
 }
 
 /**
- * The converse row: a real claude against the mock model. Its figure is converse's wall time
- * minus the harness's own turn — from the user_prompt_submit event's `ts` to the stop event's
- * (both stamped by the hook) — i.e. what csd adds: its start, the paste and Enter, noticing the
- * events, the final read.
+ * The converse rows: a real claude against the mock model, driven by the checkout's bin/ and by
+ * the installed (bundled) tree, one worker each on one tmux server. The figure is converse's
+ * wall time minus the harness's own turn — from the user_prompt_submit event's `ts` to the stop
+ * event's (both stamped by the hook) — i.e. what csd adds: its start, the paste and Enter,
+ * noticing the events, the final read.
  */
-async function converseRow(
-  label: string,
+async function converseRows(
+  [sourceLabel, installedLabel]: string[],
+  prefix: string,
   cleanups: (() => Promise<void> | void)[],
-): Promise<Row> {
-  const row: Row = {
+): Promise<Row[]> {
+  const blank = (label: string): Row => ({
     label,
     target: "≤ 100 ms",
     program: "",
@@ -585,59 +592,75 @@ async function converseRow(
     times: [],
     details: [],
     rss: [],
-  };
+  });
+  const rows = [blank(sourceLabel!), blank(installedLabel!)];
   if (Deno.env.get("BENCH_CONVERSE") === "0") {
-    return { ...row, skipped: "BENCH_CONVERSE=0" };
+    return rows.map((row) => ({ ...row, skipped: "BENCH_CONVERSE=0" }));
   }
   let world;
   try {
     const { realWorld } = await import("../kit/real_claude.ts");
     world = await realWorld();
   } catch (error) {
-    return { ...row, skipped: error instanceof Error ? error.message : String(error) };
+    const skipped = error instanceof Error ? error.message : String(error);
+    return rows.map((row) => ({ ...row, skipped }));
   }
   cleanups.push(() => world.dispose());
   const { env } = world;
-  const launch = await env.csd(["launch", "conv", env.project]);
-  if (launch.code !== 0) return { ...row, skipped: `launch failed: ${launch.stderr.trim()}` };
-  cleanups.push(async () => void await env.shim("conv", ["stop"]));
+  const forms = [
+    { row: rows[0]!, name: "conv", launch: () => env.csd(["launch", "conv", env.project]) },
+    {
+      row: rows[1]!,
+      name: "conv-inst",
+      launch: () => env.exec(`${prefix}/bin/csd`, ["launch", "conv-inst", env.project]),
+    },
+  ];
   let count = 0;
-  const harnessTurn = (prompt: string): number => {
-    const events = env.events("conv");
-    const submitted = events.findLastIndex((e) =>
-      e.event === "user_prompt_submit" && e.prompt === prompt
-    );
-    const stop = events.slice(submitted + 1).find((e) => e.event === "stop");
-    if (submitted < 0 || !stop) throw new Error(`no prompt/stop events for "${prompt}"`);
-    return Date.parse(String(stop.ts)) - Date.parse(String(events[submitted]!.ts));
-  };
-  row.measure = async () => {
-    const prompt = `bench turn ${count++}`;
-    const started = performance.now();
-    const result = await env.shim("conv", ["converse", prompt, "60"]);
-    const wall = performance.now() - started;
-    if (result.code !== 0) throw new Error(`converse failed: ${result.stderr.trim()}`);
-    const turn = harnessTurn(prompt);
-    return { value: wall - turn, detail: turn };
-  };
-  row.memory = async () => {
-    const out = `${env.root}/time.out`;
-    const result = await env.exec(GNU_TIME, [
-      "-f",
-      "%M",
-      "-o",
-      out,
-      `${env.workerDir}/bin/conv`,
-      "converse",
-      `bench memory ${count++}`,
-      "60",
-    ]);
-    if (result.code !== 0) return null;
-    return Number(Deno.readTextFileSync(out).trim().split("\n").at(-1));
-  };
-  // One turn before timing: the first has Claude's own warm-up in it.
-  await row.measure();
-  return row;
+  for (const { row, name, launch } of forms) {
+    if (!ONLY.test(row.label)) continue;
+    const launched = await launch();
+    if (launched.code !== 0) {
+      row.skipped = `launch failed: ${launched.stderr.trim()}`;
+      continue;
+    }
+    cleanups.push(async () => void await env.shim(name, ["stop"]));
+    const harnessTurn = (prompt: string): number => {
+      const events = env.events(name);
+      const submitted = events.findLastIndex((e) =>
+        e.event === "user_prompt_submit" && e.prompt === prompt
+      );
+      const stop = events.slice(submitted + 1).find((e) => e.event === "stop");
+      if (submitted < 0 || !stop) throw new Error(`no prompt/stop events for "${prompt}"`);
+      return Date.parse(String(stop.ts)) - Date.parse(String(events[submitted]!.ts));
+    };
+    row.measure = async () => {
+      const prompt = `bench turn ${count++}`;
+      const started = performance.now();
+      const result = await env.shim(name, ["converse", prompt, "60"]);
+      const wall = performance.now() - started;
+      if (result.code !== 0) throw new Error(`converse failed: ${result.stderr.trim()}`);
+      const turn = harnessTurn(prompt);
+      return { value: wall - turn, detail: turn };
+    };
+    row.memory = async () => {
+      const out = `${env.root}/time.out`;
+      const result = await env.exec(GNU_TIME, [
+        "-f",
+        "%M",
+        "-o",
+        out,
+        `${env.workerDir}/bin/${name}`,
+        "converse",
+        `bench memory ${count++}`,
+        "60",
+      ]);
+      if (result.code !== 0) return null;
+      return Number(Deno.readTextFileSync(out).trim().split("\n").at(-1));
+    };
+    // One turn before timing: the first has Claude's own warm-up in it.
+    await row.measure();
+  }
+  return rows.filter((row) => ONLY.test(row.label));
 }
 
 /**

@@ -254,8 +254,34 @@ export class Tmux {
   async pane(expected: PaneIdentity): Promise<PaneInfo | null> {
     const result = await this.raw(["display-message", "-p", "-t", expected.paneId, PANE_FORMAT]);
     if (result.code !== 0) return null;
-    const info = parsePaneLine(result.stdout.trim());
-    return info && paneMatches(info, expected) ? info : null;
+    return verifiedPane(result.stdout.trim(), expected);
+  }
+
+  /**
+   * `pane` and, when it is the expected one, its visible screen (as `capture`), in one tmux
+   * call: each call is a process start, and those made up most of what converse adds to a turn.
+   * The screen of a pane that turns out not to be the worker's is read but never used.
+   */
+  async paneWithScreen(expected: PaneIdentity): Promise<{ pane: PaneInfo; screen: string } | null> {
+    const result = await this.raw([
+      "display-message",
+      "-p",
+      "-t",
+      expected.paneId,
+      PANE_FORMAT,
+      ";",
+      "capture-pane",
+      "-p",
+      "-J",
+      "-t",
+      expected.paneId,
+    ]);
+    // A missing pane: display-message prints an empty line (tmux 3.3a exits 0), capture fails.
+    if (result.code !== 0) return null;
+    // The format's line ends at the first newline: tmux escapes one in a session name as `\n`.
+    const cut = result.stdout.indexOf("\n");
+    const pane = cut < 0 ? null : verifiedPane(result.stdout.slice(0, cut), expected);
+    return pane ? { pane, screen: result.stdout.slice(cut + 1) } : null;
   }
 
   /**
@@ -332,12 +358,17 @@ export class Tmux {
    * stdin because tmux refuses a single send-keys argument over ~16 KB ("command too long").
    */
   async pasteBracketed(paneId: string, text: string): Promise<void> {
-    await this.dropStaleBuffers();
     const buffer = `${BUFFER_PREFIX}${crypto.randomUUID()}`;
     // One tmux command: a controller killed between a separate load and paste left the prompt
-    // in a named buffer for the server's whole life.
-    await this.run(
+    // in a named buffer for the server's whole life. The listing of buffers such a kill left
+    // behind rides along (only load-buffer and paste-buffer follow it, and they print nothing):
+    // a separate call was another tmux process on converse's path.
+    const listing = await this.run(
       [
+        "list-buffers",
+        "-F",
+        `#{buffer_name}${SEP}#{buffer_created}`,
+        ";",
         "load-buffer",
         "-b",
         buffer,
@@ -353,13 +384,8 @@ export class Tmux {
       ],
       new TextEncoder().encode(text),
     );
-  }
-
-  /** Deletes csd's buffers that a killed tmux client left behind (never one in flight). */
-  private async dropStaleBuffers(): Promise<void> {
-    const listing = await this.raw(["list-buffers", "-F", `#{buffer_name}${SEP}#{buffer_created}`]);
-    if (listing.code !== 0) return;
-    for (const name of staleBufferNames(listing.stdout, Math.floor(Date.now() / 1000))) {
+    // Deleted after the paste: they are over a minute old, never the one in flight.
+    for (const name of staleBufferNames(listing, Math.floor(Date.now() / 1000))) {
       await this.raw(["delete-buffer", "-b", name]);
     }
   }
@@ -389,6 +415,12 @@ export class Tmux {
       throw new TmuxError("kill-session", result.stderr);
     }
   }
+}
+
+/** The pane a PANE_FORMAT line describes, when it is the one `expected` describes. */
+function verifiedPane(line: string, expected: PaneIdentity): PaneInfo | null {
+  const info = parsePaneLine(line);
+  return info && paneMatches(info, expected) ? info : null;
 }
 
 function parsePaneLine(line: string): PaneInfo | null {

@@ -107,6 +107,12 @@ export async function waitUntil<T>(
     }
   } finally {
     watcher.close();
+    // Deno removes the inotify watches on its watcher thread after close(). A command that
+    // exits right after its last wait (converse, wait-for-turn) otherwise exits with them still
+    // registered, and the kernel's teardown of a watched inotify instance held the exit 10–20 ms
+    // (strace: exit_group, then the last thread gone ~20 ms later). One turn of the event loop
+    // lets the thread drop them first.
+    await sleep(0);
   }
 }
 

@@ -280,6 +280,8 @@ Deno.test(
         assertStringIncludes(text, section);
       }
       assertStringIncludes(text, "user_prompt_submit");
+      const tree = text.split("## pane")[0]!;
+      assertStringIncludes(tree, "fake_claude.ts", "the process tree was listed");
       assertEquals((await env.shim("sleepy", ["status"])).stdout, "working\n");
       const wait = await env.shim("sleepy", ["wait-for-turn", "30", "--after-line", "2"]);
       assertEquals(wait.code, 0);

@@ -5,6 +5,8 @@
 import { assert, assertEquals } from "./support/assert.ts";
 import { harnessFor } from "../lib/harness/mod.ts";
 import { HarnessName } from "../lib/schema.ts";
+import { harnessWatchDirs } from "../lib/events/reconcile.ts";
+import type { Worker } from "../lib/worker/handle.ts";
 
 const ID = "0b4c7e2e-5f0e-4b43-9d0e-6f1f6c3a2b11";
 
@@ -73,4 +75,18 @@ Deno.test("commands reach a harness only through the contract (no harness module
     const source = Deno.readTextFileSync(new URL(`../commands/${entry.name}`, import.meta.url));
     assert(!own.test(source), `commands/${entry.name} imports a harness's internals`);
   }
+});
+
+Deno.test("a wait watches a harness's transcript folder only when its transcript proves events", () => {
+  // Claude's and Pi's transcripts derive no event (no `reconcile`): watching their folder woke a
+  // converse on every transcript write, and finding it cost one more read of the events file.
+  const dirs = (name: HarnessName) =>
+    harnessWatchDirs({
+      harness: harnessFor(name),
+      meta: { transcript_path: "/sessions/t.jsonl", launch_id: null },
+      paths: { events: "/nonexistent/w.events.jsonl" },
+    } as unknown as Worker);
+  assertEquals(dirs("claude"), []);
+  assertEquals(dirs("pi"), []);
+  assertEquals(dirs("codex"), ["/sessions"]);
 });

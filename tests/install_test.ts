@@ -220,7 +220,7 @@ Deno.test(
       assertStringIncludes((await shim("inst", "read-turn")).stdout, "## Prompt");
       assertEquals((await csd("--worker", "inst", "status")).stdout, "idle\n");
 
-      // The timeout diagnostic loads dax lazily: it must be inside the bundle too.
+      // The timeout diagnostic lists the process tree from the installed tree too.
       const diag = `${env.root}/diag.txt`;
       const slow = await run(`${env.workerDir}/bin/inst`, ["converse", "a long job", "1"], {
         CSD_CONVERSE_DIAG_FILE: diag,

@@ -3,7 +3,7 @@
  * the fake agent: a restarted tmux server hands `$0`/`%0` to newcomers (reliability review F1), a
  * cwd with `#(cmd)` is a tmux format (F2), the C locale mangles format output, stop makes sure
  * the harness died and says what it found (F13, F14), and no prompt lingers in a tmux buffer
- * (F18).
+ * (F18); converse's tmux calls before the confirmation stay three.
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./support/assert.ts";
 import { eventually, exists, TestEnv } from "../kit/env.ts";
@@ -368,20 +368,13 @@ Deno.test(
     const env = await TestEnv.create();
     try {
       await env.launch("w1");
-      const realTmux = new TextDecoder().decode(
-        (await new Deno.Command("sh", { args: ["-c", "command -v tmux"] }).output()).stdout,
-      ).trim();
-      const wrap = `${env.root}/tmuxwrap`;
-      Deno.mkdirSync(wrap);
-      // Runs tmux, then SIGKILLs the calling csd right after the subcommand named in KILL_AFTER.
-      Deno.writeTextFileSync(
-        `${wrap}/tmux`,
-        `#!/bin/sh\n'${realTmux}' "$@"; rc=$?\n` +
-          `for a in "$@"; do [ "$a" = "$KILL_AFTER" ] && kill -9 $PPID; done\nexit $rc\n`,
-        { mode: 0o755 },
+      // SIGKILLs the calling csd right after the subcommand named in KILL_AFTER.
+      const path = await tmuxWrapped(
+        env,
+        `for a in "$@"; do [ "$a" = "$KILL_AFTER" ] && kill -9 $PPID; done`,
       );
       const send = await env.shim("w1", ["send", "LOADED-NOT-PASTED"], {
-        env: { PATH: `${wrap}:${Deno.env.get("PATH")}`, KILL_AFTER: "load-buffer" },
+        env: { PATH: path, KILL_AFTER: "load-buffer" },
       });
       assertEquals(send.code, 137, send.stderr);
       assertEquals((await env.tmux("list-buffers", "-F", "#{buffer_name}")).stdout, "");
@@ -392,6 +385,62 @@ Deno.test(
     }
   },
 );
+
+/**
+ * A PATH whose `tmux` runs the real one, then `after` (sh, with the call's "$@" and the real
+ * exit status in $rc), and exits with that status.
+ */
+async function tmuxWrapped(env: TestEnv, after: string): Promise<string> {
+  const realTmux = new TextDecoder().decode(
+    (await new Deno.Command("sh", { args: ["-c", "command -v tmux"] }).output()).stdout,
+  ).trim();
+  const wrap = `${env.root}/tmuxwrap`;
+  Deno.mkdirSync(wrap, { recursive: true });
+  Deno.writeTextFileSync(
+    `${wrap}/tmux`,
+    `#!/bin/sh\n'${realTmux}' "$@"; rc=$?\n${after}\nexit $rc\n`,
+    { mode: 0o755 },
+  );
+  return `${wrap}:${Deno.env.get("PATH")}`;
+}
+
+Deno.test("converse reaches its prompt's confirmation with three tmux calls", opts, async () => {
+  // Each tmux call is a process start on converse's path: pane lookup, screen check, buffer
+  // listing, paste and Enter were five, about 25 ms of what converse added to a turn. Enter
+  // stays a call of its own (see submitPrompt).
+  const env = await TestEnv.create();
+  try {
+    await env.launch("w1");
+    const log = `${env.root}/tmux-calls.log`;
+    const path = await tmuxWrapped(env, `printf '%s\\n' "$*" >>'${log}'`);
+    const run = await env.shim("w1", ["converse", "count the calls", "30"], {
+      env: { PATH: path },
+    });
+    assertEquals(run.code, 0, run.stderr);
+    assertEquals(run.stdout, "fake reply: count the calls\n");
+    const calls = Deno.readTextFileSync(log).trim().split("\n").map(subcommands);
+    assertEquals(calls.slice(0, 3), [
+      ["display-message", "capture-pane"],
+      ["list-buffers", "load-buffer", "paste-buffer"],
+      ["send-keys"],
+    ]);
+  } finally {
+    await env.dispose();
+  }
+});
+
+/** The tmux subcommands of one logged call (`-u -L <socket> sub args… ; sub args…`). */
+function subcommands(call: string): string[] {
+  const words = call.split(" ");
+  const names: string[] = [];
+  let at = words[0] === "-u" ? 1 : 0;
+  if (words[at] === "-L") at += 2;
+  names.push(words[at]!);
+  words.forEach((word, i) => {
+    if (word === ";" && i + 1 < words.length) names.push(words[i + 1]!);
+  });
+  return names;
+}
 
 Deno.test("stale csd buffers are those older than a minute, never foreign ones", () => {
   const now = 1_000_000;

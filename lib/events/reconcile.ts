@@ -94,6 +94,9 @@ function stamped(worker: Worker, line: EventLine): EventLine {
 
 /** Folders whose changes may prove an event (the transcript's folder), for waits to watch. */
 export function harnessWatchDirs(worker: Worker): string[] {
+  // Only a transcript that reconcile reads proves events: any other woke a converse on each of
+  // its writes, and finding its folder took one more read of the events file.
+  if (!worker.harness.reconcile) return [];
   const path = currentTranscriptPath(worker.meta, workerEvents(worker));
   return path ? [dirname(path)] : [];
 }

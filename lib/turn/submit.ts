@@ -13,7 +13,7 @@ import { eventsUnrecordable, type Submitted } from "./submission.ts";
 import { waitUntil } from "../wait.ts";
 import type { Harness } from "../harness/types.ts";
 import type { EventLine } from "../schema.ts";
-import { assertStillRegistered, workerPane } from "../worker/worker.ts";
+import { assertStillRegistered, workerPane, workerPaneWithScreen } from "../worker/worker.ts";
 import type { Worker } from "../worker/handle.ts";
 import { dirname } from "../path.ts";
 
@@ -87,10 +87,15 @@ export async function submitPrompt(
   if (cleaned.trim() === "") throw new UsageError("The prompt is empty");
   const delivered = worker.harness.asPromptText(cleaned);
   const paneId = worker.meta.tmux_pane_id;
-  await clearStaleInput(worker, await assertReadyForInput(worker));
-  const busy = statusFromEvents(workerEvents(worker), worker.harness) === "working";
+  const ready = await assertReadyForInput(worker);
+  // The events the readiness check read, unless clearing the box took a while.
+  const events = await clearStaleInput(worker, ready.screen) ? workerEvents(worker) : ready.events;
+  const busy = statusFromEvents(events, worker.harness) === "working";
   const baseline = fileSize(worker.paths.events);
   await worker.tmux.pasteBracketed(paneId, delivered);
+  // A call of its own: an Enter in the paste's call reaches the harness in the same read as the
+  // paste, and a loaded Claude then took it as part of the paste (the text sat in the box until
+  // the retry below, 2 s later).
   await worker.tmux.sendKeys(paneId, "Enter");
 
   const cursor = new LineCursor(worker.paths.events, baseline);
@@ -142,24 +147,27 @@ export async function submitPrompt(
 
 /**
  * Fails clearly when the worker cannot take input (gone, exited, or showing a dialog); returns
- * the screen it checked.
+ * the screen and the events it checked.
  */
-async function assertReadyForInput(worker: Worker): Promise<string> {
-  const pane = await workerPane(worker);
-  if (!pane) {
+async function assertReadyForInput(
+  worker: Worker,
+): Promise<{ screen: string; events: EventLine[] }> {
+  const found = await workerPaneWithScreen(worker);
+  if (!found) {
     throw new CsdError(
       `Worker "${worker.meta.name}" is gone (its tmux pane is closed, or its tmux server ` +
         "restarted and the pane id now belongs to another session)",
     );
   }
+  const { pane, screen } = found;
   if (pane.dead || fileSize(worker.paths.exitStatus) > 0) {
     throw new CsdError(`Worker "${worker.meta.name}" has terminated (its harness exited)`);
   }
-  if (sessionEnded(workerEvents(worker))) {
+  const events = workerEvents(worker);
+  if (sessionEnded(events)) {
     // The harness said it is ending: whatever still holds the pane is not taking prompts.
     throw new CsdError(`Worker "${worker.meta.name}" has terminated (its session ended)`);
   }
-  const screen = await worker.tmux.capture(worker.meta.tmux_pane_id);
   const dialog = worker.harness.dialogOnScreen(screen);
   if (dialog) {
     throw new CsdError(
@@ -167,20 +175,21 @@ async function assertReadyForInput(worker: Worker): Promise<string> {
         `(answer it through handoff first)`,
     );
   }
-  return screen;
+  return { screen, events };
 }
 
 /**
  * Empties an input box that still holds text (a prompt put back by an interrupted turn, a human's
  * half-typed line), which a paste would otherwise extend. One Ctrl-C clears a non-empty box in
- * all three harnesses — and only then is it pressed: on an empty box it quits Codex.
+ * all three harnesses — and only then is it pressed: on an empty box it quits Codex. Returns
+ * true when it had to.
  */
-export async function clearStaleInput(worker: Worker, screen?: string): Promise<void> {
+export async function clearStaleInput(worker: Worker, screen?: string): Promise<boolean> {
   const paneId = worker.meta.tmux_pane_id;
   // The screen the readiness check just captured, when there is one: each capture-pane is a
   // tmux process, and converse's own cost is mostly such calls.
   const stale = worker.harness.inputText(screen ?? await worker.tmux.capture(paneId));
-  if (!stale) return;
+  if (!stale) return false;
   await worker.tmux.sendKeys(paneId, "C-c");
   const cleared = await waitUntil<true>(
     async () => worker.harness.inputText(await worker.tmux.capture(paneId)) ? undefined : true,
@@ -192,6 +201,7 @@ export async function clearStaleInput(worker: Worker, screen?: string): Promise<
         "clear it through handoff",
     );
   }
+  return true;
 }
 
 /**
@@ -214,7 +224,7 @@ export async function submitCommand(
     );
   }
   const paneId = worker.meta.tmux_pane_id;
-  await clearStaleInput(worker, await assertReadyForInput(worker));
+  await clearStaleInput(worker, (await assertReadyForInput(worker)).screen);
   await worker.tmux.sendLiteral(paneId, cleaned);
   await worker.tmux.sendKeys(paneId, "Enter");
   let nextRetry = Date.now() + timing.retryMs;

@@ -78,6 +78,13 @@ export function listedPane(worker: Worker, listed: PaneInfo | null): PaneInfo | 
   return listed && paneMatches(listed, paneIdentity(worker.meta)) ? listed : null;
 }
 
+/** `workerPane` and the pane's visible screen, in one tmux call (see Tmux.paneWithScreen). */
+export async function workerPaneWithScreen(
+  worker: Worker,
+): Promise<{ pane: PaneInfo; screen: string } | null> {
+  return await worker.tmux.paneWithScreen(paneIdentity(worker.meta));
+}
+
 /** How long a harness gets to die of the hangup kill-session sends before it is SIGKILLed. */
 const HANGUP_GRACE_MS = 3000;
 
