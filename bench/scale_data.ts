@@ -424,6 +424,10 @@ export function writeMeta(options: MetaOptions): void {
   const { dir, name } = options;
   Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
   Deno.chmodSync(dir, 0o700);
+  // As launch leaves every worker dir (lib/worker/dir.ts ensureWorkerDir): readers check them.
+  for (const sub of ["bin", "homes", "tmp"]) {
+    Deno.mkdirSync(`${dir}/${sub}`, { mode: 0o700, recursive: true });
+  }
   const meta = {
     version: 1,
     name,
