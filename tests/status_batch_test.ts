@@ -195,6 +195,8 @@ Deno.test(
       );
     } finally {
       await raw.raw(["kill-server"]);
+      // tmux 3.3a leaves a killed server's socket file behind (see TestEnv.dispose).
+      await Deno.remove(`/tmp/tmux-${Deno.uid()}/${socket}`).catch(() => {});
     }
   },
 );

@@ -128,6 +128,8 @@ try {
   code = 1;
 } finally {
   await new Deno.Command("tmux", { args: ["-L", socket, "kill-server"], stderr: "null" }).output();
+  // tmux 3.3a leaves the socket file of a killed server behind: a demo per CI run piled them up.
+  await Deno.remove(`/tmp/tmux-${Deno.uid()}/${socket}`).catch(() => {});
   await mock.close();
   await Deno.remove(root, { recursive: true }).catch(() => {});
 }
