@@ -93,6 +93,7 @@ export async function main(argv: string[]): Promise<number> {
     worker,
     { offset: submitted.baseline, prompt: submitted.delivered },
     deadline,
+    submitted.read,
   );
   if (outcome.kind === "timeout") {
     const why = outcome.started ? "the turn did not end" : "the queued prompt never started";

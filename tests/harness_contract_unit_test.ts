@@ -7,6 +7,9 @@ import { harnessFor } from "../lib/harness/mod.ts";
 import { HarnessName } from "../lib/schema.ts";
 import { harnessWatchDirs } from "../lib/events/reconcile.ts";
 import type { Worker } from "../lib/worker/handle.ts";
+import { LineCursor, parseEvents } from "../lib/events/jsonl.ts";
+import { waitForPromptTurnEnd } from "../lib/turn/wait.ts";
+import { Tmux } from "../lib/tmux.ts";
 
 const ID = "0b4c7e2e-5f0e-4b43-9d0e-6f1f6c3a2b11";
 
@@ -89,4 +92,42 @@ Deno.test("a wait watches a harness's transcript folder only when its transcript
   assertEquals(dirs("claude"), []);
   assertEquals(dirs("pi"), []);
   assertEquals(dirs("codex"), ["/sessions"]);
+});
+
+Deno.test("a converse's wait goes on from what its submission read: the events file deleted in between loses no confirmation (F8)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "csd-f8-" });
+  try {
+    const events = `${dir}/w.events.jsonl`;
+    const line = (event: string, extra: Record<string, string> = {}) =>
+      JSON.stringify({ ts: new Date().toISOString(), event, launch: "L1", ...extra }) + "\n";
+    const worker = {
+      harness: harnessFor("claude"),
+      meta: { name: "w", launch_id: "L1", transcript_path: null, tmux_socket: "csd-f8-none" },
+      paths: { events, approvals: `${dir}/approvals`, meta: `${dir}/w.meta.json` },
+      // No such server: the wait's pane check finds the pane gone.
+      tmux: new Tmux(`csd-f8-${crypto.randomUUID().slice(0, 8)}`),
+    } as unknown as Worker;
+    const wait = async (handOver: boolean) => {
+      // The submission reads the confirmation; then the file is deleted and the hook starts a
+      // new one with the turn's stop, before the wait's first read.
+      Deno.writeTextFileSync(events, line("user_prompt_submit", { prompt: "p1" }));
+      const cursor = new LineCursor(events, 0);
+      const seen = parseEvents(cursor.next());
+      Deno.removeSync(events);
+      Deno.writeTextFileSync(events, line("stop", { last_assistant_message: "done" }));
+      return await waitForPromptTurnEnd(
+        worker,
+        { offset: 0, prompt: "p1" },
+        Date.now() + 3000,
+        handOver ? { events: seen, cursor } : undefined,
+      );
+    };
+    const handedOver = await wait(true);
+    assertEquals(handedOver.kind, "ended");
+    // Re-reading from the baseline (before the fix) finds a stop with no prompt before it.
+    const reread = await wait(false);
+    assert(reread.kind !== "ended", `re-read from the baseline: ${JSON.stringify(reread)}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -9,7 +9,7 @@
  * when its holder dies, so a killed controller never leaves a worker locked.
  */
 import { err } from "../cli/main.ts";
-import type { EventAt } from "../events/jsonl.ts";
+import type { EventAt, LineCursor } from "../events/jsonl.ts";
 import { CsdError } from "../cli/errors.ts";
 import { writeFileAtomic } from "../worker/meta.ts";
 import type { LockHolder, SentMarker } from "../schema.ts";
@@ -126,6 +126,19 @@ export interface Submitted {
   baseline: number;
   /** The text as delivered (control characters made visible, slash/bang guarded). */
   delivered: string;
+  /**
+   * What the submission read past the baseline (the confirmation, and whatever came with it) and
+   * the cursor it read with: a wait for the turn goes on from there. A wait that re-read from the
+   * baseline lost the confirmation when the events file was deleted or truncated in between, and
+   * waited out its whole timeout for a "queued prompt" that had long started (F8, flaky).
+   */
+  read: SubmitRead;
+}
+
+/** The events a submission read, and where it stopped reading (see Submitted.read). */
+export interface SubmitRead {
+  events: EventAt[];
+  cursor: LineCursor;
 }
 
 /**

@@ -101,10 +101,12 @@ export async function submitPrompt(
   const cursor = new LineCursor(worker.paths.events, baseline);
   const deadline = Date.now() + timing.timeoutMs;
   let nextRetry = Date.now() + timing.retryMs;
+  const read: EventAt[] = [];
   const outcome = await waitUntil<EventAt | "queued">(async () => {
-    for (const event of parseEvents(cursor.next())) {
-      if (promptMatches(event.event, delivered, worker.harness)) return event;
-    }
+    const fresh = parseEvents(cursor.next());
+    read.push(...fresh);
+    const confirmed = fresh.find((event) => promptMatches(event.event, delivered, worker.harness));
+    if (confirmed) return confirmed;
     if (Date.now() < nextRetry) return undefined;
     nextRetry = Date.now() + timing.retryMs;
     assertStillRegistered(worker);
@@ -142,7 +144,12 @@ export async function submitPrompt(
         `(no user_prompt_submit event); raise CSD_SUBMIT_TIMEOUT or check the pane with handoff`,
     );
   }
-  return { confirmation: outcome === "queued" ? null : outcome, baseline, delivered };
+  return {
+    confirmation: outcome === "queued" ? null : outcome,
+    baseline,
+    delivered,
+    read: { events: read, cursor },
+  };
 }
 
 /**

@@ -19,6 +19,7 @@ import {
   workerEventsBefore,
 } from "../events/query.ts";
 import { promptMatches } from "./submit.ts";
+import type { SubmitRead } from "./submission.ts";
 import type { ApprovalRequest } from "../schema.ts";
 import { pendingRequests } from "../approval/store.ts";
 import { requestEvent } from "../approval/events.ts";
@@ -56,9 +57,10 @@ export class EventFollower<T> {
   #decider: FollowDecider<T>;
   #lastPaneCheck = Date.now();
 
-  constructor(worker: Worker, offset: number, decider: FollowDecider<T>) {
+  /** @param from a byte offset, or a cursor that already read up to where this one starts */
+  constructor(worker: Worker, from: number | LineCursor, decider: FollowDecider<T>) {
     this.worker = worker;
-    this.#cursor = new LineCursor(worker.paths.events, offset);
+    this.#cursor = typeof from === "number" ? new LineCursor(worker.paths.events, from) : from;
     this.#decider = decider;
   }
 
@@ -107,7 +109,7 @@ export class EventFollower<T> {
  */
 export async function followEvents<T>(
   worker: Worker,
-  offset: number,
+  offset: number | LineCursor,
   deadline: number | undefined,
   decide: (event: EventAt) => T | undefined,
   onGone: (why: string) => T,
@@ -154,11 +156,18 @@ export async function waitForPromptTurnEnd(
   worker: Worker,
   mark: PromptMark,
   deadline: number | undefined,
+  read?: SubmitRead,
 ): Promise<TurnOutcome> {
   const turn = promptTurnDecider(worker, mark);
+  // What the submission already read is decided first, as the follower would decide it.
+  for (const event of read?.events ?? []) {
+    if (!isOwnEvent(worker.meta, event.event)) continue;
+    const outcome = turn.decide(event);
+    if (outcome !== undefined) return outcome;
+  }
   const outcome = await followEvents<TurnOutcome>(
     worker,
-    mark.offset,
+    read?.cursor ?? mark.offset,
     deadline,
     turn.decide,
     (why) => ({ kind: "failed", why }),
