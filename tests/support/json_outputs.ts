@@ -4,7 +4,7 @@
  * check runs against all three harnesses.
  */
 import { assert, assertEquals } from "./assert.ts";
-import type { TestEnv } from "../../kit/env.ts";
+import { eventually, type TestEnv } from "../../kit/env.ts";
 import {
   ConverseOutput,
   LaunchOutput,
@@ -93,13 +93,24 @@ export async function checkJsonOutputs(
   );
   assertValid(WaitOutput, all, "wait --json");
 
-  const list = await env.csd(["list", "--json"]);
-  assertEquals(list.code, 0, list.stderr);
-  const entries = list.stdout.trim().split("\n").map((l) => JSON.parse(l));
-  for (const entry of entries) assertValid(ListEntry, entry, "list --json");
-  const usage = one(await env.shim(name, ["usage", "--json"]), "usage --json");
-  assertValid(UsageOutput, usage, "usage --json");
-  const listed = entries.find((e) => e.name === name);
+  // Claude writes a turn's usage to its transcript after the stop hook that ends the wait: list
+  // and usage agree once the transcript has caught up (a fast list read it a turn short).
+  let listed: { usage?: unknown } | undefined;
+  let usage: unknown;
+  await eventually(
+    async () => {
+      const list = await env.csd(["list", "--json"]);
+      assertEquals(list.code, 0, list.stderr);
+      const entries = list.stdout.trim().split("\n").map((l) => JSON.parse(l));
+      for (const entry of entries) assertValid(ListEntry, entry, "list --json");
+      usage = one(await env.shim(name, ["usage", "--json"]), "usage --json");
+      assertValid(UsageOutput, usage, "usage --json");
+      listed = entries.find((e) => e.name === name);
+      return JSON.stringify(listed?.usage) === JSON.stringify((usage as UsageOutput).total);
+    },
+    10_000,
+    "list --json and usage --json to agree on the totals",
+  ).catch(() => {});
   assertEquals(listed?.usage, (usage as UsageOutput).total, "list --json carries the totals");
   return converse;
 }
