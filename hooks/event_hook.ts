@@ -19,6 +19,7 @@ import { type HarnessName, isHarnessName } from "../lib/vocabulary.ts";
 import { checkEventLine } from "../lib/shapes.gen.ts";
 import { type HookPayload, toEventLine } from "./to_event.ts";
 import { appendEventLine } from "../lib/events/append.ts";
+import { concatBytes } from "../lib/bytes.ts";
 import { approvalPathsForEvents } from "../lib/paths.ts";
 // Static, not `await import()`: in the bundle csd-hook runs from, a dynamic import still inlines
 // the gate. The gate and the event check are zod-free (lib/shape.ts): the bundle is 45 KB where
@@ -195,13 +196,7 @@ async function readStdin(maxBytes: number, timeoutMs: number): Promise<Uint8Arra
     chunks.push(buffer.subarray(0, read));
     total += read;
   }
-  const bytes = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.length;
-  }
-  return bytes;
+  return concatBytes(chunks);
 }
 
 if (import.meta.main) {

@@ -9,18 +9,7 @@ import { LineCursor } from "../lib/events/jsonl.ts";
 import { appendEventLine } from "../lib/events/append.ts";
 import { parseEventLine } from "../lib/schema.ts";
 import { NODE22 } from "../kit/harness_set.ts";
-
-/** A small seeded PRNG (mulberry32), so a failing case can be replayed from its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from "./support/random.ts";
 
 const START = "\x1b[200~";
 const END = "\x1b[201~";
@@ -58,7 +47,7 @@ const FRAGMENTS = [
 
 Deno.test("promptAsText(): no concatenation of marker fragments leaves an ESC or a marker", () => {
   for (let seed = 1; seed <= 20_000; seed++) {
-    const next = random(seed);
+    const next = seededRandom(seed);
     const count = 1 + Math.floor(next() * 12);
     let input = "";
     for (let i = 0; i < count; i++) input += FRAGMENTS[Math.floor(next() * FRAGMENTS.length)];

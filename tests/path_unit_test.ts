@@ -2,6 +2,7 @@
 import * as node from "node:path";
 import * as ours from "../lib/path.ts";
 import { assertEquals } from "./support/assert.ts";
+import { seededRandom } from "./support/random.ts";
 
 const EDGES = [
   "",
@@ -33,20 +34,10 @@ const EDGES = [
   ".../a",
 ];
 
-/** mulberry32: a seeded generator, so a failing path is the same on every run. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const PIECES = ["/", "//", ".", "..", "a", "bc", "...", ".x", "/", "d e"];
 
 function fuzzed(count: number): string[] {
-  const next = random(42);
+  const next = seededRandom(42);
   return Array.from({ length: count }, () => {
     let path = "";
     const length = Math.floor(next() * 7);
@@ -66,7 +57,7 @@ for (const name of ["isAbsolute", "normalize", "dirname", "basename"] as const) 
 }
 
 Deno.test("path.join, resolve and relative agree with node:path on pairs of paths", () => {
-  const next = random(7);
+  const next = seededRandom(7);
   const pick = () => PATHS[Math.floor(next() * PATHS.length)]!;
   for (let i = 0; i < 4000; i++) {
     const [a, b, c] = [pick(), pick(), pick()];

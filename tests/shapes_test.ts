@@ -9,6 +9,7 @@ import * as schema from "../lib/schema.ts";
 import * as shapes from "../lib/shapes.gen.ts";
 import type { Shape } from "../lib/shape.ts";
 import { GENERATED, renderShapes, shapeOf } from "../tools/gen_shapes.ts";
+import { seededRandom } from "./support/random.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
@@ -38,16 +39,6 @@ Deno.test("the generator refuses a zod construct the zod-free checker does not m
   assertStringIncludes(refusal(z.union([z.string(), z.number()]), "X.u"), "type union");
   assertStringIncludes(refusal(z._default(z.string(), "a"), "X.d"), "type default");
 });
-
-/** mulberry32: a seeded generator, so a failing case is the same on every run. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const JUNK: unknown[] = [
   null,
@@ -131,7 +122,7 @@ for (const name of GENERATED) {
       error?: { issues: Record<string, unknown>[] };
     };
     const shape = shapeOf(zodSchema as unknown as Parameters<typeof shapeOf>[0], name);
-    const next = random(name.length * 7919);
+    const next = seededRandom(name.length * 7919);
     let passed = 0;
     for (let i = 0; i < 3000; i++) {
       // Through JSON, as every reader gets them: no undefined, no NaN.

@@ -12,19 +12,9 @@ import { TAIL_BYTES } from "../lib/events/jsonl.ts";
 import { eventsTail, statusFromEvents, workerEvents } from "../lib/events/query.ts";
 import { type PaneIdentity, Tmux } from "../lib/tmux.ts";
 import { writeMeta } from "../bench/scale_data.ts";
+import { seededRandom } from "./support/random.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
-
-/** A small deterministic generator (mulberry32): the same histories on every run. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One random event line of launch `launch` (or another launch's, or unstamped). */
 function randomEvent(next: () => number, launch: string, big: boolean): Record<string, unknown> {
@@ -62,7 +52,7 @@ Deno.test("eventsTail gives the status the whole 256 KB tail gives, reading back
   try {
     let cut = 0;
     for (let seed = 1; seed <= 400; seed++) {
-      const next = random(seed);
+      const next = seededRandom(seed);
       const launch = "L1";
       const big = seed % 4 === 0;
       const lines = Array.from(

@@ -4,6 +4,7 @@
  */
 import type { EventLine } from "../schema.ts";
 import { parseEventLine } from "./line.ts";
+import { concatBytes } from "../bytes.ts";
 
 /** One complete line and the byte range it occupies. */
 export interface LineAt {
@@ -97,17 +98,6 @@ function readAt(file: Deno.FsFile, position: number, length: number): Uint8Array
   return bytes.subarray(0, read);
 }
 
-function joined(pieces: Uint8Array[]): Uint8Array {
-  if (pieces.length === 1) return pieces[0]!;
-  const bytes = new Uint8Array(pieces.reduce((n, piece) => n + piece.length, 0));
-  let at = 0;
-  for (const piece of pieces) {
-    bytes.set(piece, at);
-    at += piece.length;
-  }
-  return bytes;
-}
-
 /**
  * The lines of `path`, newest first, read backwards a chunk at a time: a 50 MB transcript or a
  * 100,000-line events file used to be read and split whole (hundreds of MB) to show its end.
@@ -132,7 +122,7 @@ export function* linesBackward(
     let pendingEnd = pos;
     let unterminated = true;
     const line = (start: number): LineAt | undefined => {
-      const bytes = joined(pending);
+      const bytes = concatBytes(pending);
       const wanted = !unterminated || (options.partial === true && bytes.length > 0);
       const found = wanted ? { text: decoder.decode(bytes), start, end: pendingEnd } : undefined;
       unterminated = false;
@@ -195,7 +185,7 @@ export function* linesForward(path: string, offset = 0): Generator<LineAt> {
       for (let i = chunk.indexOf(0x0a); i >= 0; i = chunk.indexOf(0x0a, from)) {
         pending.push(chunk.subarray(from, i));
         const end = pos + i + 1;
-        yield { text: decoder.decode(joined(pending)), start: lineStart, end };
+        yield { text: decoder.decode(concatBytes(pending)), start: lineStart, end };
         pending = [];
         lineStart = end;
         from = i + 1;

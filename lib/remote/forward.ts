@@ -13,8 +13,8 @@ import { checkRemoteWorker } from "../shapes.gen.ts";
 import { expectShape } from "../shape.ts";
 import { shellJoin } from "../shell.ts";
 import { writeShim } from "../worker/shim.ts";
+import { concatBytes } from "../bytes.ts";
 import {
-  concatBytes,
   formatTarget,
   parseTarget,
   type RunResult,

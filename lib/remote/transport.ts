@@ -11,6 +11,7 @@
  */
 import { CsdError, TimeoutError, UsageError } from "../cli/errors.ts";
 import { shellJoin } from "../shell.ts";
+import { concatBytes } from "../bytes.ts";
 
 /** Where a command runs. */
 export type Target =
@@ -178,17 +179,6 @@ const decoder = new TextDecoder();
 function lastLine(bytes: Uint8Array, otherwise = "no message"): string {
   const lines = decoder.decode(bytes).split(/\r?\n/).map((l) => l.trim()).filter((l) => l);
   return lines.at(-1) ?? otherwise;
-}
-
-/** The chunks as one array. */
-export function concatBytes(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
 }
 
 /** Reads a stream to its end, or to `cancel()`. */

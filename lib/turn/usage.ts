@@ -26,6 +26,7 @@
  * line over {@link MAX_LINE_BYTES} (a huge tool result) is dropped without being kept in memory.
  */
 import type { HarnessName } from "../schema.ts";
+import { concatBytes } from "../bytes.ts";
 
 /** Token figures; `cost_usd` is null when the harness recorded no cost. */
 export interface TokenUsage {
@@ -97,7 +98,7 @@ export async function* fileLines(
           const piece = buffer.subarray(start, i);
           if (pendingBytes + piece.length <= maxBytes) {
             pending.push(piece.slice());
-            yield decoder.decode(concat(pending));
+            yield decoder.decode(concatBytes(pending));
           }
         }
         pending = [];
@@ -119,17 +120,6 @@ export async function* fileLines(
   } finally {
     file.close();
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 type Json = Record<string, unknown>;
