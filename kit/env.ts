@@ -186,6 +186,27 @@ export class TestEnv {
     };
   }
 
+  /**
+   * Makes tmux believe worker `name`'s program turned bracketed paste off (as Claude 2.1.332's
+   * is until it draws its screen): the sequence written to the pane's terminal reaches tmux as
+   * the program's own output, and the program itself is left as it was.
+   */
+  async bracketedPasteOff(name: string): Promise<void> {
+    const target = `=${name}:`;
+    const tty = await this.tmux("display-message", "-p", "-t", target, "#{pane_tty}");
+    if (tty.code !== 0) throw new Error(`no pane for ${name}: ${tty.stderr}`);
+    // tmux has no format for the mode: a title set right after it shows once tmux read both.
+    const title = `csd-test-${crypto.randomUUID()}`;
+    Deno.writeTextFileSync(tty.stdout.trim(), `\x1b[?2004l\x1b]2;${title}\x07`);
+    await eventually(
+      async () =>
+        (await this.tmux("display-message", "-p", "-t", target, "#{pane_title}")).stdout
+          .trim() === title,
+      5000,
+      "tmux to read the mode change",
+    );
+  }
+
   /** Launches a worker and returns its shim path; fails the test with csd's stderr otherwise. */
   async launch(name: string, extraArgs: string[] = [], env: Record<string, string> = {}) {
     const run = await this.csd(["launch", name, this.project, ...extraArgs], { env });

@@ -356,8 +356,14 @@ export class Tmux {
   /**
    * Pastes text into a pane as one bracketed paste. Goes through a named buffer loaded from
    * stdin because tmux refuses a single send-keys argument over ~16 KB ("command too long").
+   * The paste markers are csd's own, not `paste-buffer -p`'s: tmux adds those only once the
+   * program has turned bracketed paste on, and Claude 2.1.332 does that 20–50 ms after the
+   * session_start csd launches on, so a prompt sent at once arrived as typed keys and each line
+   * was submitted as a prompt of its own. The programs read the markers whatever their mode.
+   * `text` must hold no ESC (promptAsText), or it could close the paste early.
    */
   async pasteBracketed(paneId: string, text: string): Promise<void> {
+    if (text.includes("\x1b")) throw new Error("A pasted text must hold no ESC");
     const buffer = `${BUFFER_PREFIX}${crypto.randomUUID()}`;
     // One tmux command: a controller killed between a separate load and paste left the prompt
     // in a named buffer for the server's whole life. The listing of buffers such a kill left
@@ -375,14 +381,13 @@ export class Tmux {
         "-",
         ";",
         "paste-buffer",
-        "-p",
         "-d",
         "-b",
         buffer,
         "-t",
         paneId,
       ],
-      new TextEncoder().encode(text),
+      new TextEncoder().encode(`${PASTE_START}${text}${PASTE_END}`),
     );
     // Deleted after the paste: they are over a minute old, never the one in flight.
     for (const name of staleBufferNames(listing, Math.floor(Date.now() / 1000))) {
@@ -437,6 +442,9 @@ function parsePaneLine(line: string): PaneInfo | null {
 }
 
 const BUFFER_PREFIX = "csd-";
+/** Bracketed paste's start and end markers (xterm's mode 2004). */
+const PASTE_START = "\x1b[200~";
+const PASTE_END = "\x1b[201~";
 /** A buffer lives milliseconds between load and paste; one this old was left by a killed client. */
 const STALE_BUFFER_SECONDS = 60;
 

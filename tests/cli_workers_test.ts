@@ -87,6 +87,45 @@ Deno.test(
   },
 );
 
+const MULTI_LINE = "line one\nline two\n\nline four";
+
+Deno.test(
+  "a multi-line prompt right after launch arrives whole from a harness that turns bracketed " +
+    "paste on only after its session_start (Claude 2.1.332)",
+  opts,
+  async () => {
+    const env = await TestEnv.create();
+    try {
+      env.script({ mountAfterSessionStartMs: 1500 });
+      await env.launch("late");
+      const run = await env.shim("late", ["converse", MULTI_LINE, "30"]);
+      assertEquals(run.code, 0, run.stderr);
+      assertEquals(run.stdout, `fake reply: ${MULTI_LINE}\n`);
+      assertEquals(transcriptPrompts(env, "late"), [MULTI_LINE]);
+    } finally {
+      await env.dispose();
+    }
+  },
+);
+
+Deno.test(
+  "a multi-line prompt arrives whole while the pane's bracketed-paste mode is off",
+  opts,
+  async () => {
+    const env = await TestEnv.create();
+    try {
+      await env.launch("off");
+      await env.bracketedPasteOff("off");
+      const run = await env.shim("off", ["converse", MULTI_LINE, "30"]);
+      assertEquals(run.code, 0, run.stderr);
+      assertEquals(run.stdout, `fake reply: ${MULTI_LINE}\n`);
+      assertEquals(transcriptPrompts(env, "off"), [MULTI_LINE]);
+    } finally {
+      await env.dispose();
+    }
+  },
+);
+
 Deno.test("a subagent's stop is not the end of the turn", opts, async () => {
   const env = await TestEnv.create();
   try {

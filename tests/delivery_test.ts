@@ -4,7 +4,9 @@
  * file, and the hook's append after a partial line.
  */
 import { assert, assertEquals } from "./support/assert.ts";
-import { promptAsText } from "../lib/turn/submit.ts";
+import { promptAsText, promptMatches } from "../lib/turn/submit.ts";
+import { harnessFor } from "../lib/harness/mod.ts";
+import type { EventLine } from "../lib/schema.ts";
 import { LineCursor } from "../lib/events/jsonl.ts";
 import { appendEventLine } from "../lib/events/append.ts";
 import { parseEventLine } from "../lib/schema.ts";
@@ -75,6 +77,30 @@ Deno.test("promptAsText(): keeps text, \\n and \\t; names every other control ch
   assertEquals(promptAsText("\x00\x03\x07\x08\x0b\x0c\x15\x1f\x7f"), "␀␃␇␈␋␌␕␟␡");
   // C1 controls and other code points are text to every harness: left alone.
   assertEquals(promptAsText("\u0085\u009b201~"), "\u0085\u009b201~");
+});
+
+Deno.test("promptMatches(): a prompt's first line is not its confirmation; a truncated record is", () => {
+  const submitted = (prompt?: string) =>
+    ({ event: "user_prompt_submit", ts: "2026-12-01T00:00:00.000Z", prompt }) as EventLine;
+  const sent = "first line\nsecond line\n\nfourth line";
+  for (const name of ["claude", "codex", "pi"] as const) {
+    const harness = harnessFor(name);
+    assert(promptMatches(submitted(sent), sent, harness), name);
+    assert(promptMatches(submitted(` ${sent.replaceAll("\n", "\n  ")}\n`), sent, harness), name);
+    assert(promptMatches(submitted(undefined), sent, harness), `${name}: no prompt recorded`);
+    // Claude 2.1.332 took each line of a paste that reached it as keys for a prompt of its own.
+    assertEquals(promptMatches(submitted("first line"), sent, harness), false, name);
+    assertEquals(promptMatches(submitted(""), sent, harness), false, name);
+  }
+  const long = "x".repeat(70_000);
+  const claude = harnessFor("claude");
+  // As the hook and the Pi extension shorten a long prompt.
+  assert(promptMatches(submitted(`${long.slice(0, 65_536)}…[truncated 4464 chars]`), long, claude));
+  assert(promptMatches(submitted(`${long.slice(0, 65_536)}…[truncated]`), long, harnessFor("pi")));
+  assertEquals(
+    promptMatches(submitted(`${"y".repeat(65_536)}…[truncated 4464 chars]`), long, claude),
+    false,
+  );
 });
 
 const line = (event: string, extra: Record<string, string> = {}) =>

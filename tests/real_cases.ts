@@ -213,6 +213,28 @@ export function realCases(h: RealHarness): void {
     }
   });
 
+  test("a multi-line prompt arrives whole while the pane's bracketed-paste mode is off", async () => {
+    const world = await h.world();
+    const { env } = world;
+    try {
+      await launch(h, env, "t4b");
+      await env.bracketedPasteOff("t4b");
+      const prompt = "first line\nsecond line\n\nfourth line";
+      const run = await env.shim("t4b", ["converse", prompt, "90"]);
+      assertEquals(run.code, 0, run.stderr);
+      const transcript = h.transcriptPath(env, "t4b");
+      await eventually(() => h.transcriptHasPrompt(transcript, prompt), 10_000, "the prompt whole");
+      // Not one prompt per line, as Claude 2.1.332 took a paste that reached it as keys.
+      const requests = world.mock.requests.flatMap((r) =>
+        r.side === null && r.prompt?.includes(" line") ? [r.prompt] : []
+      );
+      assertEquals(requests.length, 1, JSON.stringify(requests));
+      assertStringIncludes(requests[0]!, "second line");
+    } finally {
+      await world.dispose();
+    }
+  });
+
   test("a failed turn gives exit 3 (not the timeout); the worker recovers", async () => {
     const { status, message, stderr } = h.failure;
     const world = await h.world([

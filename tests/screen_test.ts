@@ -2,6 +2,7 @@
 import { assert, assertEquals } from "./support/assert.ts";
 import { claude, inputBoxText } from "../lib/harness/claude/harness.ts";
 import { dialogOptions, selectOptionStep } from "../lib/harness/screen.ts";
+import type { EventLine } from "../lib/schema.ts";
 
 function screen(name: string): string {
   return Deno.readTextFileSync(new URL(`./fixtures/claude_screens/${name}.txt`, import.meta.url));
@@ -39,6 +40,18 @@ Deno.test("the trust dialog is recognised and answered by choosing the trust opt
   const down = screen("trust_dialog_down");
   const step = claude.startupScreenAction(down);
   assertEquals(step?.kind === "keys" ? step.keys : [], ["Up"]);
+});
+
+Deno.test("claude.isReady() waits for session_start AND a drawn screen", () => {
+  const started = [{ event: "session_start", ts: "2026-12-01T00:00:00.000Z" }] as EventLine[];
+  assert(claude.isReady(started, screen("idle")));
+  // 2.1.332: the event comes before the first frame (a blank pane, bracketed paste still off).
+  assertEquals(claude.isReady(started, "\n".repeat(40)), false);
+  assertEquals(claude.isReady([], screen("idle")), false);
+  // The trust dialog is answered by launch itself; another dialog is for converse to report.
+  assertEquals(claude.isReady(started, screen("trust_dialog")), false);
+  const other = screen("trust_dialog").replace(/trust|Do you trust|folder|project/gi, "keep");
+  assert(claude.isReady(started, other));
 });
 
 Deno.test("ordinary screens are neither dialogs nor startup actions", () => {

@@ -57,8 +57,11 @@ function firstControlCharacter(text: string): string | undefined {
 }
 
 /**
- * True when a user_prompt_submit event carries (the start of) this prompt, as `harness` records
- * a prompt (Claude wraps a long paste).
+ * True when a user_prompt_submit event carries this prompt, as `harness` records a prompt
+ * (Claude wraps a long paste), or its start when the record was shortened (the hook's
+ * `…[truncated N chars]`, the Pi extension's `…[truncated]`). Any other start is not enough: a
+ * paste Claude 2.1.332 took as typed keys fired one event per line, and the first line's
+ * confirmed the whole prompt.
  */
 export function promptMatches(
   event: EventLine,
@@ -70,8 +73,13 @@ export function promptMatches(
   if (got === undefined) return true;
   const a = squash(harness.promptAsSent?.(got) ?? got);
   const b = squash(delivered);
-  return a === b || (a.length > 0 && b.startsWith(a.replace(/…\[truncated\d+chars\]$/, "")));
+  if (a === b) return true;
+  const kept = a.replace(SHORTENED, "");
+  return kept !== a && kept.length > 0 && b.startsWith(kept);
 }
+
+/** The end of a recorded prompt the hook or the Pi extension shortened (whitespace squashed). */
+const SHORTENED = /…\[truncated(\d+chars)?\]$/;
 
 /**
  * Pastes `text` into the worker and presses Enter, re-pressing it while the text is still

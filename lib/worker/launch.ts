@@ -318,9 +318,9 @@ async function respawnVerified(
 }
 
 /**
- * Waits for the harness's ready signal (Claude: its session_start event; Codex: its composer on
- * screen), answering startup screens the harness knows (Claude's folder-trust dialog) after
- * reading them.
+ * Waits for the harness's ready signal (Claude: its session_start event and its drawn screen;
+ * Codex: its composer on screen), answering startup screens the harness knows (Claude's
+ * folder-trust dialog) after reading them.
  */
 async function waitForReady(
   harness: Harness,
@@ -334,6 +334,8 @@ async function waitForReady(
   // slow redraw cannot make csd press Down twice past the option it meant.
   let actedOn = "";
   let actedAt = 0;
+  // Polled every 100 ms: Claude draws its screen 20–50 ms after the session_start that wakes
+  // this wait, and nothing announces the drawing.
   const result = await waitUntil<{ ready: true } | { error: string }>(async () => {
     const pane = await tmux.pane(expected);
     if (!pane) return { error: "the tmux pane closed" };
@@ -357,7 +359,7 @@ async function waitForReady(
       actedAt = Date.now();
     }
     return undefined;
-  }, { watch: [dirname(paths.events)], deadline: deadline(timeoutSeconds), pollMs: 200 });
+  }, { watch: [dirname(paths.events)], deadline: deadline(timeoutSeconds), pollMs: 100 });
   if (!result) {
     throw new CsdError(
       `The worker did not become ready within ${timeoutSeconds}s (no ready signal; ` +

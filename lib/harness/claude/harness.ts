@@ -106,8 +106,13 @@ export const claude: Harness = {
     });
   },
 
-  isReady(events: EventLine[]): boolean {
-    return events.some((e) => e.event === "session_start");
+  isReady(events: EventLine[], screen: string): boolean {
+    if (!events.some((e) => e.event === "session_start")) return false;
+    // 2.1.332 fires SessionStart 20–50 ms before it draws its screen and turns bracketed paste
+    // on; a prompt sent in between met a program not yet reading its input box. Drawn means
+    // the input line, or a dialog csd does not answer at startup (converse then names it).
+    return screen.includes(LIVE_INPUT) ||
+      !isTrustDialog(screen) && dialogOptions(screen).length > 0;
   },
 
   startupScreenAction(screen: string): ScreenAction | null {

@@ -106,8 +106,9 @@ export class FakeClaude extends FakeTurns {
     try {
       Deno.stdin.setRaw(true);
     } catch { /* not a terminal */ }
+    const mountLate = this.script.mountAfterSessionStartMs > 0;
     // Bracketed paste on, so `tmux paste-buffer -p` wraps pastes like a terminal would.
-    writeOut("\x1b[?2004h\x1b[2J\x1b[H");
+    if (!mountLate) writeOut("\x1b[?2004h\x1b[2J\x1b[H");
     for (const sig of ["SIGHUP", "SIGTERM"] as const) {
       Deno.addSignalListener(sig, () => {
         if (this.script.ignoreHangup) return;
@@ -157,6 +158,7 @@ export class FakeClaude extends FakeTurns {
     }
     if (this.resuming) this.loadExisting();
     this.mode = "main";
+    this.mounted = !mountLate;
     this.render();
     if (this.script.sessionStartDelayMs > 0) await sleep(this.script.sessionStartDelayMs);
     await this.fireHook(
@@ -168,6 +170,12 @@ export class FakeClaude extends FakeTurns {
     );
     this.sessionStarted = true;
     this.sessionStartAt = Date.now();
+    if (mountLate) {
+      await sleep(this.script.mountAfterSessionStartMs);
+      writeOut("\x1b[?2004h\x1b[2J\x1b[H");
+      this.mounted = true;
+      this.render();
+    }
     void this.drain();
   }
 

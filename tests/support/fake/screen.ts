@@ -16,7 +16,7 @@ export abstract class FakeScreen extends FakeTranscript {
   }
 
   render() {
-    if (this.mode === "starting" || this.mode === "exiting") return;
+    if (this.mode === "starting" || this.mode === "exiting" || !this.mounted) return;
     const { cols, rows } = this.size();
     const out = this.mode === "dialog" ? this.dialogScreen(cols) : this.mainScreen(cols, rows);
     const shown = out.slice(Math.max(0, out.length - rows)).map((l) => clip(l, cols));

@@ -31,6 +31,11 @@ export type Version = "2.1.197" | "2.1.332";
 export interface Script {
   startupDelayMs: number;
   sessionStartDelayMs: number;
+  /**
+   * Fires SessionStart first and only this much later turns bracketed paste on and draws the
+   * screen, as Claude 2.1.332 does (by 18–50 ms here): what arrives in between is typed keys.
+   */
+  mountAfterSessionStartMs: number;
   ignoreEnters: number;
   trustDialog: "auto" | "never" | "noHighlighted";
   bypassDialog: "auto" | "never";
@@ -62,6 +67,7 @@ export function loadScript(): Script {
   const script: Script = {
     startupDelayMs: 0,
     sessionStartDelayMs: 0,
+    mountAfterSessionStartMs: 0,
     ignoreEnters: 0,
     trustDialog: "auto",
     bypassDialog: "auto",

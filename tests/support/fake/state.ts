@@ -63,6 +63,8 @@ export abstract class FakeState {
   // Turn machinery
   queue: QueueItem[] = [];
   sessionStarted = false;
+  /** False until the screen is first drawn (mountAfterSessionStartMs). */
+  mounted = true;
   workerRunning = false;
   turnAbort: AbortController | null = null;
   // Input parsing
