@@ -196,15 +196,18 @@ export class TestEnv {
     const tty = await this.tmux("display-message", "-p", "-t", target, "#{pane_tty}");
     if (tty.code !== 0) throw new Error(`no pane for ${name}: ${tty.stderr}`);
     // tmux has no format for the mode: a title set right after it shows once tmux read both.
+    // Written again until seen, since the program may set its own title in between (Claude
+    // does as it draws its first screen).
     const title = `csd-test-${crypto.randomUUID()}`;
-    Deno.writeTextFileSync(tty.stdout.trim(), `\x1b[?2004l\x1b]2;${title}\x07`);
-    await eventually(
-      async () =>
-        (await this.tmux("display-message", "-p", "-t", target, "#{pane_title}")).stdout
-          .trim() === title,
-      5000,
-      "tmux to read the mode change",
-    );
+    const titleShown = async () =>
+      (await this.tmux("display-message", "-p", "-t", target, "#{pane_title}")).stdout.trim() ===
+        title;
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      Deno.writeTextFileSync(tty.stdout.trim(), `\x1b[?2004l\x1b]2;${title}\x07`);
+      if (await eventually(titleShown, 500).then(() => true, () => false)) return;
+    }
+    throw new Error(`tmux did not read the bracketed-paste change of ${name} within 10 s`);
   }
 
   /** Launches a worker and returns its shim path; fails the test with csd's stderr otherwise. */

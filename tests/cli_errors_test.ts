@@ -123,14 +123,21 @@ Deno.test(
 );
 
 Deno.test(
-  "trust dialog: csd reads it and picks the trust option, even when No is highlighted",
+  "trust dialog: csd reads it and picks the trust option, even when No is highlighted and the " +
+    "dialog is redrawn afresh after 300 ms (Claude 2.1.332)",
   opts,
   async () => {
-    for (const mode of ["auto", "noHighlighted"]) {
+    const scripts = [
+      { trustDialog: "auto" },
+      { trustDialog: "noHighlighted" },
+      { trustDialog: "noHighlighted", dialogResetMs: 300 },
+    ];
+    for (const script of scripts) {
+      const mode = JSON.stringify(script);
       const env = await TestEnv.create({ trusted: false });
       try {
         env.trust("/nonexistent-other-folder");
-        env.script({ trustDialog: mode });
+        env.script(script);
         const run = await env.csd(["launch", "trusty", env.project]);
         assertEquals(run.code, 0, `${mode}: ${run.stderr}`);
         assertEquals(

@@ -89,19 +89,26 @@ Deno.test(
 
 const MULTI_LINE = "line one\nline two\n\nline four";
 
+/** Converses MULTI_LINE and checks it reached the worker as one prompt. */
+async function assertMultiLineArrivesWhole(env: TestEnv, name: string): Promise<void> {
+  const run = await env.shim(name, ["converse", MULTI_LINE, "30"]);
+  assertEquals(run.code, 0, run.stderr);
+  assertEquals(run.stdout, `fake reply: ${MULTI_LINE}\n`);
+  assertEquals(transcriptPrompts(env, name), [MULTI_LINE]);
+}
+
 Deno.test(
-  "a multi-line prompt right after launch arrives whole from a harness that turns bracketed " +
-    "paste on only after its session_start (Claude 2.1.332)",
+  "launch waits for a screen drawn after session_start (Claude 2.1.332); a multi-line prompt " +
+    "sent at once arrives whole",
   opts,
   async () => {
     const env = await TestEnv.create();
     try {
-      env.script({ mountAfterSessionStartMs: 1500 });
+      env.script({ mountAfterSessionStartMs: 1000 });
       await env.launch("late");
-      const run = await env.shim("late", ["converse", MULTI_LINE, "30"]);
-      assertEquals(run.code, 0, run.stderr);
-      assertEquals(run.stdout, `fake reply: ${MULTI_LINE}\n`);
-      assertEquals(transcriptPrompts(env, "late"), [MULTI_LINE]);
+      const screen = await env.tmux("capture-pane", "-p", "-t", "=late:");
+      assertStringIncludes(screen.stdout, "\u276f\u00a0", "the input line is drawn");
+      await assertMultiLineArrivesWhole(env, "late");
     } finally {
       await env.dispose();
     }
@@ -116,10 +123,7 @@ Deno.test(
     try {
       await env.launch("off");
       await env.bracketedPasteOff("off");
-      const run = await env.shim("off", ["converse", MULTI_LINE, "30"]);
-      assertEquals(run.code, 0, run.stderr);
-      assertEquals(run.stdout, `fake reply: ${MULTI_LINE}\n`);
-      assertEquals(transcriptPrompts(env, "off"), [MULTI_LINE]);
+      await assertMultiLineArrivesWhole(env, "off");
     } finally {
       await env.dispose();
     }

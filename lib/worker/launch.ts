@@ -334,6 +334,11 @@ async function waitForReady(
   // slow redraw cannot make csd press Down twice past the option it meant.
   let actedOn = "";
   let actedAt = 0;
+  // And only on a screen unchanged for a second: Claude 2.1.332 draws its trust dialog, then
+  // ~300 ms later (once its terminal queries are answered) draws it afresh with "No, exit"
+  // selected again, and an Enter pressed before that landed there and quit the worker.
+  let seen = "";
+  let seenSince = 0;
   // Polled every 100 ms: Claude draws its screen 20–50 ms after the session_start that wakes
   // this wait, and nothing announces the drawing.
   const result = await waitUntil<{ ready: true } | { error: string }>(async () => {
@@ -350,10 +355,11 @@ async function waitForReady(
     }
     const events = readEventsFrom(paths.events).map((e) => e.event);
     if (harness.isReady(events, screen)) return { ready: true };
+    if (screen !== seen) [seen, seenSince] = [screen, Date.now()];
     if (screen === actedOn && Date.now() - actedAt < 2000) return undefined;
     const action = harness.startupScreenAction(screen);
     if (action?.kind === "fail") return { error: action.why };
-    if (action?.kind === "keys") {
+    if (action?.kind === "keys" && Date.now() - seenSince >= STARTUP_SCREEN_SETTLE_MS) {
       await tmux.sendKeys(paneId, ...action.keys);
       actedOn = screen;
       actedAt = Date.now();
@@ -368,6 +374,9 @@ async function waitForReady(
   }
   if ("error" in result) throw new CsdError(result.error);
 }
+
+/** How long a startup screen must stay unchanged before csd presses keys on it. */
+const STARTUP_SCREEN_SETTLE_MS = 1000;
 
 function deadline(seconds: number): number {
   return Date.now() + seconds * 1000;

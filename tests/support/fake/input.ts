@@ -118,6 +118,7 @@ export abstract class FakeInput extends FakeScreen {
     if (this.mode === "dialog" && d) {
       if (key === "up") d.choice = Math.max(0, d.choice - 1);
       else if (key === "down") d.choice = Math.min(d.options.length - 1, d.choice + 1);
+      else if (key === "enter" && d.resetting) d.resetting.enterHeld = true;
       else if (key === "enter") return this.dialogPick(d.choice);
       else if (key === "escape") return this.dialogPick(d.cancel);
       this.render();

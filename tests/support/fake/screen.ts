@@ -95,9 +95,21 @@ export abstract class FakeScreen extends FakeTranscript {
   // Shows a dialog and resolves with the chosen option's index.
   ask(d: Omit<Dialog, "resolve">): Promise<number> {
     return new Promise((resolve) => {
-      this.dialog = { ...d, resolve };
+      const dialog: Dialog = { ...d, resolve };
+      this.dialog = dialog;
       this.mode = "dialog";
       this.render();
+      const resetMs = this.script.dialogResetMs;
+      if (resetMs <= 0) return;
+      dialog.resetting = { enterHeld: false };
+      setTimeout(() => {
+        if (this.dialog !== dialog) return;
+        const held = dialog.resetting?.enterHeld;
+        dialog.resetting = undefined;
+        dialog.choice = d.choice;
+        this.render();
+        if (held) this.dialogPick(dialog.choice);
+      }, resetMs);
     });
   }
 

@@ -36,6 +36,12 @@ export interface Script {
    * screen, as Claude 2.1.332 does (by 18–50 ms here): what arrives in between is typed keys.
    */
   mountAfterSessionStartMs: number;
+  /**
+   * Redraws a startup dialog afresh (its selection back at the default) this long after first
+   * drawing it, as Claude 2.1.332 does once its terminal queries are answered (~300 ms here);
+   * an Enter pressed before then is held and lands on the redrawn dialog.
+   */
+  dialogResetMs: number;
   ignoreEnters: number;
   trustDialog: "auto" | "never" | "noHighlighted";
   bypassDialog: "auto" | "never";
@@ -68,6 +74,7 @@ export function loadScript(): Script {
     startupDelayMs: 0,
     sessionStartDelayMs: 0,
     mountAfterSessionStartMs: 0,
+    dialogResetMs: 0,
     ignoreEnters: 0,
     trustDialog: "auto",
     bypassDialog: "auto",

@@ -17,6 +17,8 @@ export interface Dialog {
   choice: number;
   cancel: number; // the option Escape picks
   resolve: (choice: number) => void;
+  /** Until dialogResetMs has passed: an Enter held for the redrawn dialog. */
+  resetting?: { enterHeld: boolean };
 }
 
 export interface QueueItem {
