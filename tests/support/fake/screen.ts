@@ -105,7 +105,7 @@ export abstract class FakeScreen extends FakeTranscript {
       setTimeout(() => {
         if (this.dialog !== dialog) return;
         const held = dialog.resetting?.enterHeld;
-        dialog.resetting = undefined;
+        delete dialog.resetting;
         dialog.choice = d.choice;
         this.render();
         if (held) this.dialogPick(dialog.choice);
