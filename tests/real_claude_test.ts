@@ -102,11 +102,18 @@ Deno.test(
       const before = (await env.shim("r12", ["session-id"])).stdout.trim();
       // A typed /compact runs no turn (2.1.197 may even find too little to compact): still idle.
       assertEquals((await env.shim("r12", ["send", "--command", "/compact"])).code, 0);
+      // Over when 2.1.332 starts the compacted session (~250 ms after PreCompact; a /clear typed
+      // before then was lost under CI load) or 2.1.197 says there is too little to compact.
       await eventually(
-        () => env.events("r12").some((e) => e.event === "pre_compact"),
+        async () =>
+          env.events("r12").some((e) => e.event === "session_start" && e.source === "compact") ||
+          (await env.tmux("capture-pane", "-p", "-t", "=r12:")).stdout.includes(
+            "Not enough messages to compact",
+          ),
         60_000,
-        "the compaction",
+        "the compaction's end",
       );
+      assert(env.events("r12").some((e) => e.event === "pre_compact"), "PreCompact recorded");
       assertEquals((await env.shim("r12", ["status"])).stdout, "idle\n");
       const clear = await env.shim("r12", ["send", "--command", "/clear"]);
       assertEquals(clear.code, 0, clear.stderr);
@@ -114,7 +121,12 @@ Deno.test(
         () => env.events("r12").some((e) => e.event === "session_start" && e.source === "clear"),
         30_000,
         "the new session's start",
-      );
+      ).catch(async (error) => {
+        // Seen once under CI load on 2.1.332, not reproduced: what the pane and stream showed.
+        const pane = (await env.tmux("capture-pane", "-p", "-t", "=r12:")).stdout.trimEnd();
+        const events = env.events("r12").map((e) => `${e.event}:${e.source ?? ""}`).join(" ");
+        throw new Error(`${(error as Error).message}; events: ${events}; pane:\n${pane}`);
+      });
       assertEquals((await env.shim("r12", ["status"])).stdout, "idle\n");
       const after = await env.shim("r12", ["converse", "after the clear", "90"]);
       assertEquals(after.code, 0, after.stderr);
