@@ -7,6 +7,12 @@ import { restoreTerminal } from "./terminal.ts";
 import { FakeTurns } from "./turns.ts";
 import { base62, sleep, uuid, writeOut } from "./util.ts";
 
+/**
+ * Bracketed paste on, as a terminal program asks for it (tmux then tells pastes apart), and a
+ * cleared screen.
+ */
+const MOUNT = "\x1b[?2004h\x1b[2J\x1b[H";
+
 export class FakeClaude extends FakeTurns {
   // Like the real one: the old session ends ("clear"), and the same process goes on with a new
   // session id and transcript, announced by SessionStart with source "clear".
@@ -107,8 +113,7 @@ export class FakeClaude extends FakeTurns {
       Deno.stdin.setRaw(true);
     } catch { /* not a terminal */ }
     const mountLate = this.script.mountAfterSessionStartMs > 0;
-    // Bracketed paste on, so `tmux paste-buffer -p` wraps pastes like a terminal would.
-    if (!mountLate) writeOut("\x1b[?2004h\x1b[2J\x1b[H");
+    if (!mountLate) writeOut(MOUNT);
     for (const sig of ["SIGHUP", "SIGTERM"] as const) {
       Deno.addSignalListener(sig, () => {
         if (this.script.ignoreHangup) return;
@@ -172,7 +177,7 @@ export class FakeClaude extends FakeTurns {
     this.sessionStartAt = Date.now();
     if (mountLate) {
       await sleep(this.script.mountAfterSessionStartMs);
-      writeOut("\x1b[?2004h\x1b[2J\x1b[H");
+      writeOut(MOUNT);
       this.mounted = true;
       this.render();
     }
